@@ -1,0 +1,48 @@
+# ecostat: two commands do all the set-up (`make run`, `make test`). Only python3.11, pip and
+# make are assumed. The environment is rebuilt when pyproject.toml or constraints.txt change.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+# Nothing reaches the network at run time (Dagster telemetry is off in the dagster.yaml that
+# `ecostat init` writes into the data home).
+export GX_ANALYTICS_ENABLED := false
+
+.PHONY: run test lint ui lock clean-home help
+
+help:
+	@echo "make run     build .venv if needed, run the whole pipeline on the embedded default data"
+	@echo "make test    build .venv if needed, run the test suite"
+	@echo "make lint    ruff check"
+	@echo "make ui      open the Dagster UI (dagster dev) on the data home"
+	@echo "make lock    re-resolve dependencies and rewrite constraints.txt"
+	@echo "make clean-home  delete the data home (ECOSTAT_HOME, default ./data)"
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/ecostat run
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+ui: $(STAMP)
+	$(BIN)/ecostat init
+	DAGSTER_HOME=$$($(BIN)/ecostat home)/dagster $(BIN)/dagster dev
+
+# Resolve the newest versions allowed by pyproject.toml in a scratch venv and pin them all.
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --disable-pip-version-check '.[dev]'
+	.lock-venv/bin/python -m pip freeze --exclude-editable | grep -v '^ecostat' > constraints.txt
+	rm -rf .lock-venv
+
+clean-home:
+	rm -rf $${ECOSTAT_HOME:-data}

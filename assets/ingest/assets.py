@@ -1,0 +1,71 @@
+"""Ingest assets: landing/<dataset>/ -> raw.<dataset>, one per declared dataset."""
+
+import dagster as dg
+import polars as pl
+
+from assets.ingest.load import ingest_file, landed_files, record_failure
+from assets.metadata import preview
+from assets.staging.load import reference
+from contracts import Contract, load_source_specs
+from pipelines.resources import HomeResource, Warehouse
+from warehouse import ensure_dataset_tables, ensure_schemas
+
+
+def raw_asset(contract: Contract) -> dg.AssetsDefinition:
+    ds = contract.dataset
+
+    @dg.asset(
+        key=["raw", ds],
+        group_name="raw",
+        kinds={"duckdb", "polars"},
+        deps=[dg.AssetKey(["core", "units"]), dg.AssetKey(["core", "scales"])],
+        description=(
+            f"{contract.title}: new files of landing/{ds}/ as landed, every value as text, with "
+            f"the file id and row number. One row per non-blank source row of each file version. "
+            f"Files already loaded (same path and SHA-256) are skipped; every file is recorded in "
+            f"audit.source_files."
+        ),
+        metadata={"grain": "One row per non-blank source row of a landed file version."},
+    )
+    def _asset(
+        context: dg.AssetExecutionContext, warehouse: Warehouse, home: HomeResource
+    ) -> dg.MaterializeResult:
+        specs = load_source_specs()
+        outcomes = []
+        with warehouse.get_connection() as con:
+            ensure_schemas(con)
+            ensure_dataset_tables(con, contract)
+            units, _ = reference(con)
+            for f in landed_files(home.home.landing, ds):
+                try:
+                    outcome = ingest_file(con, f, contract, specs, units, context.run_id)
+                except Exception as e:  # one file never stops the others; the error is recorded
+                    context.log.exception(f"{ds}/{f.path}: landing failed")
+                    outcome = record_failure(con, f, f"{type(e).__name__}: {e}", context.run_id)
+                if outcome.status == "failed":
+                    context.log.error(f"{ds}/{f.path}: {outcome.error}")
+                elif outcome.status != "skipped":
+                    context.log.info(f"{ds}/{f.path}: {outcome.status}, {outcome.rows_read} rows")
+                outcomes.append(outcome)
+        table = pl.DataFrame(
+            [o.__dict__ for o in outcomes],
+            schema={
+                "path": pl.String,
+                "file_id": pl.String,
+                "status": pl.String,
+                "rows_read": pl.Int64,
+                "error": pl.String,
+            },
+        )
+        new = table.filter(pl.col("status") != "skipped")
+        return dg.MaterializeResult(
+            metadata={
+                "files_in_landing": table.height,
+                "files_new": new.height,
+                "files_failed": new.filter(pl.col("status") == "failed").height,
+                "rows_landed": int(new.get_column("rows_read").sum() or 0),
+                "files": preview(new, limit=50),
+            }
+        )
+
+    return _asset

@@ -1,0 +1,206 @@
+"""Landing folder -> raw.<dataset> and audit.source_files.
+
+A file is identified by its path inside ``landing/<dataset>/`` and the SHA-256 of its bytes:
+- a (path, sha256) already recorded is skipped, whatever its status: re-runs change nothing;
+- the same bytes under another path of the same dataset are recorded as a ``duplicate``;
+- new bytes under a recorded path are a corrected version: the earlier version is marked
+  ``superseded`` (its rows leave staging; raw and the audit log keep both versions);
+- a file that cannot be read at all is recorded as ``failed`` with the error, and the other
+  files go on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from assets.ingest.read import (
+    CSV_SUFFIXES,
+    EXCEL_SUFFIXES,
+    SubmissionError,
+    describe_column_map,
+    read_submission,
+)
+from assets.staging.parse import Units
+from contracts import Contract, SourceSpec, spec_for
+from warehouse import first_row, insert_frame
+
+
+@dataclass(frozen=True)
+class LandedFile:
+    dataset: str
+    path: str  # relative to landing/<dataset>/
+    absolute: Path
+    sha256: str
+    size_bytes: int
+
+    @property
+    def file_id(self) -> str:
+        return hashlib.sha256(f"{self.dataset}/{self.path}\0{self.sha256}".encode()).hexdigest()[
+            :16
+        ]
+
+
+@dataclass(frozen=True)
+class IngestOutcome:
+    path: str
+    file_id: str
+    status: str  # landed | failed | duplicate | skipped
+    rows_read: int | None = None
+    error: str | None = None
+
+
+def landed_files(landing_dir: Path, dataset: str) -> list[LandedFile]:
+    """Files waiting in ``landing/<dataset>/`` (sub-folders included), in path order.
+
+    Hidden files and spreadsheet lock files (~$book.xlsx) are not submissions.
+    """
+    root = landing_dir / dataset
+    if not root.is_dir():
+        return []
+    out = []
+    for p in sorted(root.rglob("*")):
+        rel = p.relative_to(root)
+        if not p.is_file() or any(part.startswith((".", "~$")) for part in rel.parts):
+            continue
+        data = p.read_bytes()
+        out.append(
+            LandedFile(dataset, rel.as_posix(), p, hashlib.sha256(data).hexdigest(), len(data))
+        )
+    return out
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def ingest_file(
+    con: duckdb.DuckDBPyConnection,
+    f: LandedFile,
+    contract: Contract,
+    specs: list[SourceSpec],
+    units: Units,
+    run_id: str,
+) -> IngestOutcome:
+    """Record one landed file and its raw rows, in one transaction."""
+    seen = first_row(
+        con,
+        "select status from audit.source_files where dataset = ? and path = ? and sha256 = ?",
+        [f.dataset, f.path, f.sha256],
+    )
+    if seen:
+        return IngestOutcome(f.path, f.file_id, "skipped")
+
+    record = {
+        "file_id": f.file_id,
+        "dataset": f.dataset,
+        "path": f.path,
+        "sha256": f.sha256,
+        "size_bytes": f.size_bytes,
+        "landed_at": _now(),
+        "run_id": run_id,
+    }
+    twin = first_row(
+        con,
+        "select path from audit.source_files where dataset = ? and sha256 = ? and status in ('landed', 'loaded')",
+        [f.dataset, f.sha256],
+    )
+    if twin:
+        record |= {
+            "status": "duplicate",
+            "error": f"same content as {twin[0]}, which is loaded",
+            "rows_read": 0,
+        }
+        _insert_record(con, record)
+        return IngestOutcome(f.path, f.file_id, "duplicate", 0, record["error"])
+
+    spec = spec_for(f.dataset, Path(f.path).name, specs)
+    record["source_spec"] = spec.name
+    try:
+        if f.absolute.suffix.lower() not in EXCEL_SUFFIXES | CSV_SUFFIXES:
+            raise SubmissionError(
+                f"unsupported file type '{f.absolute.suffix}': land .csv, .txt, .tsv or .xlsx files"
+            )
+        sub = read_submission(f.absolute, contract, spec, units)
+    except SubmissionError as e:
+        return record_failure(con, f, str(e), run_id, spec.name)
+
+    record |= {
+        "status": "landed",
+        "encoding": sub.encoding,
+        "delimiter": sub.delimiter,
+        "sheet": sub.sheet,
+        "header_row": sub.header_row,
+        "column_map": describe_column_map(sub, spec),
+        "rows_read": sub.rows.height,
+    }
+    raw = sub.rows.with_columns(file_id=pl.lit(f.file_id))
+    con.execute("begin transaction")
+    try:
+        _supersede(con, f, f.file_id)
+        insert_frame(con, f"raw.{contract.dataset}", raw)
+        _insert_record(con, record)
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    return IngestOutcome(f.path, f.file_id, "landed", sub.rows.height)
+
+
+def record_failure(
+    con: duckdb.DuckDBPyConnection,
+    f: LandedFile,
+    error: str,
+    run_id: str,
+    source_spec: str | None = None,
+) -> IngestOutcome:
+    """Record a file that could not be landed. It replaces earlier versions of the same path, so
+    that a broken correction is visible rather than silently ignored."""
+    record = {
+        "file_id": f.file_id,
+        "dataset": f.dataset,
+        "path": f.path,
+        "sha256": f.sha256,
+        "size_bytes": f.size_bytes,
+        "landed_at": _now(),
+        "run_id": run_id,
+        "source_spec": source_spec,
+        "status": "failed",
+        "error": error,
+    }
+    con.execute("begin transaction")
+    try:
+        _supersede(con, f, f.file_id)
+        _insert_record(con, record)
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    return IngestOutcome(f.path, f.file_id, "failed", None, error)
+
+
+def _supersede(con: duckdb.DuckDBPyConnection, f: LandedFile, new_file_id: str) -> None:
+    """Retire the earlier versions of the same path: out of staging, kept in raw and audit."""
+    older = con.execute(
+        "select file_id from audit.source_files where dataset = ? and path = ? and status in ('landed', 'loaded', 'failed')",
+        [f.dataset, f.path],
+    ).fetchall()
+    for (old_id,) in older:
+        con.execute(f"delete from staging.{f.dataset} where file_id = ?", [old_id])
+        con.execute(
+            "update audit.source_files set status = 'superseded', superseded_by = ? where file_id = ?",
+            [new_file_id, old_id],
+        )
+
+
+def _insert_record(con: duckdb.DuckDBPyConnection, record: dict) -> None:
+    cols = list(record)
+    con.execute(
+        f"insert into audit.source_files ({', '.join(cols)}) values ({', '.join('?' * len(cols))})",
+        [record[c] for c in cols],
+    )

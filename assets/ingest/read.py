@@ -1,0 +1,346 @@
+"""Reading a landed submission into rows of text, exactly as written.
+
+Handles what real submissions look like: UTF-8 with or without BOM, Windows-1251 (or KOI8-R,
+CP866), `,` `;` tab or `|` delimiters, title rows above the header, Excel sheets whose table does
+not start at A1, merged cells, Russian or English headers with the unit in the header
+("Собрано, т"). Values are not interpreted here: that is staging's job. The result keeps every
+non-blank row with its row number in the file, so that nothing is lost between landing and raw.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+
+import polars as pl
+from charset_normalizer import from_bytes
+
+from assets.staging.parse import Units, normalise_key
+from contracts import ColumnMapping, Contract, SourceSpec
+
+EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
+CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
+HEADER_SEARCH_ROWS = 30
+_CYRILLIC_CODEPAGES = ["cp1251", "koi8_r", "cp866"]
+
+
+class SubmissionError(Exception):
+    """A file that cannot be read as a table at all. The message says what and where."""
+
+
+@dataclass
+class Cells:
+    """A sheet of text cells: ``row_number`` (1-based, as a spreadsheet shows it) and c0..cN."""
+
+    frame: pl.DataFrame
+    sheet: str | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+
+
+@dataclass
+class Submission:
+    """One file read into raw rows: contract columns as text plus where each row came from."""
+
+    rows: pl.DataFrame  # row_number, <contract columns as text>, extra, overflow (JSON or null)
+    sheet: str | None
+    encoding: str | None
+    delimiter: str | None
+    header_row: int
+    column_map: dict[str, dict[str, str | None]]  # header -> {column, unit}
+    unmapped: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------------
+# Bytes to text
+
+
+def decode(data: bytes, encoding: str = "auto") -> tuple[str, str]:
+    """Decode file bytes. ``auto``: a BOM decides; else strict UTF-8; else the Cyrillic code page
+    that charset-normalizer finds most plausible (Windows-1251 for almost every real file)."""
+    if encoding != "auto":
+        try:
+            return data.decode(encoding), encoding
+        except (UnicodeDecodeError, LookupError) as e:
+            raise SubmissionError(
+                f"cannot decode the file as {encoding} (from the source spec): {e}"
+            ) from e
+    for bom, name in (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
+        if data.startswith(bom):
+            return data.decode(name), name
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    best = from_bytes(data[:200_000], cp_isolation=_CYRILLIC_CODEPAGES).best()
+    name = best.encoding if best is not None else "cp1251"
+    return data.decode(name, errors="strict"), name
+
+
+def sniff_delimiter(text: str) -> str:
+    """The delimiter among , ; tab | that gives the most columns, consistently, in the first lines."""
+    lines = [ln for ln in text.splitlines()[:HEADER_SEARCH_ROWS] if ln.strip()]
+    if not lines:
+        raise SubmissionError("the file is empty")
+    best, best_score = ",", (0, 0)
+    for d in (";", "\t", ",", "|"):
+        widths = [len(r) for r in csv.reader(lines, delimiter=d)]
+        most = max(set(widths), key=widths.count)
+        # Many lines of the same width beat a few wide ones; decimal commas make ',' look wide.
+        score = (widths.count(most) if most > 1 else 0, most)
+        if score > best_score:
+            best, best_score = d, score
+    return best
+
+
+# ---------------------------------------------------------------------------------------------
+# Files to cells
+
+
+def read_csv_cells(data: bytes, spec: SourceSpec) -> Cells:
+    text, encoding = decode(data, spec.encoding)
+    delimiter = sniff_delimiter(text) if spec.delimiter == "auto" else _unescape(spec.delimiter)
+    try:
+        frame = pl.read_csv(
+            io.StringIO(text),
+            separator=delimiter,
+            has_header=False,
+            infer_schema=False,
+            quote_char='"',
+        )
+        frame = frame.with_row_index("row_number", offset=1).with_columns(
+            pl.col("row_number").cast(pl.Int64)
+        )
+    except pl.exceptions.ComputeError:
+        # Rows of unequal width: Polars refuses them, the csv module does not. Short rows are
+        # padded; no cell is dropped.
+        rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+        width = max((len(r) for r in rows), default=0)
+        frame = (
+            pl.DataFrame(
+                {
+                    f"column_{i + 1}": [r[i] if i < len(r) else None for r in rows]
+                    for i in range(width)
+                },
+                schema={f"column_{i + 1}": pl.String for i in range(width)},
+            )
+            .with_row_index("row_number", offset=1)
+            .with_columns(pl.col("row_number").cast(pl.Int64))
+        )
+    frame = frame.rename({c: f"c{i}" for i, c in enumerate(frame.columns[1:])})
+    return Cells(frame, None, encoding, delimiter)
+
+
+def _excel_text(value: object) -> str | None:
+    """A cell value as text, the way a person reads it (no float artefacts, ISO dates)."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time(0) else value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        text = repr(value)
+        return format(float(text), "f").rstrip("0") if "e" in text else text
+    return str(value)
+
+
+def read_excel_cells(path: Path, spec: SourceSpec) -> Cells:
+    from openpyxl import load_workbook  # only Excel submissions pay for the import
+
+    try:
+        book = load_workbook(path, data_only=True)
+    except Exception as e:  # openpyxl raises many types for a damaged workbook
+        raise SubmissionError(f"not a readable Excel workbook: {type(e).__name__}: {e}") from e
+    if spec.sheet is not None and spec.sheet not in book.sheetnames:
+        raise SubmissionError(f"no sheet '{spec.sheet}' (sheets: {', '.join(book.sheetnames)})")
+    sheet = book[spec.sheet] if spec.sheet else book.worksheets[0]
+    grid = [[_excel_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    # A merged cell holds its value in the top-left cell only; spread it over the range so that a
+    # region name merged over several rows belongs to each of them.
+    for rng in sheet.merged_cells.ranges:
+        top = grid[rng.min_row - 1][rng.min_col - 1]
+        for r in range(rng.min_row - 1, rng.max_row):
+            for c in range(rng.min_col - 1, rng.max_col):
+                grid[r][c] = top
+    width = max((len(r) for r in grid), default=0)
+    frame = (
+        pl.DataFrame(
+            {f"c{i}": [r[i] if i < len(r) else None for r in grid] for i in range(width)},
+            schema={f"c{i}": pl.String for i in range(width)},
+        )
+        .with_row_index("row_number", offset=1)
+        .with_columns(pl.col("row_number").cast(pl.Int64))
+    )
+    return Cells(frame, sheet.title)
+
+
+def _unescape(delimiter: str) -> str:
+    return {"\\t": "\t", "tab": "\t"}.get(delimiter, delimiter)
+
+
+# ---------------------------------------------------------------------------------------------
+# Headers
+
+
+class HeaderMatcher:
+    """Maps header text onto contract columns: the source spec's mapping first, then the contract's
+    aliases; a trailing unit ("Собрано, т", "Volume (m3)") is split off and kept as the column's
+    unit when it is a known unit."""
+
+    def __init__(self, contract: Contract, spec: SourceSpec, units: Units):
+        self.units = units
+        self.explicit = {normalise_key(h): m for h, m in spec.mapping().items()}
+        self.aliases: dict[str, str] = {}
+        for c in contract.columns:
+            for name in [c.name, *c.aliases]:
+                self.aliases.setdefault(normalise_key(name), c.name)
+
+    def match(self, header: str | None) -> ColumnMapping | None:
+        if not header:
+            return None
+        key = normalise_key(header)
+        if key in self.explicit:
+            return self.explicit[key]
+        if key in self.aliases:
+            return ColumnMapping(column=self.aliases[key])
+        m = re.match(r"^(.*?)\s*(?:,|\(|\[)\s*([^,()\[\]]+?)\s*[)\]]?\s*$", header.strip())
+        if m:
+            base, unit = normalise_key(m[1]), m[2]
+            if base in self.aliases and self.units.resolve(unit) is not None:
+                return ColumnMapping(column=self.aliases[base], unit=unit)
+        return None
+
+
+def find_header(cells: pl.DataFrame, matcher: HeaderMatcher, header_row: int | None) -> int:
+    """Index (0-based, in ``cells``) of the header row: the spec's, else the first of the top rows
+    with the most recognised headers (at least two)."""
+    if header_row is not None:
+        idx = (
+            cells.get_column("row_number").to_list().index(header_row)
+            if header_row in cells.get_column("row_number")
+            else None
+        )
+        if idx is None:
+            raise SubmissionError(
+                f"the source spec's header_row {header_row} is beyond the end of the file"
+            )
+        return idx
+    best, best_hits = None, 1
+    for i, row in enumerate(cells.head(HEADER_SEARCH_ROWS).drop("row_number").iter_rows()):
+        hits = len({m.column for m in map(matcher.match, row) if m is not None})
+        if hits > best_hits:
+            best, best_hits = i, hits
+    if best is None:
+        raise SubmissionError(
+            f"no header row found in the first {HEADER_SEARCH_ROWS} rows: no row has two or more "
+            "headers the contract knows; add the headers as aliases or write a source spec"
+        )
+    return best
+
+
+def read_submission(path: Path, contract: Contract, spec: SourceSpec, units: Units) -> Submission:
+    """Read one landed file into raw rows (every value as text) with its column map.
+
+    Blank rows are skipped; every other row below the header is kept, footnotes included, so that
+    staging can account for it. Raises SubmissionError for a file that is not a table.
+    """
+    suffix = path.suffix.lower()
+    if suffix in EXCEL_SUFFIXES:
+        cells = read_excel_cells(path, spec)
+    elif suffix in CSV_SUFFIXES:
+        cells = read_csv_cells(path.read_bytes(), spec)
+    else:
+        raise SubmissionError(
+            f"unsupported file type '{suffix}': land .csv, .txt, .tsv or .xlsx files"
+        )
+    frame = cells.frame
+    if frame.height == 0 or frame.width <= 1:
+        raise SubmissionError("the file is empty")
+
+    matcher = HeaderMatcher(contract, spec, units)
+    h = find_header(frame, matcher, spec.header_row)
+    header_cells = frame.row(h)[1:]
+    header_row = frame.item(h, "row_number")
+
+    mapped: dict[str, tuple[str, ColumnMapping]] = {}  # cell column -> (header, mapping)
+    taken: dict[str, str] = {}
+    unmapped: list[str] = []
+    for col, header in zip(frame.columns[1:], header_cells, strict=True):
+        m = matcher.match(header)
+        if m is None:
+            if header is not None and header.strip():
+                unmapped.append(header)
+            continue
+        if m.column in taken:
+            raise SubmissionError(
+                f"headers '{taken[m.column]}' and '{header}' both map to column {m.column}; "
+                "map one of them explicitly in a source spec"
+            )
+        taken[m.column] = header
+        mapped[col] = (header, m)
+
+    body = frame.slice(h + 1)
+    cell_cols = frame.columns[1:]
+    body = body.filter(
+        pl.any_horizontal(pl.col(c).str.strip_chars().str.len_chars() > 0 for c in cell_cols)
+    )
+    # Cells right of the header's last column: usually a delimiter inside an unquoted value that
+    # shifted the row. They are kept (overflow) so that staging can refuse the row with a reason.
+    width = max((i + 1 for i, hd in enumerate(header_cells) if hd and hd.strip()), default=0)
+    beyond = cell_cols[width:]
+    overflow = (
+        pl.when(pl.any_horizontal(pl.col(c).is_not_null() for c in beyond)).then(
+            pl.struct(
+                [pl.col(c).alias(f"column {i + width + 1}") for i, c in enumerate(beyond)]
+            ).struct.json_encode()
+        )
+        if beyond
+        else pl.lit(None, dtype=pl.String)
+    )
+    named = [
+        (c, hd)
+        for c, hd in zip(cell_cols[:width], header_cells[:width], strict=True)
+        if c not in mapped and hd
+    ]
+    extra = (
+        pl.struct([pl.col(c).alias(str(hd)) for c, hd in named]).struct.json_encode()
+        if named
+        else pl.lit(None, dtype=pl.String)
+    )
+    rows = body.select(
+        pl.col("row_number"),
+        *[pl.col(c).alias(m.column) for c, (_, m) in mapped.items()],
+        extra.alias("extra"),
+        overflow.alias("overflow"),
+    )
+    column_map = {hd: {"column": m.column, "unit": m.unit} for hd, m in mapped.values()}
+    return Submission(
+        rows, cells.sheet, cells.encoding, cells.delimiter, header_row, column_map, unmapped
+    )
+
+
+def describe_column_map(sub: Submission, spec: SourceSpec) -> str:
+    """The column map and constants as JSON, for audit.source_files."""
+    return json.dumps(
+        {
+            "source_spec": spec.name,
+            "columns": sub.column_map,
+            "constants": spec.constants,
+            "unmapped": sub.unmapped,
+            "decimal_separator": spec.decimal_separator,
+        },
+        ensure_ascii=False,
+    )

@@ -1,0 +1,125 @@
+"""raw.<dataset> -> staging.<dataset> and audit.rejected_rows, one landed file at a time.
+
+Each file is staged in one transaction: its valid rows, its rejections and its counts in
+audit.source_files are written together or not at all. A file whose staging fails unexpectedly is
+marked ``failed`` with the error; the other files go on.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import duckdb
+import polars as pl
+
+from assets.staging.parse import Units
+from assets.staging.territories import TerritoryIndex
+from assets.staging.validate import StagingOptions, stage
+from contracts import Contract
+from warehouse import insert_frame
+
+
+@dataclass(frozen=True)
+class StageOutcome:
+    path: str
+    file_id: str
+    status: str  # loaded | failed
+    rows_read: int | None = None
+    rows_loaded: int | None = None
+    rows_rejected: int | None = None
+    error: str | None = None
+
+
+def reference(con: duckdb.DuckDBPyConnection) -> tuple[Units, TerritoryIndex]:
+    """The unit vocabulary and the gazetteer as loaded in the warehouse (core.units, core.scales,
+    core.regions), so that staging uses exactly what the warehouse shows."""
+    units = Units.from_rows(
+        con.sql("select alias, unit, dimension, factor_to_base from core.units").pl().to_dicts(),
+        con.sql("select word, factor from core.scales").pl().to_dicts(),
+    )
+    regions = (
+        con.sql("select territory_id, iso_code, name_en, name_ru, aliases from core.regions")
+        .pl()
+        .to_dicts()
+    )
+    return units, TerritoryIndex.from_rows(regions)
+
+
+def pending_files(
+    con: duckdb.DuckDBPyConnection, dataset: str
+) -> list[tuple[str, str, str | None, str | None]]:
+    """(file_id, path, sheet, column_map) of the files landed in raw but not staged yet."""
+    return con.execute(
+        "select file_id, path, sheet, column_map from audit.source_files "
+        "where dataset = ? and status = 'landed' order by path",
+        [dataset],
+    ).fetchall()
+
+
+def options_from_column_map(column_map: str | None) -> StagingOptions:
+    cm = json.loads(column_map) if column_map else {}
+    return StagingOptions(
+        decimal_separator=cm.get("decimal_separator", ","),
+        units={m["column"]: m["unit"] for m in cm.get("columns", {}).values() if m.get("unit")},
+        constants=cm.get("constants", {}),
+    )
+
+
+def stage_file(
+    con: duckdb.DuckDBPyConnection,
+    contract: Contract,
+    file_id: str,
+    path: str,
+    sheet: str | None,
+    column_map: str | None,
+    units: Units,
+    territories: TerritoryIndex,
+    run_id: str,
+) -> StageOutcome:
+    ds = contract.dataset
+    raw = con.sql(
+        f"select * from raw.{ds} where file_id = ? order by row_number", params=[file_id]
+    ).pl()
+    result = stage(raw, contract, units, territories, options_from_column_map(column_map))
+    rejected = result.rejections.with_columns(
+        file_id=pl.lit(file_id),
+        dataset=pl.lit(ds),
+        path=pl.lit(path),
+        sheet=pl.lit(sheet, dtype=pl.String),
+        run_id=pl.lit(run_id),
+    )
+    con.execute("begin transaction")
+    try:
+        insert_frame(con, f"staging.{ds}", result.rows.with_columns(file_id=pl.lit(file_id)))
+        insert_frame(con, "audit.rejected_rows", rejected)
+        con.execute(
+            "update audit.source_files set status = 'loaded', rows_read = ?, rows_loaded = ?, "
+            "rows_rejected = ?, loaded_at = ?, run_id = ? where file_id = ?",
+            [
+                result.rows_read,
+                result.rows_loaded,
+                result.rows_rejected,
+                datetime.now(UTC).replace(tzinfo=None),
+                run_id,
+                file_id,
+            ],
+        )
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    return StageOutcome(
+        path, file_id, "loaded", result.rows_read, result.rows_loaded, result.rows_rejected
+    )
+
+
+def record_stage_failure(
+    con: duckdb.DuckDBPyConnection, file_id: str, path: str, error: str
+) -> StageOutcome:
+    con.execute(
+        "update audit.source_files set status = 'failed', error = ? where file_id = ?",
+        [error, file_id],
+    )
+    return StageOutcome(path, file_id, "failed", error=error)

@@ -1,0 +1,404 @@
+"""Parsing of values as they are written in submissions: numbers in Russian or English style,
+units and scale words, dates and periods.
+
+Pure functions only. Numbers and units are parsed with Polars expressions (one pass over millions
+of rows); dates and periods with plain Python over the distinct values of a column, which are few.
+Every parser returns the value and, where it fails, a rule name and a message that says what
+would have been accepted.
+"""
+
+from __future__ import annotations
+
+import calendar
+import csv
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+# ---------------------------------------------------------------------------------------------
+# Text
+
+
+_DASHES = re.compile(r"[\u2010-\u2015\u2212]")  # hyphen, en and em dash, minus sign
+_SPACES = re.compile(r"[\s\u00a0\u202f]+")
+
+
+def normalise_key(text: str) -> str:
+    """A key for matching names, aliases and unit words: lower case, ё as е, one kind of dash,
+    punctuation and quotes as spaces, single spaces."""
+    t = text.lower().replace("ё", "е")
+    t = _DASHES.sub("-", t)
+    t = re.sub(r"[«»\"'“”„.,:;()\[\]*/\\]", " ", t)
+    return _SPACES.sub(" ", t).strip()
+
+
+def clean_cells(expr: pl.Expr) -> pl.Expr:
+    """Trim a text column; empty cells and lone dashes (the statistical "no data") become null."""
+    t = expr.str.replace_all(r"^[\s\u00a0\u202f]+|[\s\u00a0\u202f]+$", "")
+    return pl.when(t.is_in(["", "-", "–", "—", "...", "…", "x", "х"])).then(None).otherwise(t)
+
+
+# ---------------------------------------------------------------------------------------------
+# Units and scale words
+
+
+@dataclass(frozen=True)
+class Units:
+    """The unit vocabulary of seeds/reference/units.csv and the scale words of scales.csv."""
+
+    unit_of: dict[str, str]  # normalised alias -> unit code
+    dimension_of: dict[str, str]  # unit code -> dimension
+    factor_of: dict[str, float]  # unit code -> factor to the dimension's base unit
+    scales: dict[str, float]  # normalised scale word -> factor
+
+    @classmethod
+    def from_rows(cls, units: Iterable[Mapping], scales: Iterable[Mapping]) -> Units:
+        """Build from rows of units.csv (alias, unit, dimension, factor_to_base) and scales.csv
+        (word, factor), as read from seeds or from core.units and core.scales."""
+        unit_of, dimension_of, factor_of = {}, {}, {}
+        for row in units:
+            code = row["unit"]
+            unit_of[normalise_key(row["alias"])] = code
+            unit_of[normalise_key(code)] = code
+            dimension_of[code] = row["dimension"]
+            factor_of[code] = float(row["factor_to_base"])
+        scale_of = {normalise_key(r["word"]): float(r["factor"]) for r in scales}
+        return cls(unit_of, dimension_of, factor_of, scale_of)
+
+    @classmethod
+    def from_csv(cls, units_csv: Path, scales_csv: Path) -> Units:
+        with units_csv.open(encoding="utf-8") as u, scales_csv.open(encoding="utf-8") as s:
+            return cls.from_rows(csv.DictReader(u), csv.DictReader(s))
+
+    def resolve(self, text: str) -> tuple[float, str | None] | None:
+        """Scale and unit code of a suffix such as "тыс. т", "кг", "млн" or ""; None if unknown."""
+        key = normalise_key(text)
+        if key in self.unit_of:
+            return 1.0, self.unit_of[key]
+        first, _, rest = key.partition(" ")
+        if first in self.scales:
+            if not rest:
+                return self.scales[first], None
+            if rest in self.unit_of:
+                return self.scales[first], self.unit_of[rest]
+            return None
+        if not key:
+            return 1.0, None
+        return None
+
+
+# A number, possibly with spaces, points and commas inside, then anything (unit, scale word).
+_QUANTITY = r"^([+\-\u2212]?\d(?:[\d\s\u00a0\u202f.,']*\d)?)[.,]?\s*([^\d\s].*?)?\s*$"
+
+
+def number_expr(text: pl.Expr, decimal_separator: str = ",") -> pl.Expr:
+    """Parse number text (no unit) into Float64; null where it is not a number.
+
+    With a decimal comma (Russian style, the default) spaces and points separate thousands,
+    except that one point and no comma is read as a decimal point ("3346.259", as Excel and
+    English sources write it). With a decimal point (English style) commas separate thousands.
+    """
+    t = text.str.replace_all(r"[\s\u00a0\u202f']", "").str.replace_all("\u2212", "-")
+    if decimal_separator == ",":
+        t = (
+            pl.when(t.str.contains(","))
+            .then(t.str.replace_all(r"\.", "").str.replace(",", "."))
+            .when(t.str.count_matches(r"\.") > 1)
+            .then(t.str.replace_all(r"\.", ""))
+            .otherwise(t)
+        )
+    else:
+        t = t.str.replace_all(",", "")
+    t = t.str.strip_chars_end(".")
+    valid = t.str.contains(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+    return pl.when(valid).then(t.cast(pl.Float64, strict=False)).otherwise(None)
+
+
+def parse_measure(
+    frame: pl.DataFrame,
+    column: str,
+    target_unit: str,
+    units: Units,
+    default_suffix: str = "",
+    decimal_separator: str = ",",
+    integer: bool = False,
+) -> pl.DataFrame:
+    """Parse one text column of quantities or counts into ``target_unit``.
+
+    A cell may carry its own unit and scale word ("620 922 кг", "3,6 тыс. т", "15 тыс. чел.");
+    a cell without one takes ``default_suffix`` (the unit in the header or the source spec) or
+    else is already in ``target_unit``. Units of another dimension are refused, so cubic metres
+    never become tonnes.
+
+    Returns a frame of the same height: ``value`` (Float64, or Int64 when ``integer``),
+    ``rule`` and ``message`` (null where the cell parsed or was empty).
+    """
+    target_dim = units.dimension_of[target_unit]
+    target_factor = units.factor_of[target_unit]
+    text = frame.get_column(column)
+    parts = text.str.extract_groups(_QUANTITY).struct.unnest()
+    parts.columns = ["num", "suffix"]
+    suffix = parts.get_column("suffix").fill_null("")
+    suffix = pl.select(
+        pl.when(suffix == "").then(pl.lit(default_suffix)).otherwise(suffix)
+    ).to_series()
+
+    # Suffixes repeat (a handful of distinct unit words), so they are resolved once each.
+    resolved: dict[str, tuple[float | None, float | None, str | None]] = {}
+    for s in suffix.unique().to_list():
+        r = units.resolve(s)
+        if r is None:
+            resolved[s] = (None, None, "unknown_unit")
+        else:
+            scale, unit = r
+            unit = unit or target_unit
+            if units.dimension_of[unit] != target_dim:
+                resolved[s] = (None, None, "unit_dimension")
+            else:
+                resolved[s] = (scale, units.factor_of[unit] / target_factor, None)
+    keys = list(resolved)
+    lookup = pl.DataFrame(
+        {
+            "suffix": keys,
+            "scale": [resolved[k][0] for k in keys],
+            "factor": [resolved[k][1] for k in keys],
+            "unit_error": [resolved[k][2] for k in keys],
+        },
+        schema={
+            "suffix": pl.String,
+            "scale": pl.Float64,
+            "factor": pl.Float64,
+            "unit_error": pl.String,
+        },
+    )
+    work = pl.DataFrame({"text": text, "num": parts.get_column("num"), "suffix": suffix}).join(
+        lookup, on="suffix", how="left", maintain_order="left"
+    )
+    number = number_expr(pl.col("num"), decimal_separator)
+    value = number * pl.col("scale") * pl.col("factor")
+    present = pl.col("text").is_not_null()
+    bad_number = present & (pl.col("num").is_null() | number.is_null())
+    bad_unit = present & ~bad_number & pl.col("unit_error").is_not_null()
+    not_integer = present & ~bad_number & ~bad_unit & (value.round(6) != value.round(0))
+    rule = (
+        pl.when(bad_number)
+        .then(pl.lit("number_format"))
+        .when(bad_unit)
+        .then(pl.col("unit_error"))
+        .when(pl.lit(integer) & not_integer)
+        .then(pl.lit("integer"))
+        .otherwise(None)
+    )
+    dim_note = f"this column holds {target_dim} in {target_unit}"
+    message = (
+        pl.when(rule == "number_format")
+        .then(
+            pl.format(
+                "not a number: '{}'; write digits with a decimal comma or point, optionally "
+                "space-separated thousands, a scale word (тыс., млн) and a unit",
+                pl.col("text"),
+            )
+        )
+        .when(rule == "unknown_unit")
+        .then(
+            pl.format(
+                "unknown unit or scale word '{}' (see seeds/reference/units.csv)", pl.col("suffix")
+            )
+        )
+        .when(rule == "unit_dimension")
+        .then(
+            pl.format(
+                "unit '{}' is not "
+                + target_dim
+                + f"; {dim_note}"
+                + (
+                    " (volume is never converted to tonnes: use volume_m3)"
+                    if target_dim == "mass"
+                    else ""
+                ),
+                pl.col("suffix"),
+            )
+        )
+        .when(rule == "integer")
+        .then(pl.format("a count must be a whole number, got '{}'", pl.col("text")))
+        .otherwise(None)
+    )
+    out = work.select(
+        value=pl.when(rule.is_null()).then(value).otherwise(None),
+        rule=rule,
+        message=message,
+    )
+    if integer:
+        out = out.with_columns(pl.col("value").round(0).cast(pl.Int64))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Dates and periods
+
+
+class PeriodError(ValueError):
+    """A date or period that cannot be read."""
+
+
+_MONTHS: dict[str, int] = {}
+for _n, _forms in enumerate(
+    [
+        "январь января january jan янв",
+        "февраль февраля february feb фев",
+        "март марта march mar",
+        "апрель апреля april apr апр",
+        "май мая may",
+        "июнь июня june jun июн",
+        "июль июля july jul июл",
+        "август августа august aug авг",
+        "сентябрь сентября september sep sept сен",
+        "октябрь октября october oct окт",
+        "ноябрь ноября november nov ноя",
+        "декабрь декабря december dec дек",
+    ],
+    start=1,
+):
+    for _f in _forms.split():
+        _MONTHS[_f] = _n
+
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+_MONTH_RE = "(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + ")"
+_DMY = r"(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})"
+_ISO = r"(\d{4})-(\d{2})-(\d{2})"
+
+_PERIOD_HELP = (
+    "write a date (04.10.2023, 2023-10-04), a range (10-12.10.2023, 01.09.2023-30.09.2023), "
+    "a month (октябрь 2023), a quarter (IV квартал 2025), a heating season (2022/2023) or a year"
+)
+
+
+def _year(text: str) -> int:
+    y = int(text)
+    return 2000 + y if y < 100 else y
+
+
+def _date(y: int, m: int, d: int) -> date:
+    try:
+        return date(y, m, d)
+    except ValueError as e:
+        raise PeriodError(f"no such date: {d:02d}.{m:02d}.{y} ({e})") from None
+
+
+def _month_end(y: int, m: int) -> date:
+    return date(y, m, calendar.monthrange(y, m)[1])
+
+
+def _single_date(t: str) -> date | None:
+    if m := re.fullmatch(_DMY, t):
+        return _date(_year(m[3]), int(m[2]), int(m[1]))
+    if m := re.fullmatch(_ISO + r"(?:[ t]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?", t):
+        return _date(int(m[1]), int(m[2]), int(m[3]))
+    if m := re.fullmatch(r"(\d{1,2}) " + _MONTH_RE + r" (\d{4})", t):
+        return _date(int(m[3]), _MONTHS[m[2]], int(m[1]))
+    return None
+
+
+def parse_period(text: str) -> tuple[date, date]:
+    """First and last day of a date or period written as in Russian or English reports.
+
+    >>> parse_period("10-12.10.2023")
+    (datetime.date(2023, 10, 10), datetime.date(2023, 10, 12))
+    """
+    t = text.lower().replace("ё", "е")
+    t = _DASHES.sub("-", t)
+    t = _SPACES.sub(" ", t).strip().rstrip(".")
+    # Words that say "year" add nothing: "2023 г.", "2023 года", "IV квартал 2025 года".
+    t = re.sub(r"\s*\b(года|год|гг|г)\b\.?", "", t).strip()
+    t = re.sub(r"\s*-\s*", "-", t)
+
+    if d := _single_date(t):
+        return d, d
+    if m := re.fullmatch(r"(\d{4})", t):
+        y = int(m[1])
+        return date(y, 1, 1), date(y, 12, 31)
+    # 10-12.10.2023
+    if m := re.fullmatch(r"(\d{1,2})-" + _DMY, t):
+        y, mo = _year(m[4]), int(m[3])
+        return _ordered(_date(y, mo, int(m[1])), _date(y, mo, int(m[2])), text)
+    # 28.09-02.10.2023
+    if m := re.fullmatch(r"(\d{1,2})\.(\d{1,2})-" + _DMY, t):
+        y = _year(m[5])
+        return _ordered(_date(y, int(m[2]), int(m[1])), _date(y, int(m[4]), int(m[3])), text)
+    # two full dates: 01.09.2023-30.09.2023, 2022-10-08/2022-10-29, 2022-10-08..2022-10-29
+    for sep in (r"\.\.", "/", " по ", " to ", "-"):
+        parts = re.split(sep, t)
+        if len(parts) == 2:
+            a, b = _single_date(parts[0].strip()), _single_date(parts[1].strip())
+            if a and b:
+                return _ordered(a, b, text)
+    # 2024-2025, 2022/2023 heating season
+    if m := re.fullmatch(r"(?:отопительный сезон |heating season )(\d{4})[-/](\d{2,4})", t):
+        y1, y2 = int(m[1]), _year(m[2]) if len(m[2]) == 4 else int(m[1][:2] + m[2])
+        if y2 != y1 + 1:
+            raise PeriodError(f"a heating season spans two consecutive years, got '{text}'")
+        return date(y1, 10, 1), date(y2, 4, 30)
+    if m := re.fullmatch(r"(\d{4})-(\d{4})", t):
+        return _ordered(date(int(m[1]), 1, 1), date(int(m[2]), 12, 31), text)
+    # IV квартал 2025, 4 кв 2025, Q4 2025, 2025 Q4
+    if m := re.fullmatch(
+        r"(iv|iii|ii|i|[1-4]) ?(?:-?й )?(?:квартал|кв|quarter) (\d{4})", t
+    ) or re.fullmatch(r"q([1-4]) ?(\d{4})", t):
+        q, y = _ROMAN[m[1]], int(m[2])
+        return date(y, 3 * q - 2, 1), _month_end(y, 3 * q)
+    if m := re.fullmatch(r"(\d{4}) ?q([1-4])", t):
+        q, y = int(m[2]), int(m[1])
+        return date(y, 3 * q - 2, 1), _month_end(y, 3 * q)
+    # I полугодие 2023, H1 2023
+    if m := re.fullmatch(
+        r"(ii|i|[12]) ?(?:-?е )?(?:полугодие|half|half-year) (\d{4})", t
+    ) or re.fullmatch(r"h([12]) (\d{4})", t):
+        h, y = _ROMAN[m[1]], int(m[2])
+        return date(y, 6 * h - 5, 1), _month_end(y, 6 * h)
+    # октябрь 2023; январь-июль 2022
+    if m := re.fullmatch(_MONTH_RE + r" (\d{4})", t):
+        y, mo = int(m[2]), _MONTHS[m[1]]
+        return date(y, mo, 1), _month_end(y, mo)
+    if m := re.fullmatch(_MONTH_RE + "-" + _MONTH_RE + r" (\d{4})", t):
+        y = int(m[3])
+        return _ordered(date(y, _MONTHS[m[1]], 1), _month_end(y, _MONTHS[m[2]]), text)
+    raise PeriodError(f"cannot read the date or period '{text}'; {_PERIOD_HELP}")
+
+
+def _ordered(start: date, end: date, text: str) -> tuple[date, date]:
+    if end < start:
+        raise PeriodError(f"the period '{text}' ends before it starts")
+    return start, end
+
+
+def parse_periods(values: pl.Series) -> pl.DataFrame:
+    """Parse a text column of dates or periods. Each distinct value is parsed once.
+
+    Returns ``start``, ``end`` (Date) and ``message`` (null where the cell parsed or was empty),
+    one row per input row.
+    """
+    distinct = values.drop_nulls().unique().to_list()
+    starts, ends, messages = [], [], []
+    for v in distinct:
+        try:
+            s, e = parse_period(v)
+            starts.append(s)
+            ends.append(e)
+            messages.append(None)
+        except PeriodError as err:
+            starts.append(None)
+            ends.append(None)
+            messages.append(str(err))
+    lookup = pl.DataFrame(
+        {"text": distinct, "start": starts, "end": ends, "message": messages},
+        schema={"text": pl.String, "start": pl.Date, "end": pl.Date, "message": pl.String},
+    )
+    return (
+        pl.DataFrame({"text": values})
+        .join(lookup, on="text", how="left", maintain_order="left")
+        .select("start", "end", "message")
+    )

@@ -1,0 +1,281 @@
+"""Raw text rows -> typed, validated rows and rejections, for any dataset declared by a contract.
+
+Pure: frames in, frames out. Each column is parsed by its contract type (territory, period, date,
+text, count, quantity); the typed rows are then checked by the dataset's pandera model. A row that
+breaks any rule is rejected as a whole and every broken rule is reported with the column, the value
+as written and a message; a row that breaks none is kept. Nothing is dropped silently:
+``rows_read == rows_loaded + rows_rejected`` for every call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandera.polars as pa
+import polars as pl
+
+from assets.staging.parse import Units, clean_cells, parse_measure, parse_periods
+from assets.staging.territories import TerritoryIndex
+from contracts import Contract
+
+REJECTION_SCHEMA = {
+    "row_number": pl.Int64,
+    "column_name": pl.String,
+    "rule": pl.String,
+    "value": pl.String,
+    "message": pl.String,
+}
+
+# pandera's names for its built-in checks -> the contract's rule names
+_PANDERA_RULES = {"not_nullable": "required", "isin": "allowed_value"}
+
+
+@dataclass(frozen=True)
+class StagingOptions:
+    """How one file's values are to be read (from its source spec and column map)."""
+
+    decimal_separator: str = ","
+    units: dict[str, str] = field(default_factory=dict)  # column -> unit written in the header/spec
+    constants: dict[str, str] = field(default_factory=dict)  # column -> value for every row
+
+
+@dataclass
+class StagingResult:
+    rows: pl.DataFrame  # valid typed rows: row_number + stored contract columns (+ territory_id)
+    rejections: pl.DataFrame  # one row per broken rule of a rejected row (REJECTION_SCHEMA)
+    rows_read: int
+
+    @property
+    def rows_rejected(self) -> int:
+        return self.rejections.get_column("row_number").n_unique()
+
+    @property
+    def rows_loaded(self) -> int:
+        return self.rows.height
+
+
+def _errors(
+    rows: pl.Series, column: str, rule: pl.Series | str, values: pl.Series, messages: pl.Series
+) -> pl.DataFrame:
+    frame = pl.DataFrame(
+        {"row_number": rows, "value": values, "message": messages},
+        schema={"row_number": pl.Int64, "value": pl.String, "message": pl.String},
+    ).with_columns(
+        column_name=pl.lit(column),
+        rule=rule if isinstance(rule, pl.Series) else pl.lit(rule),
+    )
+    return frame.filter(pl.col("message").is_not_null()).select(list(REJECTION_SCHEMA))
+
+
+def stage(
+    raw: pl.DataFrame,
+    contract: Contract,
+    units: Units,
+    territories: TerritoryIndex,
+    options: StagingOptions | None = None,
+) -> StagingResult:
+    """Parse and validate raw rows of one file.
+
+    ``raw`` has ``row_number`` and contract columns as text (absent columns are treated as empty).
+    """
+    options = options or StagingOptions()
+    n = raw.height
+    text_cols = [c.name for c in contract.columns]
+    frame = raw.select(
+        pl.col("row_number").cast(pl.Int64),
+        *[
+            clean_cells(pl.col(c) if c in raw.columns else pl.lit(None, dtype=pl.String)).alias(c)
+            for c in text_cols
+        ],
+    )
+    # A row with nothing in any contract column (a footnote, a note under the table) is refused as
+    # such, with its text, instead of with one "required" error per column.
+    not_data = frame.select(pl.all_horizontal(pl.col(text_cols).is_null())).to_series()
+    notes = (
+        raw.get_column("extra").cast(pl.String)
+        if "extra" in raw.columns
+        else pl.Series([None] * n, dtype=pl.String)
+    )
+    if options.constants:
+        frame = frame.with_columns(
+            pl.coalesce(pl.col(c), pl.lit(v)).alias(c) for c, v in options.constants.items()
+        )
+    rows = frame.get_column("row_number")
+    errors: list[pl.DataFrame] = []
+    typed: dict[str, pl.Series] = {}
+
+    for col in contract.columns:
+        values = frame.get_column(col.name)
+        if col.required:
+            errors.append(
+                _errors(
+                    rows,
+                    col.name,
+                    "required",
+                    values,
+                    pl.Series([None] * n, dtype=pl.String).set(
+                        values.is_null(), f"{col.name} is required and empty"
+                    ),
+                )
+            )
+        if col.type in ("quantity", "count"):
+            parsed = parse_measure(
+                frame,
+                col.name,
+                col.unit or "",
+                units,
+                default_suffix=options.units.get(col.name) or "",
+                decimal_separator=options.decimal_separator,
+                integer=col.type == "count",
+            )
+            typed[col.name] = parsed.get_column("value").alias(col.name)
+            errors.append(
+                _errors(
+                    rows, col.name, parsed.get_column("rule"), values, parsed.get_column("message")
+                )
+            )
+        elif col.type in ("period", "date"):
+            parsed = parse_periods(values)
+            errors.append(
+                _errors(rows, col.name, "date_format", values, parsed.get_column("message"))
+            )
+            if col.type == "period":
+                typed["_period_start"], typed["_period_end"] = (
+                    parsed.get_column("start"),
+                    parsed.get_column("end"),
+                )
+            else:
+                typed[col.name] = parsed.get_column(
+                    "end" if col.name.endswith("_end") else "start"
+                ).alias(col.name)
+        elif col.type == "territory":
+            resolved = territories.resolve_column(values)
+            typed[col.name] = values
+            typed["territory_id"] = resolved.get_column("territory_id")
+            errors.append(
+                _errors(rows, col.name, "known_territory", values, resolved.get_column("message"))
+            )
+        else:
+            typed[col.name] = values
+            if col.allowed:
+                bad = values.is_not_null() & ~values.str.to_lowercase().is_in(col.allowed)
+                msg = pl.Series([None] * n, dtype=pl.String).set(
+                    bad, f"{col.name} must be one of {', '.join(col.allowed)}"
+                )
+                errors.append(_errors(rows, col.name, "allowed_value", values, msg))
+                typed[col.name] = values.str.to_lowercase()
+
+    out = pl.DataFrame({"row_number": rows, **typed})
+    if "_period_start" in out.columns:
+        # An explicit start or end wins over a period written in one cell.
+        out = out.with_columns(
+            period_start=pl.coalesce("period_start", "_period_start"),
+            period_end=pl.coalesce("period_end", "_period_end"),
+        ).drop("_period_start", "_period_end")
+        no_period = (
+            out.get_column("period_start").is_null() | out.get_column("period_end").is_null()
+        )
+        period_text = frame.get_column("period")
+        parse_failed = period_text.is_not_null() & out.get_column("period_start").is_null()
+        msg = pl.Series([None] * n, dtype=pl.String).set(
+            no_period & ~parse_failed,
+            "no period: give a date or period (period) or period_start and period_end",
+        )
+        errors.append(_errors(rows, "period", "period_required", period_text, msg))
+
+    stored = ["row_number", *[c.name for c in contract.stored_columns if c.type != "territory"]]
+    territory_cols = [c.name for c in contract.columns if c.type == "territory"]
+    out = out.select(
+        "row_number", *territory_cols, *(["territory_id"] if territory_cols else []), *stored[1:]
+    )
+
+    if "overflow" in raw.columns:
+        overflow = raw.get_column("overflow").cast(pl.String)
+        errors.append(
+            _errors(
+                rows,
+                "*",
+                "row_width",
+                overflow,
+                pl.Series([None] * n, dtype=pl.String).set(
+                    overflow.is_not_null(),
+                    "the row has cells beyond the header's last column: a delimiter inside an unquoted "
+                    "value shifts the columns; quote that value or use another delimiter",
+                ),
+            )
+        )
+    errors.append(
+        _errors(
+            rows,
+            "*",
+            "not_a_data_row",
+            notes,
+            pl.Series([None] * n, dtype=pl.String).set(
+                not_data, "no value in any column of the contract: a note or footnote, not data"
+            ),
+        )
+    )
+    parse_errors = pl.concat(errors, how="vertical")
+    not_data_rows = rows.filter(not_data).implode()
+    parse_errors = parse_errors.filter(
+        ~pl.col("row_number").is_in(not_data_rows) | (pl.col("rule") == "not_a_data_row")
+    )
+    candidates = out.filter(
+        ~pl.col("row_number").is_in(parse_errors.get_column("row_number").implode())
+    )
+    check_errors = _check(candidates, contract)
+    rejections = pl.concat([parse_errors, check_errors], how="vertical").sort(
+        "row_number", "column_name", "rule"
+    )
+    valid = candidates.filter(
+        ~pl.col("row_number").is_in(check_errors.get_column("row_number").implode())
+    )
+    return StagingResult(valid, rejections, n)
+
+
+def _check(frame: pl.DataFrame, contract: Contract) -> pl.DataFrame:
+    """Run the dataset's pandera model; failures become rejections naming the contract rule."""
+    model = contract.model()
+    try:
+        model.validate(frame, lazy=True)
+        return pl.DataFrame(schema=REJECTION_SCHEMA)
+    except pa.errors.SchemaErrors as e:
+        cases = e.failure_cases
+    schema_level = cases.filter(pl.col("index").is_null())
+    if schema_level.height:
+        # A wrong dtype or missing column is a bug in staging, not bad data: fail loudly.
+        raise TypeError(
+            f"staged {contract.dataset} rows do not match the model: {schema_level.to_dicts()}"
+        )
+    explain = getattr(__import__(model.__module__, fromlist=["explain"]), "explain", None)
+    out = []
+    for case in cases.iter_rows(named=True):
+        row = frame.row(case["index"], named=True)
+        check = case["check"]
+        rule = _PANDERA_RULES.get(check.split("(")[0], check)
+        if case["schema_context"] == "Column":
+            column, value = case["column"], case["failure_case"]
+            message = f"{column} = {value} breaks {rule}"
+        else:
+            column, value = _row_rule_column(rule, contract), None
+            message = (explain(check, row) if explain else None) or f"row breaks {rule}"
+            value = str(row.get(column)) if column in row else None
+        out.append(
+            {
+                "row_number": row["row_number"],
+                "column_name": column,
+                "rule": rule,
+                "value": value,
+                "message": message,
+            }
+        )
+    return pl.DataFrame(out, schema=REJECTION_SCHEMA)
+
+
+def _row_rule_column(rule: str, contract: Contract) -> str:
+    """The column an auditor should look at for a row-level rule."""
+    if rule == "fractions_within_total" and contract.fractions:
+        return next(iter(contract.fractions))
+    if rule == "end_not_before_start":
+        return "period_end"
+    return "*"

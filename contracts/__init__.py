@@ -1,0 +1,196 @@
+"""Dataset contracts and source specs: what data must look like, and how a publisher's file maps
+onto a dataset.
+
+A dataset is declared by ``contracts/<dataset>/contract.yaml`` (grain, columns with unit,
+description and header aliases, rules) and ``contracts/<dataset>/model.py`` (the pandera model
+that enforces the rules on typed rows). A publisher's file layout is declared by one YAML file in
+``contracts/sources/``. Nothing here does I/O beyond reading these declarations.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import importlib
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+CONTRACTS_DIR = Path(__file__).parent
+SOURCES_DIR = CONTRACTS_DIR / "sources"
+
+ColumnType = Literal["territory", "period", "date", "text", "count", "quantity"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ColumnSpec(_Strict):
+    """One column of a dataset contract."""
+
+    name: str
+    type: ColumnType
+    description: str
+    unit: str | None = None
+    required: bool = False
+    input_only: bool = False  # read from files but not stored (a period fills period_start/end)
+    part_of: str | None = None  # a fraction of another quantity column
+    material: str | None = None  # EWC-Stat class of a fraction
+    allowed: list[str] | None = None
+    aliases: list[str] = Field(default_factory=list)
+
+
+class RuleSpec(_Strict):
+    """A named rule. Extra numbers (tolerances) are read by the model that enforces the rule."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    name: str
+    description: str
+
+
+class Contract(_Strict):
+    """The declaration of one dataset."""
+
+    dataset: str
+    title: str
+    grain: str
+    description: str
+    columns: list[ColumnSpec]
+    rules: list[RuleSpec]
+
+    @model_validator(mode="after")
+    def _check(self) -> Contract:
+        names = [c.name for c in self.columns]
+        if len(set(names)) != len(names):
+            raise ValueError(f"{self.dataset}: duplicate column names")
+        for c in self.columns:
+            if c.part_of and c.part_of not in names:
+                raise ValueError(
+                    f"{self.dataset}.{c.name}: part_of names unknown column {c.part_of}"
+                )
+            if c.type in ("quantity", "count") and not c.unit:
+                raise ValueError(f"{self.dataset}.{c.name}: a {c.type} column needs a unit")
+        return self
+
+    def column(self, name: str) -> ColumnSpec:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(f"{self.dataset} has no column {name!r}")
+
+    def rule(self, name: str) -> RuleSpec:
+        for r in self.rules:
+            if r.name == name:
+                return r
+        raise KeyError(f"{self.dataset} has no rule {name!r}")
+
+    @property
+    def stored_columns(self) -> list[ColumnSpec]:
+        """Columns kept in staging and core (all but input-only ones)."""
+        return [c for c in self.columns if not c.input_only]
+
+    @property
+    def fractions(self) -> dict[str, list[str]]:
+        """Total column -> its fraction columns."""
+        out: dict[str, list[str]] = {}
+        for c in self.columns:
+            if c.part_of:
+                out.setdefault(c.part_of, []).append(c.name)
+        return out
+
+    def model(self) -> Any:
+        """The pandera DataFrameModel of this dataset (contracts/<dataset>/model.py: Model)."""
+        return importlib.import_module(f"contracts.{self.dataset}.model").Model
+
+
+class ColumnMapping(_Strict):
+    """How one header of a source file maps onto a contract column."""
+
+    column: str
+    unit: str | None = None  # unit of the values when the cells carry none ("Собрано, кг")
+
+
+class SourceSpec(_Strict):
+    """How one publisher's file layout maps onto a dataset (contracts/sources/*.yaml)."""
+
+    name: str
+    dataset: str
+    description: str = ""
+    match: str = "*"  # glob on the file name inside landing/<dataset>/
+    encoding: str = "auto"  # auto: BOM, then UTF-8, then the Cyrillic code page that fits best
+    delimiter: str = "auto"  # auto: the one of , ; tab | that splits the header best
+    # "," (Russian style): spaces and points group thousands. ".": commas group thousands.
+    decimal_separator: Literal[",", "."] = ","
+    sheet: str | None = None  # Excel sheet name; default: the first sheet
+    header_row: int | None = None  # 1-based; default: the first row where headers are recognised
+    columns: dict[str, str | ColumnMapping] = Field(default_factory=dict)
+    constants: dict[str, str] = Field(default_factory=dict)  # column -> value for every row
+    priority: int = 0  # higher wins when several specs match a file
+
+    def mapping(self) -> dict[str, ColumnMapping]:
+        return {
+            header: m if isinstance(m, ColumnMapping) else ColumnMapping(column=m)
+            for header, m in self.columns.items()
+        }
+
+    def validate_against(self, contract: Contract) -> None:
+        names = {c.name for c in contract.columns}
+        unknown = {m.column for m in self.mapping().values()} | set(self.constants)
+        unknown -= names
+        if unknown:
+            raise ValueError(
+                f"source spec {self.name}: unknown {contract.dataset} columns {sorted(unknown)}"
+            )
+
+
+def _read_yaml(path: Path) -> Any:
+    with path.open(encoding="utf-8") as f:
+        return yaml.safe_load(f)
+
+
+@cache
+def load_contract(dataset: str) -> Contract:
+    """The contract of ``dataset``, validated."""
+    path = CONTRACTS_DIR / dataset / "contract.yaml"
+    if not path.exists():
+        raise KeyError(f"no contract for dataset {dataset!r} (looked for {path})")
+    contract = Contract.model_validate(_read_yaml(path))
+    if contract.dataset != dataset:
+        raise ValueError(f"{path}: declares dataset {contract.dataset!r}, expected {dataset!r}")
+    return contract
+
+
+def datasets() -> list[str]:
+    """Every declared dataset, in name order."""
+    return sorted(p.parent.name for p in CONTRACTS_DIR.glob("*/contract.yaml"))
+
+
+def load_source_specs(sources_dir: Path = SOURCES_DIR) -> list[SourceSpec]:
+    """Every source spec in ``sources_dir``, checked against its dataset's contract."""
+    specs = []
+    for path in sorted(sources_dir.glob("*.yaml")):
+        spec = SourceSpec.model_validate(_read_yaml(path))
+        spec.validate_against(load_contract(spec.dataset))
+        specs.append(spec)
+    return specs
+
+
+def default_spec(dataset: str) -> SourceSpec:
+    """The spec used when no source spec matches: everything detected, headers by contract aliases."""
+    return SourceSpec(name="auto", dataset=dataset, description="detected layout")
+
+
+def spec_for(dataset: str, file_name: str, specs: list[SourceSpec]) -> SourceSpec:
+    """The source spec for a file landed in ``landing/<dataset>/``: the matching spec of highest
+    priority (then the most specific pattern), else the detected layout."""
+    matching = [
+        s
+        for s in specs
+        if s.dataset == dataset and fnmatch.fnmatch(file_name.lower(), s.match.lower())
+    ]
+    if not matching:
+        return default_spec(dataset)
+    return max(matching, key=lambda s: (s.priority, len(s.match), s.name))

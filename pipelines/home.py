@@ -1,0 +1,74 @@
+"""The data home (ECOSTAT_HOME, default ./data): landing folder, warehouse, reports, Dagster instance.
+
+<home>/landing/<dataset>/   submissions waiting to be loaded (and kept after loading)
+<home>/warehouse.duckdb     the warehouse (schemas raw, staging, core, marts, audit)
+<home>/reports/             validation reports and exports
+<home>/dagster/             the Dagster instance (run history, logs); its dagster.yaml turns
+                            telemetry off and lets one run at a time write the warehouse
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SEEDS_DIR = REPO_ROOT / "seeds"
+
+DAGSTER_YAML = """\
+# Written by ecostat (pipelines/home.py); rewritten by `ecostat init` and `ecostat run`.
+telemetry:
+  enabled: false
+# DuckDB has one writer at a time: runs queue instead of competing for the warehouse.
+concurrency:
+  runs:
+    max_concurrent_runs: 1
+"""
+
+
+@dataclass(frozen=True)
+class Home:
+    root: Path
+
+    @property
+    def landing(self) -> Path:
+        return self.root / "landing"
+
+    @property
+    def warehouse(self) -> Path:
+        return self.root / "warehouse.duckdb"
+
+    @property
+    def reports(self) -> Path:
+        return self.root / "reports"
+
+    @property
+    def dagster(self) -> Path:
+        return self.root / "dagster"
+
+
+def home_path(environ: dict[str, str] | None = None) -> Path:
+    env = os.environ if environ is None else environ
+    return Path(env.get("ECOSTAT_HOME") or "data").expanduser().resolve()
+
+
+def ensure_home(root: Path, seeds_dir: Path = SEEDS_DIR) -> tuple[Home, list[str]]:
+    """Create the home's folders and Dagster config. An empty landing folder is seeded with the
+    embedded default submissions (seeds/landing). Returns the home and the seeded files."""
+    home = Home(root)
+    for d in (home.root, home.reports, home.dagster):
+        d.mkdir(parents=True, exist_ok=True)
+    (home.dagster / "dagster.yaml").write_text(DAGSTER_YAML, encoding="utf-8")
+    seeded: list[str] = []
+    if not home.landing.exists() or not any(p.is_file() for p in home.landing.rglob("*")):
+        for src in sorted((seeds_dir / "landing").rglob("*")):
+            if src.is_file() and not src.name.startswith("."):
+                rel = src.relative_to(seeds_dir / "landing")
+                dst = home.landing / rel
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(src, dst)
+                seeded.append(rel.as_posix())
+    home.landing.mkdir(parents=True, exist_ok=True)
+    return home, seeded

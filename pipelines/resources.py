@@ -1,0 +1,74 @@
+"""Resources: the warehouse (one DuckDB file) and the data home."""
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+from dagster_duckdb import DuckDBResource
+
+from pipelines.home import Home
+
+
+class WarehouseBusy(RuntimeError):
+    """The warehouse stayed locked by a writer for longer than a connection will wait."""
+
+
+class Warehouse(DuckDBResource):
+    """The DuckDB warehouse.
+
+    Writers use ``get_connection()`` and keep it for one asset's work only. Readers use
+    ``read_connection()``. Both wait (with back-off, up to ``lock_timeout_s``) while another
+    process holds the file, then fail with a message that says so.
+
+    ``get_connection`` is overridden because dagster-duckdb's closes the connection only when the
+    block succeeds: after an exception the file stays open in the process, and the next connection
+    with another configuration (a read-only one) is refused.
+    """
+
+    lock_timeout_s: float = 120.0
+
+    def _connect(self, read_only: bool) -> duckdb.DuckDBPyConnection:
+        deadline = time.monotonic() + self.lock_timeout_s
+        delay = 0.1
+        while True:
+            try:
+                return duckdb.connect(
+                    self.database, read_only=read_only, config=dict(self.connection_config)
+                )
+            except duckdb.IOException as e:
+                if time.monotonic() + delay > deadline:
+                    raise WarehouseBusy(
+                        f"the warehouse {self.database} is locked by another process and stayed "
+                        f"locked for {self.lock_timeout_s:.0f} s; try again when that run ends ({e})"
+                    ) from e
+                time.sleep(delay)
+                delay = min(delay * 2, 2.0)
+
+    @contextmanager
+    def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        con = self._connect(read_only=False)
+        try:
+            yield con
+        finally:
+            con.close()
+
+    @contextmanager
+    def read_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        con = self._connect(read_only=True)
+        try:
+            yield con
+        finally:
+            con.close()
+
+
+class HomeResource(dg.ConfigurableResource):
+    """The data home: landing folder, reports, Dagster instance."""
+
+    root: str
+
+    @property
+    def home(self) -> Home:
+        return Home(Path(self.root))

@@ -1,0 +1,52 @@
+"""The short summary printed after a run: per dataset files and rows, marts and their sizes."""
+
+from __future__ import annotations
+
+import duckdb
+
+from warehouse import scalar
+
+
+def summary_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Per dataset: files by status and rows read / loaded / rejected of the current files;
+    then every mart with its row count."""
+    lines = []
+    files = con.execute(
+        """select dataset,
+                  count(*) filter (where status = 'loaded') as loaded,
+                  count(*) filter (where status = 'failed') as failed,
+                  count(*) filter (where status = 'duplicate') as duplicate,
+                  count(*) filter (where status = 'superseded') as superseded,
+                  coalesce(sum(rows_read) filter (where status = 'loaded'), 0) as rows_read,
+                  coalesce(sum(rows_loaded) filter (where status = 'loaded'), 0) as rows_loaded,
+                  coalesce(sum(rows_rejected) filter (where status = 'loaded'), 0) as rows_rejected
+           from audit.source_files group by dataset order by dataset"""
+    ).fetchall()
+    header = f"{'dataset':<16}{'files':>6}{'failed':>8}{'dupl.':>7}{'older':>7}{'rows read':>11}{'loaded':>9}{'rejected':>10}"
+    lines += ["Datasets (current file versions):", header]
+    for ds, loaded, failed, dup, sup, read, ok, rej in files:
+        lines.append(
+            f"{ds:<16}{loaded + failed:>6}{failed:>8}{dup:>7}{sup:>7}{read:>11}{ok:>9}{rej:>10}"
+        )
+    failed = con.execute(
+        "select dataset, path, error from audit.source_files where status = 'failed' order by dataset, path"
+    ).fetchall()
+    for ds, path, error in failed:
+        lines.append(f"  FAILED {ds}/{path}: {error}")
+    rules = con.execute(
+        """select r.dataset, r.rule, count(distinct (r.file_id, r.row_number)) as n_rows
+           from audit.rejected_rows r join audit.source_files f using (file_id)
+           where f.status = 'loaded' group by all order by r.dataset, n_rows desc, r.rule"""
+    ).fetchall()
+    if rules:
+        lines.append(
+            "Rejected rows by rule: " + "; ".join(f"{ds}.{rule} {n}" for ds, rule, n in rules)
+        )
+    marts = con.execute(
+        "select table_name, estimated_size from duckdb_tables() where schema_name = 'marts' order by table_name"
+    ).fetchall()
+    lines.append("Marts:")
+    for name, _ in marts:
+        n = scalar(con, f'select count(*) from marts."{name}"')
+        lines.append(f"  marts.{name:<34}{n:>8} rows")
+    return lines

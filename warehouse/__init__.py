@@ -1,0 +1,138 @@
+"""The DuckDB warehouse: SQL by layer (ddl/, core/, marts/) and the helpers that run it.
+
+Layers are schemas of one DuckDB file: raw (as landed, text), staging (typed, validated),
+core (harmonised), marts (analyst-facing), audit (load log and rejections). Table DDL of raw and
+staging is derived from the dataset contracts; core and marts are SQL files, one table per file,
+each with a YAML beside it that states the grain, the columns and the checks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import yaml
+
+from contracts import Contract
+
+SQL_DIR = Path(__file__).parent
+MODEL_LAYERS = ("core", "marts")  # built from SQL files, in this order
+
+_DUCK_TYPES = {
+    "territory": "varchar",
+    "text": "varchar",
+    "date": "date",
+    "count": "bigint",
+    "quantity": "double",
+}
+
+
+def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the layer schemas and audit tables if they are missing."""
+    con.execute((SQL_DIR / "ddl" / "audit.sql").read_text(encoding="utf-8"))
+
+
+def ensure_dataset_tables(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
+    """Create raw.<dataset> (every column as text) and staging.<dataset> (typed) from the contract."""
+    ds = contract.dataset
+    raw_cols = ",\n    ".join(f"{c.name} varchar" for c in contract.columns)
+    con.execute(
+        f"""create table if not exists raw.{ds} (
+    file_id varchar not null,
+    row_number integer not null,
+    {raw_cols},
+    extra json,     -- cells under headers the contract does not know
+    overflow json   -- cells right of the header's last column (the row is rejected: row_width)
+)"""
+    )
+    staged = []
+    for c in contract.stored_columns:
+        staged.append(f"{c.name} {_DUCK_TYPES[c.type]}")
+        if c.type == "territory":
+            staged.append("territory_id varchar not null")
+    typed_cols = ",\n    ".join(staged)
+    con.execute(
+        f"""create table if not exists staging.{ds} (
+    file_id varchar not null,
+    row_number integer not null,
+    {typed_cols},
+    primary key (file_id, row_number)
+)"""
+    )
+
+
+def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> int:
+    """Append a Polars frame to a table, matching columns by name. Returns the rows written."""
+    if frame.height == 0:
+        return 0
+    con.register("_ecostat_frame", frame.to_arrow())
+    try:
+        con.execute(f"insert into {table} by name select * from _ecostat_frame")
+    finally:
+        con.unregister("_ecostat_frame")
+    return frame.height
+
+
+@dataclass(frozen=True)
+class SqlModel:
+    """A table built by one SQL file (warehouse/<layer>/<name>.sql) and declared by its YAML."""
+
+    layer: str
+    name: str
+    description: str
+    grain: str
+    deps: list[str]  # tables read, as schema.table
+    key: list[str] = field(default_factory=list)
+    non_negative: list[str] = field(default_factory=list)
+    columns: dict[str, dict] = field(default_factory=dict)
+
+    @property
+    def table(self) -> str:
+        return f"{self.layer}.{self.name}"
+
+    @property
+    def sql(self) -> str:
+        return (SQL_DIR / self.layer / f"{self.name}.sql").read_text(encoding="utf-8")
+
+
+@cache
+def sql_models() -> tuple[SqlModel, ...]:
+    """Every core and mart model, core first."""
+    out = []
+    for layer in MODEL_LAYERS:
+        for path in sorted((SQL_DIR / layer).glob("*.yaml")):
+            meta = yaml.safe_load(path.read_text(encoding="utf-8"))
+            if meta.get("name") != path.stem:
+                raise ValueError(f"{path}: name must be {path.stem!r}")
+            if not (path.with_suffix(".sql")).exists():
+                raise ValueError(f"{path}: no {path.stem}.sql beside it")
+            out.append(SqlModel(layer=layer, **meta))
+    return tuple(out)
+
+
+def build_model(con: duckdb.DuckDBPyConnection, model: SqlModel) -> int:
+    """(Re)build one model's table from its SQL, atomically. Returns its row count."""
+    con.execute("begin transaction")
+    try:
+        con.execute(f"create or replace table {model.table} as\n{model.sql}")
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    return scalar(con, f"select count(*) from {model.table}")
+
+
+def first_row(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> tuple | None:
+    """The first row of a query, or None. Fetches the whole result: DuckDB 2 refuses further work
+    on a connection whose last result was not read to the end."""
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0] if rows else None
+
+
+def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> object:
+    """The single value of a one-row, one-column query."""
+    row = first_row(con, sql, params)
+    return None if row is None else row[0]

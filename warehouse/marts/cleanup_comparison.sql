@@ -1,0 +1,179 @@
+-- marts.cleanup_comparison: one row per territory x year of clean-up results, like for like.
+--
+-- How figures are combined, so that nothing is counted twice:
+-- 1. Reports of the same event (same territory, period_start and period_end) by several sources
+--    are alternatives: per measure the preferred one is kept (confidence high > medium > low >
+--    unrated, then the first loaded file and row). Disagreements are flagged with both numbers.
+-- 2. A figure whose period lies inside a longer period of the same territory, measure and year
+--    is part of the longer one and is not added to it.
+-- 3. What remains are distinct events; they are summed per territory and reporting year.
+-- Ratios use only events that report both of their parts (kg per participant: events with
+-- tonnes and participants; recyclable share: events with a total and fractions).
+-- Per-capita figures use the population of the same territory and year, or the nearest year
+-- within 5 years (flagged); otherwise they are NULL with the reason in per_capita_note.
+with
+
+cleanup as (
+    select * from core.cleanup
+),
+
+regions as (
+    select territory_id, name_en, name_ru, level, country_code from core.regions
+),
+
+population as (
+    select territory_id, year, population from core.population
+),
+
+reports as (
+    select
+        territory_id, year, period_start, period_end, file_id, row_number,
+        case source_confidence when 'high' then 1 when 'medium' then 2 when 'low' then 3 else 4 end
+            as confidence_rank,
+        waste_collected_t,
+        participants::double as participants,
+        organisations::double as organisations,
+        volume_m3,
+        recyclable_t,
+        fractions_t,
+        case when has_fractions then waste_collected_t end as total_with_fractions_t
+    from cleanup
+),
+
+long as (
+    unpivot reports
+    on waste_collected_t, participants, organisations, volume_m3, recyclable_t, fractions_t,
+       total_with_fractions_t
+    into name measure value value
+),
+
+ranked as (
+    select
+        *,
+        row_number() over (same_figure order by confidence_rank, file_id, row_number) as preference,
+        min(value) over same_figure as min_value,
+        max(value) over same_figure as max_value
+    from long
+    window same_figure as (partition by territory_id, period_start, period_end, measure)
+),
+
+figures as (
+    select territory_id, year, period_start, period_end, measure, value,
+           min_value <> max_value as conflicting, min_value, max_value
+    from ranked
+    where preference = 1
+),
+
+distinct_figures as (
+    select f.*
+    from figures as f
+    where not exists (
+        select 1
+        from figures as g
+        where g.territory_id = f.territory_id
+          and g.measure = f.measure
+          and g.year = f.year
+          and g.period_start <= f.period_start
+          and g.period_end >= f.period_end
+          and (g.period_start <> f.period_start or g.period_end <> f.period_end)
+    )
+),
+
+events as (
+    select
+        territory_id, year, period_start, period_end,
+        max(value) filter (where measure = 'waste_collected_t') as waste_collected_t,
+        max(value) filter (where measure = 'participants') as participants,
+        max(value) filter (where measure = 'organisations') as organisations,
+        max(value) filter (where measure = 'volume_m3') as volume_m3,
+        max(value) filter (where measure = 'recyclable_t') as recyclable_t,
+        max(value) filter (where measure = 'fractions_t') as fractions_t,
+        max(value) filter (where measure = 'total_with_fractions_t') as total_with_fractions_t,
+        bool_or(conflicting) as conflicting,
+        string_agg(
+            case when conflicting then
+                measure || ' ' || period_start || '/' || period_end || ': '
+                || regexp_replace(min_value::varchar, '\.0$', '') || ' to '
+                || regexp_replace(max_value::varchar, '\.0$', '')
+            end, '; ' order by measure
+        ) as conflict_note
+    from distinct_figures
+    group by all
+),
+
+yearly as (
+    select
+        territory_id,
+        year,
+        count(*) as events_reported,
+        sum(waste_collected_t) as waste_collected_t,
+        sum(volume_m3) as volume_m3,
+        sum(participants)::bigint as participants,
+        sum(organisations)::bigint as organisations,
+        1000 * sum(waste_collected_t) filter (where participants > 0)
+            / sum(participants) filter (where waste_collected_t is not null and participants > 0)
+            as kg_per_participant,
+        sum(recyclable_t) / nullif(sum(total_with_fractions_t), 0) as recyclable_share,
+        sum(total_with_fractions_t) - sum(fractions_t) as unallocated_t,
+        bool_or(conflicting) as conflicting_sources,
+        string_agg(conflict_note, '; ' order by period_start) as conflict_note,
+        bool_or(year(period_start) <> year(period_end)) as includes_multi_year_periods
+    from events
+    group by territory_id, year
+),
+
+source_rows as (
+    select territory_id, year, count(*) as source_rows
+    from cleanup
+    group by territory_id, year
+),
+
+nearest_population as (
+    select
+        y.territory_id, y.year, p.year as population_year, p.population,
+        row_number() over (
+            partition by y.territory_id, y.year order by abs(p.year - y.year), p.year
+        ) as nearness
+    from yearly as y
+    inner join population as p
+        on p.territory_id = y.territory_id and abs(p.year - y.year) <= 5
+),
+
+final as (
+    select
+        y.territory_id,
+        r.name_en as territory_name_en,
+        r.name_ru as territory_name_ru,
+        r.level,
+        r.country_code,
+        y.year,
+        y.events_reported,
+        y.waste_collected_t,
+        y.volume_m3,
+        y.participants,
+        y.organisations,
+        y.kg_per_participant,
+        y.recyclable_share,
+        y.unallocated_t,
+        p.population,
+        p.population_year,
+        p.population_year <> y.year as population_is_nearest_year,
+        1000 * y.waste_collected_t / p.population as waste_t_per_1000_inhabitants,
+        1000 * y.participants / p.population as participants_per_1000_inhabitants,
+        case
+            when p.population is null then 'no population of this territory within 5 years of ' || y.year
+            when p.population_year <> y.year then 'population of ' || p.population_year || ' (nearest year)'
+        end as per_capita_note,
+        s.source_rows,
+        y.conflicting_sources,
+        y.conflict_note,
+        y.includes_multi_year_periods
+    from yearly as y
+    inner join regions as r on r.territory_id = y.territory_id
+    inner join source_rows as s on s.territory_id = y.territory_id and s.year = y.year
+    left join nearest_population as p
+        on p.territory_id = y.territory_id and p.year = y.year and p.nearness = 1
+)
+
+select * from final
+order by country_code, territory_id, year
