@@ -70,7 +70,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         "Rejected rows (read-only, works while nothing writes):\n"
         f"  .venv/bin/python -c \"import duckdb; duckdb.connect('{home.warehouse}', read_only=True)"
         ".sql('select path, row_number, column_name, rule, value, message from audit.rejected_rows')"
-        ".show(max_width=200)\"",
+        '.show(max_width=200)"',
         file=out,
     )
     return 0 if result.success else 1

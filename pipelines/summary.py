@@ -33,6 +33,15 @@ def summary_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
     ).fetchall()
     for ds, path, error in failed:
         lines.append(f"  FAILED {ds}/{path}: {error}")
+    unmapped = con.execute(
+        """select dataset, path, column_map->>'$.unmapped' from audit.source_files
+           where status = 'loaded' and json_array_length(column_map->'$.unmapped') > 0
+           order by dataset, path"""
+    ).fetchall()
+    for ds, path, headers in unmapped:
+        lines.append(
+            f"  {ds}/{path}: headers not in the contract, kept in raw.{ds}.extra: {headers}"
+        )
     rules = con.execute(
         """select r.dataset, r.rule, count(distinct (r.file_id, r.row_number)) as n_rows
            from audit.rejected_rows r join audit.source_files f using (file_id)

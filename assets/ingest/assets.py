@@ -46,15 +46,31 @@ def raw_asset(contract: Contract) -> dg.AssetsDefinition:
                     context.log.error(f"{ds}/{f.path}: {outcome.error}")
                 elif outcome.status != "skipped":
                     context.log.info(f"{ds}/{f.path}: {outcome.status}, {outcome.rows_read} rows")
+                if outcome.unmapped:
+                    context.log.warning(
+                        f"{ds}/{f.path}: headers the contract does not know, kept in raw.{ds}.extra: "
+                        f"{', '.join(outcome.unmapped)} (add aliases or a source spec to load them)"
+                    )
                 outcomes.append(outcome)
         table = pl.DataFrame(
-            [o.__dict__ for o in outcomes],
+            [
+                {
+                    "path": o.path,
+                    "file_id": o.file_id,
+                    "status": o.status,
+                    "rows_read": o.rows_read,
+                    "error": o.error,
+                    "unmapped_headers": ", ".join(o.unmapped) or None,
+                }
+                for o in outcomes
+            ],
             schema={
                 "path": pl.String,
                 "file_id": pl.String,
                 "status": pl.String,
                 "rows_read": pl.Int64,
                 "error": pl.String,
+                "unmapped_headers": pl.String,
             },
         )
         new = table.filter(pl.col("status") != "skipped")

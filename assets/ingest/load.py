@@ -53,6 +53,7 @@ class IngestOutcome:
     status: str  # landed | failed | duplicate | skipped
     rows_read: int | None = None
     error: str | None = None
+    unmapped: tuple[str, ...] = ()  # headers the contract does not know (kept in raw.extra)
 
 
 def landed_files(landing_dir: Path, dataset: str) -> list[LandedFile]:
@@ -149,7 +150,7 @@ def ingest_file(
     except Exception:
         con.execute("rollback")
         raise
-    return IngestOutcome(f.path, f.file_id, "landed", sub.rows.height)
+    return IngestOutcome(f.path, f.file_id, "landed", sub.rows.height, unmapped=tuple(sub.unmapped))
 
 
 def record_failure(

@@ -95,27 +95,41 @@ class Units:
 _QUANTITY = r"^([+\-\u2212]?\d(?:[\d\s\u00a0\u202f.,']*\d)?)[.,]?\s*([^\d\s].*?)?\s*$"
 
 
-def number_expr(text: pl.Expr, decimal_separator: str = ",") -> pl.Expr:
-    """Parse number text (no unit) into Float64; null where it is not a number.
+# Well-formed numbers, after spaces of every kind became one space. Thousands come in groups of
+# three digits; anything else ("1..2", "1,2,3", "12 3456") is refused rather than guessed.
+_NUMBER_DECIMAL_COMMA = (
+    r"^[+-]?(\d{1,3}([ .]\d{3})+|\d+)(,\d+)?$|^[+-]?(\d{1,3}( \d{3})+|\d+)\.\d+$"
+)
+_NUMBER_DECIMAL_POINT = r"^[+-]?(\d{1,3}([ ,]\d{3})+|\d+)(\.\d+)?$"
 
-    With a decimal comma (Russian style, the default) spaces and points separate thousands,
-    except that one point and no comma is read as a decimal point ("3346.259", as Excel and
-    English sources write it). With a decimal point (English style) commas separate thousands.
+
+def number_expr(text: pl.Expr, decimal_separator: str = ",") -> pl.Expr:
+    """Parse number text (no unit) into Float64; null where it is not a well-formed number.
+
+    With a decimal comma (Russian style, the default) spaces and points group thousands, except
+    that a single point with no comma is read as a decimal point ("3346.259", as Excel and English
+    sources write it). With a decimal point (English style) commas and spaces group thousands.
     """
-    t = text.str.replace_all(r"[\s\u00a0\u202f']", "").str.replace_all("\u2212", "-")
+    t = (
+        text.str.replace_all(r"[\s\u00a0\u202f']+", " ")
+        .str.replace_all("\u2212", "-")
+        .str.strip_chars()
+        .str.strip_chars_end(".")
+    )
     if decimal_separator == ",":
-        t = (
-            pl.when(t.str.contains(","))
-            .then(t.str.replace_all(r"\.", "").str.replace(",", "."))
-            .when(t.str.count_matches(r"\.") > 1)
-            .then(t.str.replace_all(r"\.", ""))
-            .otherwise(t)
+        valid = t.str.contains(_NUMBER_DECIMAL_COMMA)
+        digits = t.str.replace_all(" ", "")
+        digits = (
+            pl.when(digits.str.contains(","))
+            .then(digits.str.replace_all(r"\.", "").str.replace(",", "."))
+            .when(digits.str.count_matches(r"\.") > 1)
+            .then(digits.str.replace_all(r"\.", ""))
+            .otherwise(digits)
         )
     else:
-        t = t.str.replace_all(",", "")
-    t = t.str.strip_chars_end(".")
-    valid = t.str.contains(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
-    return pl.when(valid).then(t.cast(pl.Float64, strict=False)).otherwise(None)
+        valid = t.str.contains(_NUMBER_DECIMAL_POINT)
+        digits = t.str.replace_all("[ ,]", "")
+    return pl.when(valid).then(digits.cast(pl.Float64, strict=False)).otherwise(None)
 
 
 def parse_measure(
@@ -178,21 +192,25 @@ def parse_measure(
     work = pl.DataFrame({"text": text, "num": parts.get_column("num"), "suffix": suffix}).join(
         lookup, on="suffix", how="left", maintain_order="left"
     )
-    number = number_expr(pl.col("num"), decimal_separator)
-    value = number * pl.col("scale") * pl.col("factor")
+    # Each step is materialised once as a column: repeating the number expression inside every
+    # branch below made the query plan, not the data, the cost.
+    work = work.with_columns(number=number_expr(pl.col("num"), decimal_separator)).with_columns(
+        value=pl.col("number") * pl.col("scale") * pl.col("factor")
+    )
     present = pl.col("text").is_not_null()
-    bad_number = present & (pl.col("num").is_null() | number.is_null())
-    bad_unit = present & ~bad_number & pl.col("unit_error").is_not_null()
-    not_integer = present & ~bad_number & ~bad_unit & (value.round(6) != value.round(0))
-    rule = (
-        pl.when(bad_number)
+    bad_number = present & pl.col("number").is_null()
+    bad_unit = present & pl.col("number").is_not_null() & pl.col("unit_error").is_not_null()
+    not_integer = pl.col("value").round(6) != pl.col("value").round(0)
+    work = work.with_columns(
+        rule=pl.when(bad_number)
         .then(pl.lit("number_format"))
         .when(bad_unit)
         .then(pl.col("unit_error"))
-        .when(pl.lit(integer) & not_integer)
+        .when(pl.lit(integer) & present & not_integer)
         .then(pl.lit("integer"))
         .otherwise(None)
     )
+    rule = pl.col("rule")
     dim_note = f"this column holds {target_dim} in {target_unit}"
     message = (
         pl.when(rule == "number_format")
@@ -228,7 +246,7 @@ def parse_measure(
         .otherwise(None)
     )
     out = work.select(
-        value=pl.when(rule.is_null()).then(value).otherwise(None),
+        value=pl.when(rule.is_null()).then(pl.col("value")).otherwise(None),
         rule=rule,
         message=message,
     )
@@ -346,7 +364,7 @@ def parse_period(text: str) -> tuple[date, date]:
         return _ordered(date(int(m[1]), 1, 1), date(int(m[2]), 12, 31), text)
     # IV квартал 2025, 4 кв 2025, Q4 2025, 2025 Q4
     if m := re.fullmatch(
-        r"(iv|iii|ii|i|[1-4]) ?(?:-?й )?(?:квартал|кв|quarter) (\d{4})", t
+        r"(iv|iii|ii|i|[1-4]) ?(?:-?й )?(?:квартал|кв\.?|quarter) (\d{4})", t
     ) or re.fullmatch(r"q([1-4]) ?(\d{4})", t):
         q, y = _ROMAN[m[1]], int(m[2])
         return date(y, 3 * q - 2, 1), _month_end(y, 3 * q)

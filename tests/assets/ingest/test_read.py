@@ -1,0 +1,149 @@
+"""Reading submissions as they arrive: encodings, delimiters, title rows, Excel layouts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from assets.ingest.read import SubmissionError, decode, read_submission, sniff_delimiter
+from contracts import SourceSpec, default_spec, load_contract
+
+CONTRACT = load_contract("cleanup")
+TEXT = (
+    "Итоги субботников\n"
+    "\n"
+    "Территория;Дата;Участники, тыс. чел.;Собрано всего, т;Примечание\n"
+    "г. Бишкек;30.03.2024;15;270;общегородской\n"
+    "\n"
+    "Кузбасс;02.09.2017-30.09.2017;100;;\n"
+)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1251", "koi8_r", "cp866"])
+def test_the_usual_encodings_decode(encoding: str) -> None:
+    text, used = decode(TEXT.encode(encoding))
+    assert "Территория" in text and "Кузбасс" in text
+    assert used == encoding or (encoding == "utf-8-sig" and used == "utf-8-sig")
+
+
+def test_an_encoding_given_in_the_spec_is_used_and_a_wrong_one_is_reported() -> None:
+    assert decode(TEXT.encode("cp1251"), "cp1251")[1] == "cp1251"
+    with pytest.raises(SubmissionError, match="cannot decode the file as utf-8"):
+        decode(TEXT.encode("cp1251"), "utf-8")
+
+
+@pytest.mark.parametrize("delimiter", [";", ",", "\t", "|"])
+def test_delimiters_are_sniffed(delimiter: str) -> None:
+    lines = [
+        delimiter.join(["Территория", "Дата", "Собрано, т"]),
+        delimiter.join(["Бишкек", "2023", "3346"]),
+    ]
+    assert sniff_delimiter("\n".join(lines)) == delimiter
+
+
+def test_decimal_commas_do_not_fool_the_sniffer() -> None:
+    text = "Территория;Собрано, т;Пластик, т\nКР;3 346,259;425,885\nКР;620,922;1,5\n"
+    assert sniff_delimiter(text) == ";"
+
+
+def _write(tmp_path: Path, name: str, data: bytes) -> Path:
+    p = tmp_path / name
+    p.write_bytes(data)
+    return p
+
+
+def test_csv_with_title_rows_blank_rows_and_unit_headers(tmp_path: Path, units) -> None:
+    path = _write(tmp_path, "sub.csv", TEXT.encode("cp1251"))
+    sub = read_submission(path, CONTRACT, default_spec("cleanup"), units)
+    assert (sub.encoding, sub.delimiter, sub.header_row) == ("cp1251", ";", 3)
+    assert sub.rows.get_column("row_number").to_list() == [4, 6]  # row numbers as in the file
+    assert sub.rows.get_column("territory").to_list() == ["г. Бишкек", "Кузбасс"]
+    assert sub.column_map["Участники, тыс. чел."] == {"column": "participants", "unit": "тыс. чел."}
+    assert sub.column_map["Собрано всего, т"] == {"column": "waste_collected_t", "unit": "т"}
+    assert sub.unmapped == ["Примечание"]
+    assert sub.rows.item(0, "extra") == '{"Примечание":"общегородской"}'
+
+
+def test_a_delimiter_inside_a_value_is_kept_as_overflow_not_lost(tmp_path: Path, units) -> None:
+    data = "Территория;Дата;Собрано, т\nКР;2023;3346;лишнее\nКР;2022;620\n".encode()
+    sub = read_submission(_write(tmp_path, "r.csv", data), CONTRACT, default_spec("cleanup"), units)
+    assert sub.rows.get_column("overflow").to_list() == ['{"column 4":"лишнее"}', None]
+
+
+def test_excel_table_not_at_a1_with_merged_cells(tmp_path: Path, units) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Итоги"
+    ws["C2"] = "Мэрия"
+    ws.merge_cells("C2:F2")
+    for i, h in enumerate(["Территория", "Дата", "Участники", "Вывезено мусора, т"]):
+        ws.cell(row=4, column=3 + i, value=h)
+    ws.cell(row=5, column=3, value="Бишкек - Ленинский район")
+    ws.cell(row=5, column=4, value=datetime(2024, 3, 30))
+    ws.cell(row=5, column=5, value=5190)
+    ws.cell(row=5, column=6, value=103.5)
+    ws.cell(row=6, column=3, value="Бишкек - Октябрьский район")
+    ws.cell(row=6, column=5, value=2825)
+    ws.merge_cells("D5:D6")
+    path = tmp_path / "b.xlsx"
+    wb.save(path)
+    sub = read_submission(path, CONTRACT, default_spec("cleanup"), units)
+    assert (sub.sheet, sub.header_row) == ("Итоги", 4)
+    assert sub.rows.get_column("period").to_list() == [
+        "2024-03-30",
+        "2024-03-30",
+    ]  # merged date spread
+    assert sub.rows.get_column("participants").to_list() == ["5190", "2825"]
+    assert sub.rows.get_column("waste_collected_t").to_list() == ["103.5", None]
+
+
+def test_a_source_spec_maps_headers_and_picks_the_sheet(tmp_path: Path, units) -> None:
+    wb = Workbook()
+    wb.active.title = "Обложка"
+    ws = wb.create_sheet("Данные")
+    ws.append(["Регион (как в отчёте)", "Когда", "Масса, кг"])
+    ws.append(["Кузбасс", "2019", 1300])
+    path = tmp_path / "x.xlsx"
+    wb.save(path)
+    spec = SourceSpec(
+        name="t",
+        dataset="cleanup",
+        sheet="Данные",
+        header_row=1,
+        columns={
+            "Регион (как в отчёте)": "territory",
+            "Когда": "period",
+            "Масса, кг": {"column": "waste_collected_t", "unit": "кг"},
+        },
+    )
+    sub = read_submission(path, CONTRACT, spec, units)
+    assert sub.column_map["Масса, кг"] == {"column": "waste_collected_t", "unit": "кг"}
+    assert sub.rows.select("territory", "period", "waste_collected_t").row(0) == (
+        "Кузбасс",
+        "2019",
+        "1300",
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("empty.csv", b"", "empty"),
+        ("noheader.csv", b"a;b;c\n1;2;3\n", "no header row found"),
+        ("broken.xlsx", b"not a zip file at all", "not a readable Excel workbook"),
+        ("notes.docx", b"PK..", "unsupported file type"),
+        (
+            "twice.csv",
+            "Территория;Регион;Дата\nКР;КР;2023\n".encode(),
+            "both map to column territory",
+        ),
+    ],
+)
+def test_unreadable_files_say_why(
+    tmp_path: Path, units, name: str, data: bytes, message: str
+) -> None:
+    with pytest.raises(SubmissionError, match=message):
+        read_submission(_write(tmp_path, name, data), CONTRACT, default_spec("cleanup"), units)

@@ -1,0 +1,161 @@
+"""Parsing of numbers, units, scale words, dates and periods as submissions write them."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import pytest
+
+from assets.staging.parse import (
+    PeriodError,
+    normalise_key,
+    number_expr,
+    parse_measure,
+    parse_period,
+    parse_periods,
+)
+
+
+def _number(text: str, decimal: str = ",") -> float | None:
+    return pl.select(number_expr(pl.lit(text), decimal)).item()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("3346,259", 3346.259),  # decimal comma (DOMAIN.md)
+        ("3 346,259", 3346.259),  # space thousands
+        ("14 092", 14092.0),
+        ("14\u00a0092", 14092.0),  # no-break space
+        ("283 484,97", 283484.97),
+        ("283\u202f484,97", 283484.97),  # narrow no-break space
+        ("1.234,5", 1234.5),  # point thousands with decimal comma
+        ("1.234.567", 1234567.0),
+        ("3346.259", 3346.259),  # Excel and English sources
+        ("-5", -5.0),
+        ("\u22125,5", -5.5),  # minus sign
+        ("0", 0.0),
+    ],
+)
+def test_numbers_in_russian_style(text: str, expected: float) -> None:
+    assert _number(text) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"), [("30,000", 30000.0), ("1,234.5", 1234.5), ("6,200,000", 6200000.0)]
+)
+def test_numbers_in_english_style(text: str, expected: float) -> None:
+    assert _number(text, ".") == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("text", ["1,2,3", "свыше 620", "abc", "1..2", ""])
+def test_not_numbers(text: str) -> None:
+    assert _number(text) is None
+
+
+@pytest.mark.parametrize(
+    ("cell", "target", "expected"),
+    [
+        ("620 922 кг", "t", 620.922),
+        ("3,6 тыс. т", "t", 3600.0),
+        ("3,6 тыс. тонн", "t", 3600.0),
+        ("1,5 млн т", "t", 1_500_000.0),
+        ("12 тонн", "t", 12.0),
+        ("12 тн", "t", 12.0),
+        ("5 т.", "t", 5.0),
+        ("219 тыс. м³", "m3", 219_000.0),
+        ("5 700 м3", "m3", 5700.0),
+        ("2,3 га", "ha", 2.3),
+        ("15 тыс. чел.", "persons", 15000.0),
+        ("1,5 млн", "persons", 1_500_000.0),
+    ],
+)
+def test_units_and_scale_words_convert_to_the_column_unit(units, cell, target, expected) -> None:
+    out = parse_measure(pl.DataFrame({"x": [cell]}), "x", target, units)
+    assert out.item(0, "rule") is None, out.item(0, "message")
+    assert out.item(0, "value") == pytest.approx(expected)
+
+
+def test_header_unit_applies_to_cells_without_a_unit(units) -> None:
+    out = parse_measure(
+        pl.DataFrame({"x": ["620 922", "1 т"]}), "x", "t", units, default_suffix="кг"
+    )
+    assert out.get_column("value").to_list() == pytest.approx([620.922, 1.0])
+
+
+@pytest.mark.parametrize("cell", ["5700 м3", "219 тыс. м³", "730 m3"])
+def test_volume_is_never_converted_to_tonnes(units, cell) -> None:
+    out = parse_measure(pl.DataFrame({"x": [cell]}), "x", "t", units)
+    assert out.item(0, "value") is None
+    assert out.item(0, "rule") == "unit_dimension"
+    assert "volume_m3" in out.item(0, "message")
+
+
+def test_unknown_unit_and_bad_number_are_named(units) -> None:
+    out = parse_measure(pl.DataFrame({"x": ["12 вёдер", "около 600", None]}), "x", "t", units)
+    assert out.get_column("rule").to_list() == ["unknown_unit", "number_format", None]
+    assert "вёдер" in out.item(0, "message")
+
+
+def test_counts_must_be_whole(units) -> None:
+    out = parse_measure(
+        pl.DataFrame({"x": ["133,5", "133 500", "15 тыс."]}), "x", "persons", units, integer=True
+    )
+    assert out.get_column("rule").to_list() == ["integer", None, None]
+    assert out.get_column("value").to_list() == [None, 133500, 15000]
+    assert out.schema["value"] == pl.Int64
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end"),
+    [
+        ("04.10.2023", date(2023, 10, 4), date(2023, 10, 4)),
+        ("2023-10-04", date(2023, 10, 4), date(2023, 10, 4)),
+        ("2023-10-04 00:00:00", date(2023, 10, 4), date(2023, 10, 4)),
+        ("04.10.23", date(2023, 10, 4), date(2023, 10, 4)),
+        ("8 октября 2022", date(2022, 10, 8), date(2022, 10, 8)),
+        ("10-12.10.2023", date(2023, 10, 10), date(2023, 10, 12)),  # DOMAIN.md ranges
+        ("17-23.11.2023", date(2023, 11, 17), date(2023, 11, 23)),
+        ("17–23.11.2023", date(2023, 11, 17), date(2023, 11, 23)),  # en dash
+        ("28.09-02.10.2023", date(2023, 9, 28), date(2023, 10, 2)),
+        ("01.09.2023 - 30.09.2023", date(2023, 9, 1), date(2023, 9, 30)),
+        ("2022-10-08/2022-10-29", date(2022, 10, 8), date(2022, 10, 29)),
+        ("2023", date(2023, 1, 1), date(2023, 12, 31)),
+        ("2023 г.", date(2023, 1, 1), date(2023, 12, 31)),
+        ("2024-2025", date(2024, 1, 1), date(2025, 12, 31)),
+        ("IV квартал 2025 года", date(2025, 10, 1), date(2025, 12, 31)),
+        ("4 кв. 2025", date(2025, 10, 1), date(2025, 12, 31)),
+        ("Q1 2024", date(2024, 1, 1), date(2024, 3, 31)),
+        ("I полугодие 2023", date(2023, 1, 1), date(2023, 6, 30)),
+        ("октябрь 2023", date(2023, 10, 1), date(2023, 10, 31)),
+        ("январь-июль 2022", date(2022, 1, 1), date(2022, 7, 31)),  # partial year
+        ("февраль 2024", date(2024, 2, 1), date(2024, 2, 29)),
+        ("отопительный сезон 2022/2023", date(2022, 10, 1), date(2023, 4, 30)),
+        ("heating season 2022-23", date(2022, 10, 1), date(2023, 4, 30)),
+    ],
+)
+def test_periods(text: str, start: date, end: date) -> None:
+    assert parse_period(text) == (start, end)
+
+
+@pytest.mark.parametrize(
+    "text", ["31.02.2023", "12-10.10.2023", "вчера", "2023-13-01", "отопительный сезон 2022/2024"]
+)
+def test_unreadable_periods_say_what_is_accepted(text: str) -> None:
+    with pytest.raises(PeriodError):
+        parse_period(text)
+
+
+def test_parse_periods_column_keeps_row_order_and_reports_errors() -> None:
+    out = parse_periods(pl.Series(["2023", None, "вчера", "2023"]))
+    assert out.get_column("start").to_list() == [date(2023, 1, 1), None, None, date(2023, 1, 1)]
+    assert out.get_column("message").to_list()[:2] == [None, None]
+    assert "04.10.2023" in out.item(2, "message")
+
+
+@pytest.mark.parametrize(
+    ("a", "b"), [("Ё-мобиль", "е-мобиль"), ("«Кузбасс»", "кузбасс"), ("Собрано,  т", "собрано т")]
+)
+def test_normalise_key(a: str, b: str) -> None:
+    assert normalise_key(a) == b

@@ -1,0 +1,74 @@
+"""Shared fixtures. Real public data is read from ../shared/data (never copied into the repo)."""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from assets.staging.parse import Units
+from assets.staging.territories import TerritoryIndex
+from pipelines.home import REPO_ROOT, SEEDS_DIR
+
+SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+REFERENCE = SEEDS_DIR / "reference"
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+
+@pytest.fixture(scope="session")
+def units() -> Units:
+    return Units.from_csv(REFERENCE / "units.csv", REFERENCE / "scales.csv")
+
+
+@pytest.fixture(scope="session")
+def territories() -> TerritoryIndex:
+    with (REFERENCE / "regions.csv").open(encoding="utf-8") as f:
+        return TerritoryIndex.from_rows(list(csv.DictReader(f)))
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.fail(
+            f"shared data not found at {SHARED_DATA}: tests expect ../shared/data beside the repo"
+        )
+    return SHARED_DATA
+
+
+def run_pipeline(home: Path) -> bool:
+    """Materialise every asset into ``home`` with a Dagster instance kept inside it."""
+    from pipelines.cli import main
+
+    os.environ["ECOSTAT_HOME"] = str(home)
+    try:
+        return main(["run"]) == 0
+    finally:
+        del os.environ["ECOSTAT_HOME"]
+
+
+@pytest.fixture(scope="session")
+def seeded_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data home seeded with the embedded default data, after one full run."""
+    home = tmp_path_factory.mktemp("home")
+    assert run_pipeline(home), "the pipeline run on the embedded default data failed"
+    return home
+
+
+@pytest.fixture
+def warehouse(seeded_home: Path):
+    con = duckdb.connect(str(seeded_home / "warehouse.duckdb"), read_only=True)
+    yield con
+    con.close()
+
+
+@pytest.fixture
+def fresh_home(tmp_path: Path) -> Path:
+    """An empty data home whose landing folder holds a copy of the default submissions."""
+    home = tmp_path / "home"
+    shutil.copytree(SEEDS_DIR / "landing", home / "landing")
+    return home

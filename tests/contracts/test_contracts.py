@@ -1,0 +1,75 @@
+"""The declarations agree with each other: contract YAML, pandera model, source specs."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from contracts import SourceSpec, datasets, load_contract, load_source_specs, spec_for
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_every_dataset_has_a_contract_and_a_model() -> None:
+    assert "cleanup" in datasets()
+    for ds in datasets():
+        contract = load_contract(ds)
+        assert contract.grain and contract.model() is not None
+
+
+@pytest.mark.parametrize("ds", datasets())
+def test_model_columns_are_the_contract_columns(ds: str) -> None:
+    contract = load_contract(ds)
+    model_cols = set(contract.model().to_schema().columns)
+    expected = {c.name for c in contract.stored_columns}
+    expected |= {"territory_id"} if any(c.type == "territory" for c in contract.columns) else set()
+    assert model_cols == expected
+
+
+@pytest.mark.parametrize("ds", datasets())
+def test_every_rule_is_enforced_and_every_check_is_a_rule(ds: str) -> None:
+    """A rule in the YAML that no code enforces would be a promise we do not keep."""
+    contract = load_contract(ds)
+    rules = {r.name for r in contract.rules}
+    code = "\n".join(
+        p.read_text(encoding="utf-8") for p in (REPO / "assets" / "staging").glob("*.py")
+    )
+    code += (REPO / "contracts" / ds / "model.py").read_text(encoding="utf-8")
+    enforced = set(re.findall(r'"([a-z_]+)"', code)) & rules
+    assert enforced == rules, f"rules nothing enforces: {sorted(rules - enforced)}"
+    checks = {c.name for col in contract.model().to_schema().columns.values() for c in col.checks}
+    checks |= {c.name for c in contract.model().to_schema().checks}
+    assert checks <= rules, f"model checks missing from the contract: {sorted(checks - rules)}"
+
+
+def test_units_in_the_contract_are_known(units) -> None:
+    for ds in datasets():
+        for c in load_contract(ds).columns:
+            if c.unit:
+                assert c.unit in units.dimension_of, (
+                    f"{ds}.{c.name}: unit {c.unit} not in units.csv"
+                )
+
+
+def test_source_specs_are_valid_and_match_files() -> None:
+    specs = load_source_specs()
+    assert {s.name for s in specs} >= {"kz_campaigns_en"}
+    assert spec_for("cleanup", "kz_campaigns_2020_2025_en.csv", specs).name == "kz_campaigns_en"
+    assert spec_for("cleanup", "KZ_CAMPAIGNS_2026_EN.CSV", specs).name == "kz_campaigns_en"
+    assert spec_for("cleanup", "kg_report.csv", specs).name == "auto"
+
+
+def test_a_spec_naming_an_unknown_column_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "bad.yaml").write_text(
+        "name: bad\ndataset: cleanup\ncolumns:\n  Масса: tonnes_collected\n", encoding="utf-8"
+    )
+    with pytest.raises(ValueError, match="unknown cleanup columns"):
+        load_source_specs(tmp_path)
+
+
+def test_a_spec_with_a_misspelt_key_is_refused() -> None:
+    with pytest.raises(ValidationError, match="delimeter"):
+        SourceSpec.model_validate({"name": "x", "dataset": "cleanup", "delimeter": ";"})

@@ -1,0 +1,88 @@
+"""The code location loads, and its graph is what we expect (a change to it shows here)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import dagster as dg
+
+from pipelines.definitions import build_definitions
+from pipelines.jobs import landing_sensor
+from pipelines.resources import HomeResource
+
+EXPECTED_ASSETS = {
+    "core/regions": "reference",
+    "core/population": "reference",
+    "core/units": "reference",
+    "core/scales": "reference",
+    "raw/cleanup": "raw",
+    "staging/cleanup": "staging",
+    "core/cleanup": "core",
+    "marts/cleanup_comparison": "marts",
+}
+EXPECTED_CHECKS = {
+    "staging/cleanup:contract",
+    "staging/cleanup:files_balance",
+    "staging/cleanup:no_rejected_rows",
+    "staging/cleanup:no_failed_files",
+    "core/cleanup:unique_key",
+    "core/cleanup:non_negative",
+    "marts/cleanup_comparison:unique_key",
+    "marts/cleanup_comparison:non_negative",
+}
+
+
+def test_definitions_load_with_the_expected_graph(tmp_path: Path) -> None:
+    defs = build_definitions(str(tmp_path))
+    graph = defs.resolve_asset_graph()
+    groups = {key.to_user_string(): graph.get(key).group_name for key in graph.get_all_asset_keys()}
+    assert groups == EXPECTED_ASSETS
+    checks = {f"{k.asset_key.to_user_string()}:{k.name}" for k in graph.asset_check_keys}
+    assert checks == EXPECTED_CHECKS
+    upstream = {
+        k.to_user_string()
+        for k in graph.get(dg.AssetKey(["marts", "cleanup_comparison"])).parent_keys
+    }
+    assert upstream == {"core/cleanup", "core/regions", "core/population"}
+    assert {j.name for j in defs.resolve_all_job_defs()} >= {"ecostat_all", "load_cleanup"}
+    assert defs.resolve_schedule_def("daily_full_run").cron_schedule == "0 6 * * *"
+
+
+def test_every_asset_states_its_grain(tmp_path: Path) -> None:
+    graph = build_definitions(str(tmp_path)).resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        assert "grain" in (node.description or "").lower() or "grain" in node.metadata, key
+
+
+def test_the_module_level_defs_load() -> None:
+    os.environ.setdefault("ECOSTAT_HOME", "/tmp/ecostat-test-home")
+    import pipelines.definitions
+
+    assert pipelines.definitions.defs.resolve_asset_graph().get_all_asset_keys()
+
+
+def test_sensor_requests_a_load_for_new_or_changed_files_only(tmp_path: Path) -> None:
+    (tmp_path / "landing" / "cleanup").mkdir(parents=True)
+    f = tmp_path / "landing" / "cleanup" / "a.csv"
+    f.write_text("Территория;Дата\nКР;2023\n", encoding="utf-8")
+    (tmp_path / "landing" / "cleanup" / "~$a.xlsx").write_bytes(b"lock")  # Excel lock file
+    home = HomeResource(root=str(tmp_path))
+
+    ctx = dg.build_sensor_context(resources={"home": home})
+    first = landing_sensor(ctx)
+    assert [r.job_name for r in first] == ["load_cleanup"]
+    assert first[0].tags["ecostat/files"] == "cleanup/a.csv"
+
+    ctx2 = dg.build_sensor_context(cursor=ctx.cursor, resources={"home": home})
+    assert isinstance(landing_sensor(ctx2), dg.SkipReason)
+
+    f.write_text("Территория;Дата\nКР;2024\n", encoding="utf-8")
+    os.utime(f, ns=(f.stat().st_atime_ns, f.stat().st_mtime_ns + 1_000_000_000))
+    ctx3 = dg.build_sensor_context(cursor=ctx2.cursor, resources={"home": home})
+    changed = landing_sensor(ctx3)
+    assert [r.tags["ecostat/files"] for r in changed] == ["cleanup/a.csv"]
+    assert changed[0].run_key != first[0].run_key
+    assert set(json.loads(ctx3.cursor)) == {"cleanup/a.csv"}

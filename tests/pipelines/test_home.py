@@ -1,0 +1,31 @@
+"""The data home: seeded once from seeds/, Dagster configured to stay offline and single-writer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from pipelines.home import SEEDS_DIR, ensure_home, home_path
+
+
+def test_an_empty_home_is_seeded_once(tmp_path: Path) -> None:
+    home, seeded = ensure_home(tmp_path / "h")
+    expected = sorted(p.name for p in (SEEDS_DIR / "landing" / "cleanup").iterdir())
+    assert sorted(Path(s).name for s in seeded) == expected
+    assert home.warehouse == tmp_path / "h" / "warehouse.duckdb"
+    (home.landing / "cleanup" / expected[0]).unlink()
+    _, again = ensure_home(tmp_path / "h")
+    assert again == []  # a home with files is never re-seeded
+
+
+def test_dagster_config_turns_telemetry_off_and_runs_one_at_a_time(tmp_path: Path) -> None:
+    home, _ = ensure_home(tmp_path)
+    config = yaml.safe_load((home.dagster / "dagster.yaml").read_text(encoding="utf-8"))
+    assert config["telemetry"]["enabled"] is False
+    assert config["concurrency"]["runs"]["max_concurrent_runs"] == 1
+
+
+def test_home_path_defaults_to_data() -> None:
+    assert home_path({}) == Path("data").resolve()
+    assert home_path({"ECOSTAT_HOME": "/x/y"}) == Path("/x/y")

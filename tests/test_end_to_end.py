@@ -1,0 +1,272 @@
+"""End to end: the whole pipeline on the embedded default data, in temporary homes, checked
+against hand computation and against the published figures in ../shared/data."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.cli import main
+from tests.conftest import run_pipeline
+
+# DOMAIN.md: Kyrgyz Republic 2023 clean-up results.
+KG_2023_TOTAL = 3346.259
+KG_2023_RECYCLABLE = 425.885 + 197 + 304.274  # plastic + glass + paper (no metal reported)
+KG_POPULATION_2023 = 7_099_750  # World Bank SP.POP.TOTL, seeds/reference/population.csv
+
+
+def _mart(con: duckdb.DuckDBPyConnection, territory: str, year: int) -> dict:
+    rows = con.sql(
+        "select * from marts.cleanup_comparison where territory_id = ? and year = ?",
+        params=[territory, year],
+    ).pl()
+    assert rows.height == 1, f"no single mart row for {territory} {year}"
+    return rows.row(0, named=True)
+
+
+def test_kyrgyz_2023_row_matches_hand_computation(warehouse) -> None:
+    row = _mart(warehouse, "KG", 2023)
+    assert row["waste_collected_t"] == pytest.approx(KG_2023_TOTAL)
+    assert row["participants"] == 345_000
+    assert row["recyclable_share"] == pytest.approx(KG_2023_RECYCLABLE / KG_2023_TOTAL)
+    assert row["unallocated_t"] == pytest.approx(0, abs=1e-9)  # the four parts add up exactly
+    assert row["kg_per_participant"] == pytest.approx(KG_2023_TOTAL * 1000 / 345_000)
+    assert row["population"] == KG_POPULATION_2023 and not row["population_is_nearest_year"]
+    assert row["waste_t_per_1000_inhabitants"] == pytest.approx(
+        KG_2023_TOTAL * 1000 / KG_POPULATION_2023
+    )
+    assert row["participants_per_1000_inhabitants"] == pytest.approx(
+        345_000 * 1000 / KG_POPULATION_2023
+    )
+
+
+def test_kazakhstan_2022_keeps_the_unallocated_remainder(warehouse) -> None:
+    row = _mart(warehouse, "KZ", 2022)
+    assert row["waste_collected_t"] == pytest.approx(30_000)
+    assert row["unallocated_t"] == pytest.approx(5_100)  # fractions add up to 24,900 t
+    assert row["recyclable_share"] == pytest.approx((5_500 + 9_200 + 4_400 + 2_700) / 30_000)
+
+
+def test_conflicting_sources_are_not_added_up_but_flagged(warehouse) -> None:
+    row = _mart(warehouse, "KG", 2022)
+    assert row["source_rows"] == 3
+    assert row["waste_collected_t"] == pytest.approx(620.922)  # high confidence beats medium
+    assert row["participants"] == 133_500  # equal confidence: the first loaded report
+    assert row["conflicting_sources"]
+    assert (
+        "620.902 to 620.922" in row["conflict_note"] and "133500 to 133508" in row["conflict_note"]
+    )
+
+
+def test_nested_campaign_periods_are_not_double_counted(warehouse) -> None:
+    # Taza Qazaqstan: 1.1 Mt for Apr 2024 - Apr 2025 lies inside 1.414 Mt for Jan 2024 - Jun 2025;
+    # World Cleanup Day 2025 (12,000 t) is a separate event of the same year.
+    row = _mart(warehouse, "KZ", 2025)
+    assert row["waste_collected_t"] == pytest.approx(1_414_000 + 12_000)
+    assert row["includes_multi_year_periods"]
+    assert row["kg_per_participant"] == pytest.approx(
+        12_000 * 1000 / 422_000
+    )  # events with both only
+
+
+def test_volume_stays_volume_and_missing_inputs_are_null(warehouse) -> None:
+    row = _mart(warehouse, "RU-SPE", 2025)
+    assert row["volume_m3"] == pytest.approx(5_700) and row["waste_collected_t"] is None
+    assert row["waste_t_per_1000_inhabitants"] is None
+    assert row["population_year"] == 2024 and row["population_is_nearest_year"]
+    district = _mart(warehouse, "KG-GB/leninsky", 2024)
+    assert district["population"] is None and "no population" in district["per_capita_note"]
+
+
+def test_mart_covers_at_least_five_territories_and_several_years(warehouse) -> None:
+    territories, years = warehouse.execute(
+        "select count(distinct territory_id), count(distinct year) from marts.cleanup_comparison"
+    ).fetchall()[0]
+    assert territories >= 5 and years >= 5
+    countries = {
+        r[0]
+        for r in warehouse.execute(
+            "select distinct country_code from marts.cleanup_comparison"
+        ).fetchall()
+    }
+    assert countries == {"KG", "KZ", "RU"}
+
+
+def test_every_file_balances(warehouse) -> None:
+    files = warehouse.sql(
+        """select f.path, f.status, f.rows_read, f.rows_loaded, f.rows_rejected,
+                  (select count(*) from staging.cleanup s where s.file_id = f.file_id) as staged,
+                  (select count(*) from raw.cleanup r where r.file_id = f.file_id) as raw_rows,
+                  (select count(distinct row_number) from audit.rejected_rows j where j.file_id = f.file_id) as rejected
+           from audit.source_files f"""
+    ).pl()
+    assert files.height == 4 and set(files.get_column("status")) == {"loaded"}
+    for f in files.iter_rows(named=True):
+        assert f["rows_read"] == f["rows_loaded"] + f["rows_rejected"] == f["raw_rows"], f
+        assert (f["staged"], f["rejected"]) == (f["rows_loaded"], f["rows_rejected"]), f
+
+
+def test_rejections_name_file_row_column_rule_and_value(warehouse) -> None:
+    rows = warehouse.execute(
+        "select path, sheet, row_number, column_name, rule from audit.rejected_rows order by path, row_number"
+    ).fetchall()
+    assert rows == [
+        ("bishkek_city_subbotniki_2019_2024.xlsx", "Субботники", 11, "period", "period_required"),
+        ("bishkek_city_subbotniki_2019_2024.xlsx", "Субботники", 13, "*", "not_a_data_row"),
+    ]
+
+
+def test_seeds_are_true_to_the_published_figures(warehouse, shared_data) -> None:
+    """Every figure in the embedded default data that cites a page of real_figures.csv has the
+    value that page reported there."""
+    measure = {
+        "cleanup_waste_collected_total": "waste_collected_t",
+        "cleanup_participants": "participants",
+        "cleanup_participating_organisations": "organisations",
+        "cleanup_events": "events_count",
+        "cleanup_waste_collected_volume": "volume_m3",
+        "cleanup_waste_collected_glass": "glass_t",
+        "cleanup_waste_collected_plastic": "plastic_t",
+        "cleanup_waste_collected_rubber": "rubber_t",
+        "cleanup_waste_collected_paper": "paper_t",
+        "cleanup_waste_collected_metal": "metal_t",
+    }
+    published: dict[tuple[str, str], set[float]] = {}
+    with (shared_data / "real_figures.csv").open(encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            if r["measure"] in measure:
+                published.setdefault((r["source_ref"], measure[r["measure"]]), set()).add(
+                    float(r["value"])
+                )
+    staged = warehouse.sql("select * from staging.cleanup where source_url is not null").pl()
+    checked = 0
+    for row in staged.iter_rows(named=True):
+        for column in set(measure.values()):
+            if row[column] is not None and (row["source_url"], column) in published:
+                values = published[(row["source_url"], column)]
+                assert any(abs(row[column] - v) < 1e-6 for v in values), (
+                    row["source_url"],
+                    column,
+                    row[column],
+                )
+                checked += 1
+    assert checked >= 25
+
+
+def _table_digests(warehouse_path: Path) -> dict[str, tuple[int, str]]:
+    con = duckdb.connect(str(warehouse_path), read_only=True)
+    try:
+        tables = con.execute(
+            "select schema_name || '.' || table_name from duckdb_tables() order by 1"
+        ).fetchall()
+        return {
+            t: con.execute(
+                f"select count(*), md5(coalesce(string_agg(x::varchar, '\n' order by x::varchar), '')) from {t} x"
+            ).fetchall()[0]
+            for (t,) in tables
+        }
+    finally:
+        con.close()
+
+
+def test_a_second_run_changes_nothing(fresh_home: Path) -> None:
+    assert run_pipeline(fresh_home)
+    first = _table_digests(fresh_home / "warehouse.duckdb")
+    assert run_pipeline(fresh_home)
+    assert _table_digests(fresh_home / "warehouse.duckdb") == first
+    assert first["marts.cleanup_comparison"][0] > 0
+
+
+def test_one_bad_file_does_not_stop_the_others(fresh_home: Path, capsys) -> None:
+    landing = fresh_home / "landing" / "cleanup"
+    (landing / "broken.xlsx").write_bytes(b"this is not a workbook")
+    (landing / "empty.csv").write_bytes(b"")
+    (landing / "typo.csv").write_text(
+        "Территория;Дата;Собрано, т\nКузбасс;2019;10\nКузбас;2020;12\n", encoding="utf-8"
+    )
+    (landing / "extra_column.csv").write_text(
+        "Территория;Дата;Собрано, т;Погода\nКР;2018;1;ясно\n", encoding="utf-8"
+    )
+    assert run_pipeline(fresh_home)
+    out = capsys.readouterr().out
+    assert "FAILED cleanup/broken.xlsx: not a readable Excel workbook" in out
+    assert "cleanup/extra_column.csv: headers not in the contract, kept in raw.cleanup.extra" in out
+    con = duckdb.connect(str(fresh_home / "warehouse.duckdb"), read_only=True)
+    status = dict(con.execute("select path, status from audit.source_files").fetchall())
+    assert status == {
+        "bishkek_city_subbotniki_2019_2024.xlsx": "loaded",
+        "kg_mnr_subbotniki_2019_2024.csv": "loaded",
+        "kz_campaigns_2020_2025_en.csv": "loaded",
+        "ru_regions_subbotniki_2016_2025.csv": "loaded",
+        "broken.xlsx": "failed",
+        "empty.csv": "failed",
+        "typo.csv": "loaded",
+        "extra_column.csv": "loaded",
+    }
+    extra = con.execute(
+        "select extra from raw.cleanup r join audit.source_files f using (file_id) "
+        "where f.path = 'extra_column.csv'"
+    ).fetchall()
+    assert extra == [('{"Погода":"ясно"}',)]
+    errors = dict(
+        con.execute("select path, error from audit.source_files where status = 'failed'").fetchall()
+    )
+    assert (
+        "not a readable Excel workbook" in errors["broken.xlsx"] and "empty" in errors["empty.csv"]
+    )
+    rejected = con.execute(
+        "select row_number, column_name, rule, value, message from audit.rejected_rows where path = 'typo.csv'"
+    ).fetchall()
+    assert len(rejected) == 1
+    row_number, column, rule, value, message = rejected[0]
+    assert (row_number, column, rule, value) == (3, "territory", "known_territory", "Кузбас")
+    assert "did you mean 'Кузбасс' (RU-KEM)?" in message
+    assert con.execute(
+        "select count(*) from staging.cleanup where territory_id = 'RU-KEM' and year(period_end) = 2019 and waste_collected_t = 10"
+    ).fetchall() == [(1,)]
+    con.close()
+
+
+def test_a_corrected_file_replaces_its_rows_and_the_log_keeps_both(fresh_home: Path) -> None:
+    assert run_pipeline(fresh_home)
+    path = fresh_home / "landing" / "cleanup" / "kg_mnr_subbotniki_2019_2024.csv"
+    text = path.read_bytes().decode("cp1251").replace("7 000;9 000;", "7 000;9 100;")
+    path.write_bytes(text.encode("cp1251"))
+    shutil.copy(
+        fresh_home / "landing" / "cleanup" / "kz_campaigns_2020_2025_en.csv",
+        fresh_home / "landing" / "cleanup" / "kz_campaigns_copy_en.csv",
+    )
+    assert run_pipeline(fresh_home)
+    con = duckdb.connect(str(fresh_home / "warehouse.duckdb"), read_only=True)
+    versions = con.execute(
+        "select status, rows_read from audit.source_files where path = 'kg_mnr_subbotniki_2019_2024.csv' order by landed_at"
+    ).fetchall()
+    assert versions == [("superseded", 7), ("loaded", 7)]
+    assert con.execute(
+        "select waste_collected_t from marts.cleanup_comparison where territory_id = 'KG' and year = 2019"
+    ).fetchall() == [(9100.0,)]
+    assert con.execute(
+        "select count(*) from staging.cleanup s join audit.source_files f using (file_id) where f.path like 'kg_mnr%'"
+    ).fetchall() == [(7,)]
+    dup = con.execute(
+        "select status, error from audit.source_files where path = 'kz_campaigns_copy_en.csv'"
+    ).fetchall()
+    assert dup == [("duplicate", "same content as kz_campaigns_2020_2025_en.csv, which is loaded")]
+    assert con.execute(
+        "select count(*) from staging.cleanup where territory_id like 'KZ%'"
+    ).fetchall() == [(8,)]
+    con.close()
+
+
+def test_the_cli_prints_a_summary(fresh_home: Path, capsys, monkeypatch) -> None:
+    monkeypatch.setenv("ECOSTAT_HOME", str(fresh_home.parent / "cli-home"))
+    assert main(["run"]) == 0
+    out = capsys.readouterr().out
+    assert "Seeded the empty data home" in out
+    assert "SUCCESS" in out
+    assert "cleanup" in out and "marts.cleanup_comparison" in out
+    assert str(fresh_home.parent / "cli-home" / "warehouse.duckdb") in out
