@@ -80,6 +80,19 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def _record(f: LandedFile, run_id: str) -> dict:
+    """The audit.source_files fields every landed file version has."""
+    return {
+        "file_id": f.file_id,
+        "dataset": f.dataset,
+        "path": f.path,
+        "sha256": f.sha256,
+        "size_bytes": f.size_bytes,
+        "landed_at": _now(),
+        "run_id": run_id,
+    }
+
+
 def ingest_file(
     con: duckdb.DuckDBPyConnection,
     f: LandedFile,
@@ -97,15 +110,7 @@ def ingest_file(
     if seen:
         return IngestOutcome(f.path, f.file_id, "skipped")
 
-    record = {
-        "file_id": f.file_id,
-        "dataset": f.dataset,
-        "path": f.path,
-        "sha256": f.sha256,
-        "size_bytes": f.size_bytes,
-        "landed_at": _now(),
-        "run_id": run_id,
-    }
+    record = _record(f, run_id)
     twin = first_row(
         con,
         "select path from audit.source_files where dataset = ? and sha256 = ? and status in ('landed', 'loaded')",
@@ -162,14 +167,7 @@ def record_failure(
 ) -> IngestOutcome:
     """Record a file that could not be landed. It replaces earlier versions of the same path, so
     that a broken correction is visible rather than silently ignored."""
-    record = {
-        "file_id": f.file_id,
-        "dataset": f.dataset,
-        "path": f.path,
-        "sha256": f.sha256,
-        "size_bytes": f.size_bytes,
-        "landed_at": _now(),
-        "run_id": run_id,
+    record = _record(f, run_id) | {
         "source_spec": source_spec,
         "status": "failed",
         "error": error,

@@ -28,6 +28,8 @@ EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 HEADER_SEARCH_ROWS = 30
 _CYRILLIC_CODEPAGES = ["cp1251", "koi8_r", "cp866"]
+# A table's own row numbering ("№ п/п") is not data: kept in raw.extra, not reported as unknown.
+ROW_NUMBER_HEADERS = {"№", "№ п п", "n", "no", "nr", "#", "п п", "номер"}
 
 
 class SubmissionError(Exception):
@@ -281,7 +283,11 @@ def read_submission(path: Path, contract: Contract, spec: SourceSpec, units: Uni
     for col, header in zip(frame.columns[1:], header_cells, strict=True):
         m = matcher.match(header)
         if m is None:
-            if header is not None and header.strip():
+            if (
+                header is not None
+                and header.strip()
+                and normalise_key(header) not in ROW_NUMBER_HEADERS
+            ):
                 unmapped.append(header)
             continue
         if m.column in taken:
