@@ -10,27 +10,40 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 
 import polars as pl
 
 from assets.staging.parse import normalise_key
 
-# Words that say what kind of place a name is but not which place.
-_GENERIC = re.compile(r"^(г|город|city of) |^(the) ")
+# Words that say what kind of place a name is but not which place. A Russian region name is an
+# adjective ("Атырауская область", statistics tables write "Атырауская") and a city a noun
+# ("Атырау"), so dropping "область" keeps names apart; English "region" would not ("Osh").
+_GENERIC = re.compile(r"^(г|город|city of|the) | (область|обл)$")
+
+
+def _as_date(value: object) -> date | None:
+    if value is None or value == "":
+        return None
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
 def territory_key(name: str) -> str:
-    """Matching key of a territory name: normalised text without a leading "г." or "город"."""
+    """Matching key of a territory name: normalised, without "г."/"город" before it or
+    "область"/"обл." after it."""
     return _GENERIC.sub("", normalise_key(name)).strip()
 
 
 @dataclass(frozen=True)
 class TerritoryIndex:
-    """Alias key -> territory id, and one display form per key for suggestions."""
+    """Alias key -> territory id, one display form per key for suggestions, and per territory its
+    ISO code and the dates it existed (None: open-ended)."""
 
     ids: Mapping[str, str]
     display: Mapping[str, str]
+    iso: Mapping[str, str | None] = field(default_factory=dict)
+    valid: Mapping[str, tuple[date | None, date | None]] = field(default_factory=dict)
 
     @classmethod
     def from_rows(cls, rows: Iterable[Mapping[str, str | None]]) -> TerritoryIndex:
@@ -41,10 +54,16 @@ class TerritoryIndex:
         """
         ids: dict[str, str] = {}
         display: dict[str, str] = {}
+        iso: dict[str, str | None] = {}
+        valid: dict[str, tuple[date | None, date | None]] = {}
         clashes = []
         for row in rows:
             tid = row["territory_id"]
-            names = [tid, row.get("iso_code"), row.get("name_en"), row.get("name_ru")]
+            iso[tid] = row.get("iso_code") or None
+            valid[tid] = (_as_date(row.get("valid_from")), _as_date(row.get("valid_to")))
+            # The id is a name; an ISO code shared by a former territory (KZ-YUZ: South Kazakhstan
+            # until 2018, Turkistan since) names only the territory whose id it is.
+            names = [tid, row.get("name_en"), row.get("name_ru")]
             names += (row.get("aliases") or "").split("|")
             for name in names:
                 if not name:
@@ -56,10 +75,19 @@ class TerritoryIndex:
                 display.setdefault(key, name)
         if clashes:
             raise ValueError("ambiguous gazetteer aliases: " + "; ".join(clashes))
-        return cls(ids, display)
+        return cls(ids, display, iso, valid)
 
     def resolve(self, name: str) -> str | None:
         return self.ids.get(territory_key(name))
+
+    def outside_validity(self, territory_id: str, start: date, end: date) -> str | None:
+        """Why a period cannot belong to a territory (it did not exist then), or None."""
+        valid_from, valid_to = self.valid.get(territory_id, (None, None))
+        if valid_from and end < valid_from:
+            return f"{territory_id} exists from {valid_from}; the period {start}/{end} ends before that"
+        if valid_to and start > valid_to:
+            return f"{territory_id} existed until {valid_to}; the period {start}/{end} starts after that"
+        return None
 
     def suggest(self, name: str) -> str | None:
         """The closest known alias and its id, for an error message."""

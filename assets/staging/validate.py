@@ -183,8 +183,10 @@ def stage(
         )
         errors.append(_errors(rows, "period", "period_required", period_text, msg))
 
-    stored = ["row_number", *[c.name for c in contract.stored_columns if c.type != "territory"]]
     territory_cols = [c.name for c in contract.columns if c.type == "territory"]
+    if territory_cols and "period_start" in out.columns:
+        errors.append(_validity_errors(out, territories, territory_cols[0]))
+    stored = ["row_number", *[c.name for c in contract.stored_columns if c.type != "territory"]]
     out = out.select(
         "row_number", *territory_cols, *(["territory_id"] if territory_cols else []), *stored[1:]
     )
@@ -231,6 +233,27 @@ def stage(
         ~pl.col("row_number").is_in(check_errors.get_column("row_number").implode())
     )
     return StagingResult(valid, rejections, n)
+
+
+def _validity_errors(
+    out: pl.DataFrame, territories: TerritoryIndex, territory_col: str
+) -> pl.DataFrame:
+    """Rows whose period lies wholly outside the dates their territory existed (a region before
+    it was formed, or after it was split). Each distinct territory and period is checked once."""
+    known = out.filter(pl.col("territory_id").is_not_null() & pl.col("period_start").is_not_null())
+    pairs = known.select("territory_id", "period_start", "period_end").unique()
+    messages = [territories.outside_validity(t, s, e) for t, s, e in pairs.iter_rows()]
+    lookup = pairs.with_columns(message=pl.Series(messages, dtype=pl.String)).filter(
+        pl.col("message").is_not_null()
+    )
+    bad = known.join(lookup, on=["territory_id", "period_start", "period_end"], how="inner")
+    return bad.select(
+        pl.col("row_number"),
+        column_name=pl.lit("territory"),
+        rule=pl.lit("territory_valid_for_period"),
+        value=pl.col(territory_col),
+        message=pl.col("message"),
+    ).select(list(REJECTION_SCHEMA))
 
 
 def _check(frame: pl.DataFrame, contract: Contract) -> pl.DataFrame:

@@ -68,6 +68,11 @@ def test_a_good_row_is_typed_and_converted(units, territories) -> None:
         ({"waste_collected_t": "12 вёдер"}, "waste_collected_t", "unknown_unit"),
         ({"participants": "133,5"}, "participants", "integer"),
         ({"source_confidence": "very high"}, "source_confidence", "allowed_value"),
+        (
+            {"territory": "Туркестанская", "period": "2016"},
+            "territory",
+            "territory_valid_for_period",
+        ),
         ({"plastic_t": "3 000"}, "waste_collected_t", "fractions_within_total"),
         (
             {"period": None, "period_start": "10.10.2023", "period_end": "01.10.2023"},
