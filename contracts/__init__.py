@@ -36,11 +36,30 @@ class ColumnSpec(_Strict):
     description: str
     unit: str | None = None
     required: bool = False
+    default: str | None = None  # the value when a file has no such column or leaves it empty
     input_only: bool = False  # read from files but not stored (a period fills period_start/end)
     part_of: str | None = None  # a fraction of another quantity column
     material: str | None = None  # EWC-Stat class of a fraction
-    allowed: list[str] | None = None
+    # A fixed vocabulary: a list of values, or value -> the spellings submissions use for it.
+    allowed: list[str] | dict[str, list[str]] | None = None
     aliases: list[str] = Field(default_factory=list)
+
+    def vocabulary(self) -> dict[str, str]:
+        """Normalised spelling -> canonical value, for a column with a fixed vocabulary."""
+        from assets.staging.parse import normalise_key  # the one normalisation of names
+
+        if not self.allowed:
+            return {}
+        pairs = (
+            self.allowed.items()
+            if isinstance(self.allowed, dict)
+            else ((v, []) for v in self.allowed)
+        )
+        return {
+            normalise_key(spelling): value
+            for value, spellings in pairs
+            for spelling in [value, *spellings]
+        }
 
 
 class RuleSpec(_Strict):
@@ -127,6 +146,9 @@ class SourceSpec(_Strict):
     sheet: str | None = None  # Excel sheet name; default: the first sheet
     header_row: int | None = None  # 1-based; default: the first row where headers are recognised
     columns: dict[str, str | ColumnMapping] = Field(default_factory=dict)
+    ignore: list[str] = Field(
+        default_factory=list
+    )  # headers left unused on purpose (kept in raw.extra)
     constants: dict[str, str] = Field(default_factory=dict)  # column -> value for every row
     priority: int = 0  # higher wins when several specs match a file
 

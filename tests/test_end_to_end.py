@@ -99,12 +99,14 @@ def test_mart_covers_at_least_five_territories_and_several_years(warehouse) -> N
 def test_every_file_balances(warehouse) -> None:
     files = warehouse.sql(
         """select f.path, f.status, f.rows_read, f.rows_loaded, f.rows_rejected,
-                  (select count(*) from staging.cleanup s where s.file_id = f.file_id) as staged,
-                  (select count(*) from raw.cleanup r where r.file_id = f.file_id) as raw_rows,
+                  (select count(*) from staging.cleanup s where s.file_id = f.file_id)
+                  + (select count(*) from staging.emissions s where s.file_id = f.file_id) as staged,
+                  (select count(*) from raw.cleanup r where r.file_id = f.file_id)
+                  + (select count(*) from raw.emissions r where r.file_id = f.file_id) as raw_rows,
                   (select count(distinct row_number) from audit.rejected_rows j where j.file_id = f.file_id) as rejected
            from audit.source_files f"""
     ).pl()
-    assert files.height == 4 and set(files.get_column("status")) == {"loaded"}
+    assert files.height == 5 and set(files.get_column("status")) == {"loaded"}
     for f in files.iter_rows(named=True):
         assert f["rows_read"] == f["rows_loaded"] + f["rows_rejected"] == f["raw_rows"], f
         assert (f["staged"], f["rejected"]) == (f["rows_loaded"], f["rows_rejected"]), f
@@ -196,7 +198,11 @@ def test_one_bad_file_does_not_stop_the_others(fresh_home: Path, capsys) -> None
     assert "FAILED cleanup/broken.xlsx: not a readable Excel workbook" in out
     assert "cleanup/extra_column.csv: headers not in the contract, kept in raw.cleanup.extra" in out
     con = duckdb.connect(str(fresh_home / "warehouse.duckdb"), read_only=True)
-    status = dict(con.execute("select path, status from audit.source_files").fetchall())
+    status = dict(
+        con.execute(
+            "select path, status from audit.source_files where dataset = 'cleanup'"
+        ).fetchall()
+    )
     assert status == {
         "bishkek_city_subbotniki_2019_2024.xlsx": "loaded",
         "kg_mnr_subbotniki_2019_2024.csv": "loaded",

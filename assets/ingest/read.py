@@ -205,6 +205,7 @@ class HeaderMatcher:
     def __init__(self, contract: Contract, spec: SourceSpec, units: Units):
         self.units = units
         self.explicit = {normalise_key(h): m for h, m in spec.mapping().items()}
+        self.ignored = {normalise_key(h) for h in spec.ignore} | ROW_NUMBER_HEADERS
         self.aliases: dict[str, str] = {}
         for c in contract.columns:
             for name in [c.name, *c.aliases]:
@@ -286,7 +287,7 @@ def read_submission(path: Path, contract: Contract, spec: SourceSpec, units: Uni
             if (
                 header is not None
                 and header.strip()
-                and normalise_key(header) not in ROW_NUMBER_HEADERS
+                and normalise_key(header) not in matcher.ignored
             ):
                 unmapped.append(header)
             continue

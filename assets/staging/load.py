@@ -40,7 +40,9 @@ def reference(con: duckdb.DuckDBPyConnection) -> tuple[Units, TerritoryIndex]:
         con.sql("select word, factor from core.scales").pl().to_dicts(),
     )
     regions = (
-        con.sql("select territory_id, iso_code, name_en, name_ru, aliases from core.regions")
+        con.sql(
+            "select territory_id, iso_code, name_en, name_ru, aliases, valid_from, valid_to from core.regions"
+        )
         .pl()
         .to_dicts()
     )

@@ -195,7 +195,8 @@ def parse_measure(
     # Each step is materialised once as a column: repeating the number expression inside every
     # branch below made the query plan, not the data, the cost.
     work = work.with_columns(number=number_expr(pl.col("num"), decimal_separator)).with_columns(
-        value=pl.col("number") * pl.col("scale") * pl.col("factor")
+        # Rounded to a millionth of the target unit: "2346.2999999999997" kt is 2,346,300 t.
+        value=(pl.col("number") * pl.col("scale") * pl.col("factor")).round(6)
     )
     present = pl.col("text").is_not_null()
     bad_number = present & pl.col("number").is_null()

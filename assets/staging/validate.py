@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import pandera.polars as pa
 import polars as pl
 
-from assets.staging.parse import Units, clean_cells, parse_measure, parse_periods
+from assets.staging.parse import Units, clean_cells, normalise_key, parse_measure, parse_periods
 from assets.staging.territories import TerritoryIndex
 from contracts import Contract
 
@@ -96,10 +96,14 @@ def stage(
         if "extra" in raw.columns
         else pl.Series([None] * n, dtype=pl.String)
     )
+    # A file's cell wins over its source spec's constant, which wins over the contract's default.
     if options.constants:
         frame = frame.with_columns(
             pl.coalesce(pl.col(c), pl.lit(v)).alias(c) for c, v in options.constants.items()
         )
+    defaults = {c.name: c.default for c in contract.columns if c.default is not None}
+    if defaults:
+        frame = frame.with_columns(pl.col(c).fill_null(pl.lit(v)) for c, v in defaults.items())
     rows = frame.get_column("row_number")
     errors: list[pl.DataFrame] = []
     typed: dict[str, pl.Series] = {}
@@ -158,12 +162,18 @@ def stage(
         else:
             typed[col.name] = values
             if col.allowed:
-                bad = values.is_not_null() & ~values.str.to_lowercase().is_in(col.allowed)
+                vocabulary = col.vocabulary()
+                # A column holds few distinct spellings: each is looked up once.
+                spelled = {
+                    v: vocabulary.get(normalise_key(v)) for v in values.drop_nulls().unique()
+                }
+                canonical = values.replace_strict(spelled, default=None, return_dtype=pl.String)
+                bad = values.is_not_null() & canonical.is_null()
                 msg = pl.Series([None] * n, dtype=pl.String).set(
-                    bad, f"{col.name} must be one of {', '.join(col.allowed)}"
+                    bad, f"{col.name} must be one of {', '.join(sorted(set(vocabulary.values())))}"
                 )
                 errors.append(_errors(rows, col.name, "allowed_value", values, msg))
-                typed[col.name] = values.str.to_lowercase()
+                typed[col.name] = canonical
 
     out = pl.DataFrame({"row_number": rows, **typed})
     if "_period_start" in out.columns:

@@ -8,12 +8,11 @@ enforced earlier, in staging; this model checks what typed rows must satisfy.
 
 from __future__ import annotations
 
-from datetime import date
-
 import pandera.polars as pa
 import polars as pl
 
 from contracts import load_contract
+from contracts.base import TerritoryPeriodModel, explain_period, non_negative
 
 CONTRACT = load_contract("cleanup")
 FRACTIONS = CONTRACT.fractions["waste_collected_t"]
@@ -34,13 +33,9 @@ def tolerance() -> pl.Expr:
     return pl.max_horizontal(pl.col("waste_collected_t") * TOLERANCE_SHARE, pl.lit(TOLERANCE_T))
 
 
-class Model(pa.DataFrameModel):
+class Model(TerritoryPeriodModel):
     """Typed, validated clean-up rows (staging.cleanup)."""
 
-    territory: str = pa.Field(nullable=False)
-    territory_id: str = pa.Field(nullable=False)
-    period_start: date = pa.Field(nullable=False)
-    period_end: date = pa.Field(nullable=False)
     event_name: str = pa.Field(nullable=True)
     participants: pl.Int64 = pa.Field(nullable=True)
     organisations: pl.Int64 = pa.Field(nullable=True)
@@ -54,27 +49,16 @@ class Model(pa.DataFrameModel):
     textile_t: pl.Float64 = pa.Field(nullable=True)
     other_t: pl.Float64 = pa.Field(nullable=True)
     volume_m3: pl.Float64 = pa.Field(nullable=True)
-    source_title: str = pa.Field(nullable=True)
-    source_url: str = pa.Field(nullable=True)
-    source_confidence: str = pa.Field(nullable=True)
 
     @pa.check(*_QUANTITIES, name="non_negative")
     def non_negative(cls, data: pa.PolarsData) -> pl.LazyFrame:
-        return data.lazyframe.select(pl.col(data.key).is_null() | (pl.col(data.key) >= 0))
-
-    @pa.dataframe_check(name="end_not_before_start")
-    def end_not_before_start(cls, data: pa.PolarsData) -> pl.LazyFrame:
-        return data.lazyframe.select(pl.col("period_end") >= pl.col("period_start"))
+        return non_negative(data)
 
     @pa.dataframe_check(name="fractions_within_total")
     def fractions_within_total(cls, data: pa.PolarsData) -> pl.LazyFrame:
         return data.lazyframe.select(
             (fraction_sum() <= pl.col("waste_collected_t") + tolerance()).fill_null(True)
         )
-
-    class Config:
-        strict = False  # file_id and row_number travel with the rows
-        coerce = False  # staging produces the types; a wrong type is a bug, not bad data
 
 
 def explain(check: str, row: dict) -> str | None:
@@ -88,6 +72,4 @@ def explain(check: str, row: dict) -> str | None:
             f"{total:,.3f} t beyond the tolerance of "
             f"{max(total * TOLERANCE_SHARE, TOLERANCE_T):,.3f} t"
         )
-    if check == "end_not_before_start":
-        return f"period ends {row['period_end']} before it starts {row['period_start']}"
-    return None
+    return explain_period(check, row)

@@ -21,16 +21,26 @@ EXPECTED_ASSETS = {
     "staging/cleanup": "staging",
     "core/cleanup": "core",
     "marts/cleanup_comparison": "marts",
+    "raw/emissions": "raw",
+    "staging/emissions": "staging",
+    "core/emissions": "core",
+    "core/population_by_year": "core",
+    "marts/region_year_indicators": "marts",
 }
 EXPECTED_CHECKS = {
-    "staging/cleanup:contract",
-    "staging/cleanup:files_balance",
-    "staging/cleanup:no_rejected_rows",
-    "staging/cleanup:no_failed_files",
-    "core/cleanup:unique_key",
-    "core/cleanup:non_negative",
-    "marts/cleanup_comparison:unique_key",
-    "marts/cleanup_comparison:non_negative",
+    f"staging/{ds}:{check}"
+    for ds in ("cleanup", "emissions")
+    for check in ("contract", "files_balance", "no_rejected_rows", "no_failed_files")
+} | {
+    f"{model}:{check}"
+    for model in (
+        "core/cleanup",
+        "core/emissions",
+        "core/population_by_year",
+        "marts/cleanup_comparison",
+        "marts/region_year_indicators",
+    )
+    for check in ("unique_key", "non_negative")
 }
 
 
@@ -45,8 +55,12 @@ def test_definitions_load_with_the_expected_graph(tmp_path: Path) -> None:
         k.to_user_string()
         for k in graph.get(dg.AssetKey(["marts", "cleanup_comparison"])).parent_keys
     }
-    assert upstream == {"core/cleanup", "core/regions", "core/population"}
-    assert {j.name for j in defs.resolve_all_job_defs()} >= {"ecostat_all", "load_cleanup"}
+    assert upstream == {"core/cleanup", "core/regions", "core/population_by_year"}
+    assert {j.name for j in defs.resolve_all_job_defs()} >= {
+        "ecostat_all",
+        "load_cleanup",
+        "load_emissions",
+    }
     assert defs.resolve_schedule_def("daily_full_run").cron_schedule == "0 6 * * *"
 
 

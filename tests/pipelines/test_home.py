@@ -11,10 +11,14 @@ from pipelines.home import SEEDS_DIR, ensure_home, home_path
 
 def test_an_empty_home_is_seeded_once(tmp_path: Path) -> None:
     home, seeded = ensure_home(tmp_path / "h")
-    expected = sorted(p.name for p in (SEEDS_DIR / "landing" / "cleanup").iterdir())
-    assert sorted(Path(s).name for s in seeded) == expected
+    expected = sorted(
+        p.relative_to(SEEDS_DIR / "landing").as_posix()
+        for p in (SEEDS_DIR / "landing").rglob("*")
+        if p.is_file()
+    )
+    assert sorted(seeded) == expected and any(s.startswith("emissions/") for s in seeded)
     assert home.warehouse == tmp_path / "h" / "warehouse.duckdb"
-    (home.landing / "cleanup" / expected[0]).unlink()
+    (home.landing / expected[0]).unlink()
     _, again = ensure_home(tmp_path / "h")
     assert again == []  # a home with files is never re-seeded
 

@@ -22,7 +22,7 @@ regions as (
 ),
 
 population as (
-    select territory_id, year, population from core.population
+    select * from core.population_by_year
 ),
 
 reports as (
@@ -128,17 +128,6 @@ source_rows as (
     group by territory_id, year
 ),
 
-nearest_population as (
-    select
-        y.territory_id, y.year, p.year as population_year, p.population,
-        row_number() over (
-            partition by y.territory_id, y.year order by abs(p.year - y.year), p.year
-        ) as nearness
-    from yearly as y
-    inner join population as p
-        on p.territory_id = y.territory_id and abs(p.year - y.year) <= 5
-),
-
 final as (
     select
         y.territory_id,
@@ -157,7 +146,7 @@ final as (
         y.unallocated_t,
         p.population,
         p.population_year,
-        p.population_year <> y.year as population_is_nearest_year,
+        p.population_is_nearest_year,
         1000 * y.waste_collected_t / p.population as waste_t_per_1000_inhabitants,
         1000 * y.participants / p.population as participants_per_1000_inhabitants,
         case
@@ -171,8 +160,7 @@ final as (
     from yearly as y
     inner join regions as r on r.territory_id = y.territory_id
     inner join source_rows as s on s.territory_id = y.territory_id and s.year = y.year
-    left join nearest_population as p
-        on p.territory_id = y.territory_id and p.year = y.year and p.nearness = 1
+    left join population as p on p.territory_id = y.territory_id and p.year = y.year
 )
 
 select * from final

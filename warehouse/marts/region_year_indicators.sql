@@ -1,0 +1,162 @@
+-- marts.region_year_indicators: every headline figure of every dataset, one row per
+-- territory x year x indicator, in one long table with its unit, per-capita value, how many
+-- sources stand behind it, whether they disagree, and the ids of the source rows
+-- (file_id:row_number, see audit.source_files and raw.<dataset>).
+--
+-- Clean-up figures come from marts.cleanup_comparison (its rules for alternatives and nested
+-- periods apply). Emission figures: calendar years only; of several sources for the same
+-- territory, year, pollutant, scope and basis the preferred one is used (confidence, then the
+-- first loaded) and a disagreement is flagged. Scopes are never added together.
+with
+
+cleanup as (
+    select * from marts.cleanup_comparison
+),
+
+cleanup_rows as (
+    select territory_id, year, file_id, row_number, coalesce(source_url, source_title, file_id) as source
+    from core.cleanup
+),
+
+emission_rows as (
+    select
+        *,
+        case source_confidence when 'high' then 1 when 'medium' then 2 when 'low' then 3 else 4 end
+            as confidence_rank,
+        'emissions_' || pollutant || '_' || scope
+            || case when basis = 'estimated' then '_estimated' else '' end as indicator
+    from core.emissions
+    where period_kind = 'calendar_year'
+),
+
+regions as (
+    select territory_id, name_en, name_ru, level, country_code from core.regions
+),
+
+population as (
+    select * from core.population_by_year
+),
+
+cleanup_sources as (
+    select
+        territory_id, year,
+        count(distinct source) as n_sources,
+        list(file_id || ':' || row_number order by file_id, row_number) as source_row_ids
+    from cleanup_rows
+    group by territory_id, year
+),
+
+cleanup_long as (
+    select territory_id, year, 'cleanup' as dataset, indicator, value, unit, per_capita_value,
+           per_capita_unit, is_derived, conflicting_sources, note
+    from (
+        select territory_id, year, conflicting_sources, conflict_note, 'cleanup_waste_collected_t' as indicator,
+               waste_collected_t as value, 't' as unit, waste_t_per_1000_inhabitants as per_capita_value,
+               't per 1,000 inhabitants' as per_capita_unit, false as is_derived, per_capita_note as note
+        from cleanup
+        union all
+        select territory_id, year, conflicting_sources, conflict_note, 'cleanup_participants', participants,
+               'persons', participants_per_1000_inhabitants, 'persons per 1,000 inhabitants', false, per_capita_note
+        from cleanup
+        union all
+        select territory_id, year, conflicting_sources, conflict_note, 'cleanup_volume_m3', volume_m3,
+               'm3', null, null, false, 'volume is never converted to tonnes'
+        from cleanup
+        union all
+        select territory_id, year, conflicting_sources, conflict_note, 'cleanup_kg_per_participant',
+               kg_per_participant, 'kg per participant', null, null, true,
+               'over events reporting both tonnes and participants'
+        from cleanup
+        union all
+        select territory_id, year, conflicting_sources, conflict_note, 'cleanup_recyclable_share',
+               recyclable_share, 'share (0-1)', null, null, true,
+               'plastic + glass + paper + metal over the total, over events reporting fractions'
+        from cleanup
+    )
+    where value is not null
+),
+
+emission_choice as (
+    select
+        *,
+        row_number() over (same_figure order by confidence_rank, file_id, row_number) as preference,
+        min(emissions_t) over same_figure <> max(emissions_t) over same_figure as conflicting,
+        count(distinct coalesce(source_url, source_title, file_id)) over same_figure as n_sources,
+        list(file_id || ':' || row_number) over (
+            same_figure order by file_id, row_number
+            rows between unbounded preceding and unbounded following
+        ) as source_row_ids,
+        string_agg(emissions_t::varchar || ' t (' || coalesce(source_title, file_id) || ')', '; ') over (
+            same_figure order by emissions_t
+            rows between unbounded preceding and unbounded following
+        ) as alternatives
+    from emission_rows
+    window same_figure as (partition by territory_id, year, pollutant, scope, basis)
+),
+
+emissions_long as (
+    select
+        e.territory_id,
+        e.year,
+        'emissions' as dataset,
+        e.indicator,
+        e.emissions_t as value,
+        't' as unit,
+        1000 * e.emissions_t / p.population as per_capita_value,
+        'kg per inhabitant' as per_capita_unit,
+        e.basis = 'estimated' as is_derived,
+        e.conflicting as conflicting_sources,
+        case when e.conflicting then 'sources disagree: ' || e.alternatives end as note,
+        e.n_sources,
+        e.source_row_ids
+    from emission_choice as e
+    left join population as p on p.territory_id = e.territory_id and p.year = e.year
+    where e.preference = 1
+),
+
+combined as (
+    select c.*, s.n_sources, s.source_row_ids
+    from cleanup_long as c
+    inner join cleanup_sources as s on s.territory_id = c.territory_id and s.year = c.year
+    union all by name
+    select * from emissions_long
+),
+
+final as (
+    select
+        c.territory_id,
+        r.name_en as territory_name_en,
+        r.name_ru as territory_name_ru,
+        r.level,
+        r.country_code,
+        c.year,
+        c.dataset,
+        c.indicator,
+        c.value,
+        c.unit,
+        case when p.population is not null then c.per_capita_value end as per_capita_value,
+        case when c.per_capita_value is not null and p.population is not null then c.per_capita_unit end
+            as per_capita_unit,
+        p.population,
+        p.population_year,
+        p.population_is_nearest_year,
+        c.is_derived,
+        c.indicator like '%\_estimated' escape '\' as is_estimated,
+        c.n_sources,
+        c.conflicting_sources,
+        c.source_row_ids,
+        coalesce(
+            c.note,
+            case
+                when c.per_capita_unit is not null and p.population is null
+                    then 'no population of this territory within 5 years of ' || c.year
+                when p.population_is_nearest_year then 'population of ' || p.population_year || ' (nearest year)'
+            end
+        ) as note
+    from combined as c
+    inner join regions as r on r.territory_id = c.territory_id
+    left join population as p on p.territory_id = c.territory_id and p.year = c.year
+)
+
+select * from final
+order by country_code, territory_id, year, dataset, indicator
