@@ -21,7 +21,17 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 CONTRACTS_DIR = Path(__file__).parent
 SOURCES_DIR = CONTRACTS_DIR / "sources"
 
-ColumnType = Literal["territory", "period", "date", "text", "count", "quantity"]
+ColumnType = Literal["territory", "period", "date", "text", "count", "quantity", "measure"]
+
+# DuckDB type of each staged column type (a measure adds <name>_unit, a territory territory_id).
+_DUCK_TYPES = {
+    "territory": "varchar",
+    "text": "varchar",
+    "date": "date",
+    "count": "bigint",
+    "quantity": "double",
+    "measure": "double",
+}
 
 
 class _Strict(BaseModel):
@@ -40,6 +50,10 @@ class ColumnSpec(_Strict):
     input_only: bool = False  # read from files but not stored (a period fills period_start/end)
     part_of: str | None = None  # a fraction of another quantity column
     material: str | None = None  # EWC-Stat class of a fraction
+    dimensions: list[str] | None = None  # a measure: the unit dimensions it may hold ("money:*")
+    unit_column: str | None = (
+        None  # a measure: the text column giving the unit when cells have none
+    )
     # A fixed vocabulary: a list of values, or value -> the spellings submissions use for it.
     allowed: list[str] | dict[str, list[str]] | None = None
     aliases: list[str] = Field(default_factory=list)
@@ -92,6 +106,12 @@ class Contract(_Strict):
                 )
             if c.type in ("quantity", "count") and not c.unit:
                 raise ValueError(f"{self.dataset}.{c.name}: a {c.type} column needs a unit")
+            if c.type == "measure" and not c.dimensions:
+                raise ValueError(f"{self.dataset}.{c.name}: a measure column needs its dimensions")
+            if c.unit_column and c.unit_column not in names:
+                raise ValueError(
+                    f"{self.dataset}.{c.name}: unit_column names unknown column {c.unit_column}"
+                )
         return self
 
     def column(self, name: str) -> ColumnSpec:
@@ -110,6 +130,18 @@ class Contract(_Strict):
     def stored_columns(self) -> list[ColumnSpec]:
         """Columns kept in staging and core (all but input-only ones)."""
         return [c for c in self.columns if not c.input_only]
+
+    def staged_columns(self) -> list[tuple[str, str]]:
+        """(name, DuckDB type) of staging.<dataset>'s value columns, in order: a territory adds
+        territory_id after it, a measure adds <name>_unit."""
+        out = []
+        for c in self.stored_columns:
+            out.append((c.name, _DUCK_TYPES[c.type]))
+            if c.type == "territory":
+                out.append(("territory_id", "varchar"))
+            if c.type == "measure":
+                out.append((f"{c.name}_unit", "varchar"))
+        return out
 
     @property
     def fractions(self) -> dict[str, list[str]]:

@@ -98,18 +98,62 @@ def test_mart_covers_at_least_five_territories_and_several_years(warehouse) -> N
 
 def test_every_file_balances(warehouse) -> None:
     files = warehouse.sql(
-        """select f.path, f.status, f.rows_read, f.rows_loaded, f.rows_rejected,
-                  (select count(*) from staging.cleanup s where s.file_id = f.file_id)
-                  + (select count(*) from staging.emissions s where s.file_id = f.file_id) as staged,
-                  (select count(*) from raw.cleanup r where r.file_id = f.file_id)
-                  + (select count(*) from raw.emissions r where r.file_id = f.file_id) as raw_rows,
-                  (select count(distinct row_number) from audit.rejected_rows j where j.file_id = f.file_id) as rejected
-           from audit.source_files f"""
+        "select file_id, dataset, path, status, rows_read, rows_loaded, rows_rejected from audit.source_files"
     ).pl()
-    assert files.height == 5 and set(files.get_column("status")) == {"loaded"}
+    assert set(files.get_column("dataset")) == {"cleanup", "emissions", "water_fees"}
+    assert set(files.get_column("status")) == {"loaded"}
     for f in files.iter_rows(named=True):
-        assert f["rows_read"] == f["rows_loaded"] + f["rows_rejected"] == f["raw_rows"], f
-        assert (f["staged"], f["rejected"]) == (f["rows_loaded"], f["rows_rejected"]), f
+        ds, fid = f["dataset"], f["file_id"]
+        raw_rows = warehouse.execute(
+            f"select count(*) from raw.{ds} where file_id = ?", [fid]
+        ).fetchall()[0][0]
+        staged = warehouse.execute(
+            f"select count(*) from staging.{ds} where file_id = ?", [fid]
+        ).fetchall()[0][0]
+        rejected = warehouse.execute(
+            "select count(distinct row_number) from audit.rejected_rows where file_id = ?", [fid]
+        ).fetchall()[0][0]
+        assert f["rows_read"] == f["rows_loaded"] + f["rows_rejected"] == raw_rows, f
+        assert (staged, rejected) == (f["rows_loaded"], f["rows_rejected"]), f
+
+
+def test_water_fee_revenue_in_usd_at_the_same_years_rate(warehouse, shared_data) -> None:
+    rate = {
+        (r["currency"], int(r["year"])): float(r["lcu_per_usd_period_avg"])
+        for r in csv.DictReader(
+            (shared_data / "wdi_fx_lcu_per_usd_kgs_kzt_rub.csv").open(encoding="utf-8")
+        )
+    }
+    row = (
+        warehouse.sql(
+            "select * from marts.water_fee_revenue where territory_id = 'KG' and year = 2023"
+        )
+        .pl()
+        .row(0, named=True)
+    )
+    assert (row["amount_lcu"], row["currency"]) == (392_900_000.0, "KGS")
+    assert row["amount_usd"] == pytest.approx(392.9e6 / rate[("KGS", 2023)], rel=1e-6)
+    assert row["usd_per_capita"] == pytest.approx(
+        392.9e6 / rate[("KGS", 2023)] / KG_POPULATION_2023, rel=1e-6
+    )
+    partial = (
+        warehouse.sql(
+            "select * from marts.water_fee_revenue where territory_id = 'KG' and year = 2022"
+        )
+        .pl()
+        .row(0, named=True)
+    )
+    assert partial["is_partial_period"] and partial["change_on_previous_year_pct"] is None
+    assert "not comparable with full years" in partial["note"]
+    ru = (
+        warehouse.sql(
+            "select * from marts.water_fee_revenue where territory_id = 'RU' and year = 2014 and fee_type = 'water_tax'"
+        )
+        .pl()
+        .row(0, named=True)
+    )
+    assert ru["change_on_previous_year_pct"] == pytest.approx(100 * (2.2 / 2.48 - 1))
+    assert ru["amount_usd"] == pytest.approx(2.2e9 / rate[("RUB", 2014)], rel=1e-6)
 
 
 def test_rejections_name_file_row_column_rule_and_value(warehouse) -> None:
@@ -190,6 +234,10 @@ def test_one_bad_file_does_not_stop_the_others(fresh_home: Path, capsys) -> None
     (landing / "typo.csv").write_text(
         "Территория;Дата;Собрано, т\nКузбасс;2019;10\nКузбас;2020;12\n", encoding="utf-8"
     )
+    (fresh_home / "landing" / "water_fees" / "tariffs.csv").write_text(
+        "Территория;Год;Вид платежа;Бюджет;Сумма\nКР;2022;плата за водопользование;республиканский бюджет;60 сом/м3\n",
+        encoding="utf-8",
+    )
     (landing / "extra_column.csv").write_text(
         "Территория;Дата;Собрано, т;Погода\nКР;2018;1;ясно\n", encoding="utf-8"
     )
@@ -213,6 +261,12 @@ def test_one_bad_file_does_not_stop_the_others(fresh_home: Path, capsys) -> None
         "typo.csv": "loaded",
         "extra_column.csv": "loaded",
     }
+    tariff = con.execute(
+        "select rule, message from audit.rejected_rows where path = 'tariffs.csv'"
+    ).fetchall()
+    assert (
+        tariff[0][0] == "unknown_unit" and "'сом/м3'" in tariff[0][1] and "tariff" in tariff[0][1]
+    )
     extra = con.execute(
         "select extra from raw.cleanup r join audit.source_files f using (file_id) "
         "where f.path = 'extra_column.csv'"

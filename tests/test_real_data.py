@@ -82,3 +82,47 @@ def test_disagreeing_renditions_of_one_publication_are_flagged(con) -> None:
     # Almaty region 2020: 26.3 thousand t in the published figure, 46.3 in the file.
     assert "26300.0 t" in rows["KZ-ALM 2020"] and "46300.0 t" in rows["KZ-ALM 2020"]
     assert "KZ 2022" in rows  # 2,314.7 vs 2,314.8 thousand t
+
+
+def test_exchange_rate_seed_matches_the_world_bank_file(shared_data) -> None:
+    import csv
+
+    from pipelines.home import SEEDS_DIR
+
+    wb = {
+        (r["currency"], r["year"]): float(r["lcu_per_usd_period_avg"])
+        for r in csv.DictReader(
+            (shared_data / "wdi_fx_lcu_per_usd_kgs_kzt_rub.csv").open(encoding="utf-8")
+        )
+    }
+    seed = [
+        r
+        for r in csv.DictReader((SEEDS_DIR / "reference" / "fx_rates.csv").open(encoding="utf-8"))
+        if r["year"]
+    ]
+    assert len(seed) >= 45
+    for r in seed:
+        assert float(r["lcu_per_usd"]) == pytest.approx(wb[(r["currency"], r["year"])], rel=1e-6)
+    assert {r["currency"] for r in seed} == {"KGS", "KZT", "RUB"}
+
+
+def test_population_seed_matches_the_world_bank_file(shared_data) -> None:
+    import csv
+
+    from pipelines.home import SEEDS_DIR
+
+    iso3 = {"KG": "KGZ", "KZ": "KAZ", "RU": "RUS"}
+    wb = {
+        (r["Country Code"], r["Year"]): int(r["Value"])
+        for r in csv.DictReader(
+            (shared_data / "wb_population_kgz_kaz_rus_2000_2024.csv").open(encoding="utf-8")
+        )
+    }
+    seed = [
+        r
+        for r in csv.DictReader((SEEDS_DIR / "reference" / "population.csv").open(encoding="utf-8"))
+        if r["territory_id"] in iso3
+    ]
+    assert len(seed) == 30
+    for r in seed:
+        assert int(r["population"]) == wb[(iso3[r["territory_id"]], r["year"])]

@@ -21,14 +21,6 @@ from contracts import Contract
 SQL_DIR = Path(__file__).parent
 MODEL_LAYERS = ("core", "marts")  # built from SQL files, in this order
 
-_DUCK_TYPES = {
-    "territory": "varchar",
-    "text": "varchar",
-    "date": "date",
-    "count": "bigint",
-    "quantity": "double",
-}
-
 
 def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
     """Create the layer schemas and audit tables if they are missing."""
@@ -48,11 +40,10 @@ def ensure_dataset_tables(con: duckdb.DuckDBPyConnection, contract: Contract) ->
     overflow json   -- cells right of the header's last column (the row is rejected: row_width)
 )"""
     )
-    staged = []
-    for c in contract.stored_columns:
-        staged.append(f"{c.name} {_DUCK_TYPES[c.type]}")
-        if c.type == "territory":
-            staged.append("territory_id varchar not null")
+    staged = [
+        f"{name} {duck_type}" + (" not null" if name == "territory_id" else "")
+        for name, duck_type in contract.staged_columns()
+    ]
     typed_cols = ",\n    ".join(staged)
     con.execute(
         f"""create table if not exists staging.{ds} (

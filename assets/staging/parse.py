@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import calendar
 import csv
+import fnmatch
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -54,6 +55,11 @@ class Units:
     dimension_of: dict[str, str]  # unit code -> dimension
     factor_of: dict[str, float]  # unit code -> factor to the dimension's base unit
     scales: dict[str, float]  # normalised scale word -> factor
+
+    @property
+    def base_of(self) -> dict[str, str]:
+        """Dimension -> its base unit (the unit with factor 1)."""
+        return {dim: code for code, dim in self.dimension_of.items() if self.factor_of[code] == 1.0}
 
     @classmethod
     def from_rows(cls, units: Iterable[Mapping], scales: Iterable[Mapping]) -> Units:
@@ -135,24 +141,33 @@ def number_expr(text: pl.Expr, decimal_separator: str = ",") -> pl.Expr:
 def parse_measure(
     frame: pl.DataFrame,
     column: str,
-    target_unit: str,
+    target_unit: str | None,
     units: Units,
     default_suffix: str = "",
     decimal_separator: str = ",",
     integer: bool = False,
+    dimensions: list[str] | None = None,
 ) -> pl.DataFrame:
-    """Parse one text column of quantities or counts into ``target_unit``.
+    """Parse one text column of quantities, counts or money.
 
-    A cell may carry its own unit and scale word ("620 922 кг", "3,6 тыс. т", "15 тыс. чел.");
-    a cell without one takes ``default_suffix`` (the unit in the header or the source spec) or
-    else is already in ``target_unit``. Units of another dimension are refused, so cubic metres
-    never become tonnes.
+    A cell may carry its own unit and scale word ("620 922 кг", "3,6 тыс. т", "392,9 млн сом");
+    a cell without one takes ``default_suffix`` (the unit in the header or the source spec).
+    With ``target_unit`` every value is converted into it and units of another dimension are
+    refused, so cubic metres never become tonnes. Without it (``dimensions`` then lists the
+    allowed ones, "money:*" for any currency) each value stays in its own dimension, converted
+    only to that dimension's base unit (thousand t/year to t/year, млн сом to KGS), and the
+    ``unit`` column says which.
 
-    Returns a frame of the same height: ``value`` (Float64, or Int64 when ``integer``),
+    Returns a frame of the same height: ``value`` (Float64, or Int64 when ``integer``), ``unit``,
     ``rule`` and ``message`` (null where the cell parsed or was empty).
     """
-    target_dim = units.dimension_of[target_unit]
-    target_factor = units.factor_of[target_unit]
+    if target_unit is not None:
+        allowed = [units.dimension_of[target_unit]]
+    elif dimensions:
+        allowed = dimensions
+    else:
+        raise ValueError(f"{column}: give a target unit or the allowed dimensions")
+    described = " or ".join(allowed)
     text = frame.get_column(column)
     parts = text.str.extract_groups(_QUANTITY).struct.unnest()
     parts.columns = ["num", "suffix"]
@@ -162,30 +177,37 @@ def parse_measure(
     ).to_series()
 
     # Suffixes repeat (a handful of distinct unit words), so they are resolved once each.
-    resolved: dict[str, tuple[float | None, float | None, str | None]] = {}
+    resolved: dict[str, tuple[float | None, float | None, str | None, str | None]] = {}
     for s in suffix.unique().to_list():
         r = units.resolve(s)
         if r is None:
-            resolved[s] = (None, None, "unknown_unit")
-        else:
-            scale, unit = r
-            unit = unit or target_unit
-            if units.dimension_of[unit] != target_dim:
-                resolved[s] = (None, None, "unit_dimension")
-            else:
-                resolved[s] = (scale, units.factor_of[unit] / target_factor, None)
+            resolved[s] = (None, None, None, "unknown_unit")
+            continue
+        scale, unit = r
+        unit = unit or target_unit
+        if unit is None:
+            resolved[s] = (None, None, None, "unknown_unit")  # a bare number with no unit anywhere
+            continue
+        dimension = units.dimension_of[unit]
+        if not any(fnmatch.fnmatchcase(dimension, d) for d in allowed):
+            resolved[s] = (None, None, None, "unit_dimension")
+            continue
+        out_unit = target_unit or units.base_of[dimension]
+        resolved[s] = (scale, units.factor_of[unit] / units.factor_of[out_unit], out_unit, None)
     keys = list(resolved)
     lookup = pl.DataFrame(
         {
             "suffix": keys,
             "scale": [resolved[k][0] for k in keys],
             "factor": [resolved[k][1] for k in keys],
-            "unit_error": [resolved[k][2] for k in keys],
+            "unit": [resolved[k][2] for k in keys],
+            "unit_error": [resolved[k][3] for k in keys],
         },
         schema={
             "suffix": pl.String,
             "scale": pl.Float64,
             "factor": pl.Float64,
+            "unit": pl.String,
             "unit_error": pl.String,
         },
     )
@@ -212,7 +234,18 @@ def parse_measure(
         .otherwise(None)
     )
     rule = pl.col("rule")
-    dim_note = f"this column holds {target_dim} in {target_unit}"
+    tariff_note = (
+        "; a rate per m³ is a tariff, not revenue"
+        if any(d.startswith("money") for d in allowed)
+        else ""
+    )
+    dimension_note = (
+        "; volume is never converted to tonnes without a density factor: use volume_m3"
+        if "mass" in allowed
+        else "; a rate per m³ is a tariff, not revenue"
+        if any(d.startswith("money") for d in allowed)
+        else ""
+    )
     message = (
         pl.when(rule == "number_format")
         .then(
@@ -225,29 +258,21 @@ def parse_measure(
         .when(rule == "unknown_unit")
         .then(
             pl.format(
-                "unknown unit or scale word '{}' (see seeds/reference/units.csv)", pl.col("suffix")
-            )
-        )
-        .when(rule == "unit_dimension")
-        .then(
-            pl.format(
-                "unit '{}' is not "
-                + target_dim
-                + f"; {dim_note}"
-                + (
-                    " (volume is never converted to tonnes: use volume_m3)"
-                    if target_dim == "mass"
-                    else ""
-                ),
+                "unknown unit or scale word '{}' (see seeds/reference/units.csv)" + tariff_note,
                 pl.col("suffix"),
             )
         )
+        .when(rule == "unit_dimension")
+        .then(pl.format("unit '{}' is not " + described + dimension_note, pl.col("suffix")))
         .when(rule == "integer")
         .then(pl.format("a count must be a whole number, got '{}'", pl.col("text")))
         .otherwise(None)
     )
     out = work.select(
         value=pl.when(rule.is_null()).then(pl.col("value")).otherwise(None),
+        unit=pl.when(rule.is_null() & pl.col("text").is_not_null())
+        .then(pl.col("unit"))
+        .otherwise(None),
         rule=rule,
         message=message,
     )

@@ -138,6 +138,32 @@ def stage(
                     rows, col.name, parsed.get_column("rule"), values, parsed.get_column("message")
                 )
             )
+        elif col.type == "measure":
+            cells = values
+            if col.unit_column:
+                # A unit in its own column ("Валюта: сом") applies to cells that carry none.
+                unit_cells = frame.get_column(col.unit_column)
+                cells = pl.select(
+                    pl.when(unit_cells.is_not_null() & values.is_not_null())
+                    .then(pl.concat_str([values, unit_cells], separator=" "))
+                    .otherwise(values)
+                ).to_series()
+            parsed = parse_measure(
+                pl.DataFrame({col.name: cells}),
+                col.name,
+                None,
+                units,
+                default_suffix=options.units.get(col.name) or "",
+                decimal_separator=options.decimal_separator,
+                dimensions=col.dimensions,
+            )
+            typed[col.name] = parsed.get_column("value").alias(col.name)
+            typed[f"{col.name}_unit"] = parsed.get_column("unit").alias(f"{col.name}_unit")
+            errors.append(
+                _errors(
+                    rows, col.name, parsed.get_column("rule"), cells, parsed.get_column("message")
+                )
+            )
         elif col.type in ("period", "date"):
             parsed = parse_periods(values)
             errors.append(
@@ -196,10 +222,7 @@ def stage(
     territory_cols = [c.name for c in contract.columns if c.type == "territory"]
     if territory_cols and "period_start" in out.columns:
         errors.append(_validity_errors(out, territories, territory_cols[0]))
-    stored = ["row_number", *[c.name for c in contract.stored_columns if c.type != "territory"]]
-    out = out.select(
-        "row_number", *territory_cols, *(["territory_id"] if territory_cols else []), *stored[1:]
-    )
+    out = out.select("row_number", *[name for name, _ in contract.staged_columns()])
 
     if "overflow" in raw.columns:
         overflow = raw.get_column("overflow").cast(pl.String)

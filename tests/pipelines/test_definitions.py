@@ -26,10 +26,15 @@ EXPECTED_ASSETS = {
     "core/emissions": "core",
     "core/population_by_year": "core",
     "marts/region_year_indicators": "marts",
+    "core/fx_rates": "reference",
+    "raw/water_fees": "raw",
+    "staging/water_fees": "staging",
+    "core/water_fees": "core",
+    "marts/water_fee_revenue": "marts",
 }
 EXPECTED_CHECKS = {
     f"staging/{ds}:{check}"
-    for ds in ("cleanup", "emissions")
+    for ds in ("cleanup", "emissions", "water_fees")
     for check in ("contract", "files_balance", "no_rejected_rows", "no_failed_files")
 } | {
     f"{model}:{check}"
@@ -37,6 +42,8 @@ EXPECTED_CHECKS = {
         "core/cleanup",
         "core/emissions",
         "core/population_by_year",
+        "core/water_fees",
+        "marts/water_fee_revenue",
         "marts/cleanup_comparison",
         "marts/region_year_indicators",
     )

@@ -6,7 +6,8 @@
 -- Clean-up figures come from marts.cleanup_comparison (its rules for alternatives and nested
 -- periods apply). Emission figures: calendar years only; of several sources for the same
 -- territory, year, pollutant, scope and basis the preferred one is used (confidence, then the
--- first loaded) and a disagreement is flagged. Scopes are never added together.
+-- first loaded) and a disagreement is flagged. Scopes are never added together. Water fees:
+-- full calendar years only, in USD at the same year's rate (from marts.water_fee_revenue).
 with
 
 cleanup as (
@@ -114,12 +115,35 @@ emissions_long as (
     where e.preference = 1
 ),
 
+water_long as (
+    select
+        territory_id,
+        year,
+        'water_fees' as dataset,
+        'water_fees_' || fee_type || '_' || budget_level
+            || case when payer_group <> 'all' then '_' || payer_group else '' end as indicator,
+        amount_usd as value,
+        'USD' as unit,
+        usd_per_capita as per_capita_value,
+        'USD per inhabitant' as per_capita_unit,
+        true as is_derived,
+        conflicting_sources,
+        'converted from ' || currency || ' at ' || round(lcu_per_usd, 4) || ' per USD ('
+            || fx_source || ')' as note,
+        n_sources,
+        source_row_ids
+    from marts.water_fee_revenue
+    where not is_partial_period and amount_usd is not null
+),
+
 combined as (
     select c.*, s.n_sources, s.source_row_ids
     from cleanup_long as c
     inner join cleanup_sources as s on s.territory_id = c.territory_id and s.year = c.year
     union all by name
     select * from emissions_long
+    union all by name
+    select * from water_long
 ),
 
 final as (

@@ -159,3 +159,41 @@ def test_parse_periods_column_keeps_row_order_and_reports_errors() -> None:
 )
 def test_normalise_key(a: str, b: str) -> None:
     assert normalise_key(a) == b
+
+
+def test_a_count_of_organisations_is_not_a_count_of_people(units) -> None:
+    out = parse_measure(
+        pl.DataFrame({"x": ["15 организаций"]}), "x", "persons", units, integer=True
+    )
+    assert out.item(0, "rule") == "unit_dimension"
+
+
+@pytest.mark.parametrize(
+    ("cell", "dimensions", "value", "unit"),
+    [
+        ("392,9 млн сом", ["money:*"], 392_900_000.0, "KGS"),
+        ("2,55 млрд руб.", ["money:*"], 2_550_000_000.0, "RUB"),
+        ("95 млн долл. США", ["money:*"], 95_000_000.0, "USD"),
+        ("400 тыс. т/год", ["mass_per_year", "mass_per_day", "volume"], 400_000.0, "t/year"),
+        ("1 200 т/сут", ["mass_per_year", "mass_per_day", "volume"], 1_200.0, "t/day"),
+        ("1 616 983 м³", ["mass_per_year", "mass_per_day", "volume"], 1_616_983.0, "m3"),
+    ],
+)
+def test_measures_keep_their_own_unit(units, cell, dimensions, value, unit) -> None:
+    out = parse_measure(pl.DataFrame({"x": [cell]}), "x", None, units, dimensions=dimensions)
+    assert out.item(0, "rule") is None, out.item(0, "message")
+    assert (out.item(0, "value"), out.item(0, "unit")) == (pytest.approx(value), unit)
+
+
+@pytest.mark.parametrize(
+    ("cell", "rule", "words"),
+    [
+        ("60 сом/м3", "unknown_unit", "сом"),  # a tariff: no such unit, never revenue
+        ("392,9 млн", "unknown_unit", ""),  # money without a currency anywhere
+        ("5 т", "unit_dimension", "tariff"),
+    ],
+)
+def test_money_needs_a_currency_and_is_never_a_tariff(units, cell, rule, words) -> None:
+    out = parse_measure(pl.DataFrame({"x": [cell]}), "x", None, units, dimensions=["money:*"])
+    assert out.item(0, "rule") == rule
+    assert words in out.item(0, "message")
