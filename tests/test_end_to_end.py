@@ -100,7 +100,12 @@ def test_every_file_balances(warehouse) -> None:
     files = warehouse.sql(
         "select file_id, dataset, path, status, rows_read, rows_loaded, rows_rejected from audit.source_files"
     ).pl()
-    assert set(files.get_column("dataset")) == {"cleanup", "emissions", "water_fees"}
+    assert set(files.get_column("dataset")) == {
+        "cleanup",
+        "emissions",
+        "waste_facilities",
+        "water_fees",
+    }
     assert set(files.get_column("status")) == {"loaded"}
     for f in files.iter_rows(named=True):
         ds, fid = f["dataset"], f["file_id"]
@@ -163,7 +168,39 @@ def test_rejections_name_file_row_column_rule_and_value(warehouse) -> None:
     assert rows == [
         ("bishkek_city_subbotniki_2019_2024.xlsx", "Субботники", 11, "period", "period_required"),
         ("bishkek_city_subbotniki_2019_2024.xlsx", "Субботники", 13, "*", "not_a_data_row"),
+        # Shymkent's sorting plant: the page gives no date, so the record cannot be placed in time.
+        ("tko_scheme_facilities_2008_2027.csv", None, 18, "period", "period_required"),
     ]
+
+
+def test_waste_capacity_counts_whole_facilities_once_and_rolls_up(warehouse) -> None:
+    def capacity(territory: str, year: int, facility_type: str, status: str = "operating") -> dict:
+        rows = warehouse.sql(
+            "select * from marts.waste_capacity where territory_id = ? and year = ? and facility_type = ? and status = ?",
+            params=[territory, year, facility_type, status],
+        ).pl()
+        assert rows.height == 1, (territory, year, facility_type, status)
+        return rows.row(0, named=True)
+
+    # ЭкоЛэнд after the reconstruction: 400 thousand t/year, not 400 + 360 (a line of it).
+    kuzbass = capacity("RU-KEM", 2022, "sorting_complex")
+    assert kuzbass["capacity_t_per_year"] == 400_000 and kuzbass["includes_subterritories"]
+    assert kuzbass["kg_per_inhabitant_per_year"] == pytest.approx(400_000 * 1000 / 2_592_013)
+    assert (
+        capacity("RU-KEM", 2010, "sorting_complex")["capacity_t_per_year"] == 200_000
+    )  # carried forward
+    assert capacity("RU-KEM", 2026, "sorting_complex", "planned")["capacity_t_per_year"] == 350_000
+    # Bishkek's waste-to-energy plant: 1,200 t/day, x 365 and flagged; counted for the country too.
+    bishkek = capacity("KG-GB", 2025, "waste_to_energy")
+    assert bishkek["capacity_t_per_year"] == 1200 * 365 and bishkek["capacity_includes_derived"]
+    assert capacity("KG", 2025, "waste_to_energy")["includes_subterritories"]
+    assert capacity("RU-SPE", 2023, "processing_complex")["capacity_t_per_year"] == 200_000
+    assert capacity("RU-SPE", 2024, "processing_complex")["capacity_t_per_year"] == 600_000
+    landfill = capacity("KZ-KUS", 2000, "landfill")  # a design capacity in t is not a throughput
+    assert (
+        landfill["capacity_t_per_year"] is None
+        and landfill["facilities_without_annual_capacity"] == 1
+    )
 
 
 def test_seeds_are_true_to_the_published_figures(warehouse, shared_data) -> None:

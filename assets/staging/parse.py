@@ -403,6 +403,12 @@ def parse_period(text: str) -> tuple[date, date]:
     ) or re.fullmatch(r"h([12]) (\d{4})", t):
         h, y = _ROMAN[m[1]], int(m[2])
         return date(y, 6 * h - 5, 1), _month_end(y, 6 * h)
+    # 12.2022, 2022-12: a month
+    if m := re.fullmatch(r"(\d{1,2})\.(\d{4})", t) or re.fullmatch(r"(\d{4})-(\d{2})", t):
+        mo, y = (int(m[1]), int(m[2])) if len(m[1]) <= 2 else (int(m[2]), int(m[1]))
+        if not 1 <= mo <= 12:
+            raise PeriodError(f"no month {mo} in '{text}'")
+        return date(y, mo, 1), _month_end(y, mo)
     # октябрь 2023; январь-июль 2022
     if m := re.fullmatch(_MONTH_RE + r" (\d{4})", t):
         y, mo = int(m[2]), _MONTHS[m[1]]

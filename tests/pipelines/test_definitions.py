@@ -12,41 +12,32 @@ from pipelines.definitions import build_definitions
 from pipelines.jobs import landing_sensor
 from pipelines.resources import HomeResource
 
-EXPECTED_ASSETS = {
-    "core/regions": "reference",
-    "core/population": "reference",
-    "core/units": "reference",
-    "core/scales": "reference",
-    "raw/cleanup": "raw",
-    "staging/cleanup": "staging",
-    "core/cleanup": "core",
-    "marts/cleanup_comparison": "marts",
-    "raw/emissions": "raw",
-    "staging/emissions": "staging",
-    "core/emissions": "core",
-    "core/population_by_year": "core",
-    "marts/region_year_indicators": "marts",
-    "core/fx_rates": "reference",
-    "raw/water_fees": "raw",
-    "staging/water_fees": "staging",
-    "core/water_fees": "core",
-    "marts/water_fee_revenue": "marts",
-}
+DATASETS = ("cleanup", "emissions", "waste_facilities", "water_fees")
+REFERENCE = ("regions", "population", "units", "scales", "fx_rates")
+CORE_MODELS = (
+    "cleanup",
+    "emissions",
+    "population_by_year",
+    "region_ancestors",
+    "waste_facilities",
+    "water_fees",
+)
+MARTS = ("cleanup_comparison", "region_year_indicators", "waste_capacity", "water_fee_revenue")
+
+EXPECTED_ASSETS = (
+    {f"core/{t}": "reference" for t in REFERENCE}
+    | {f"raw/{d}": "raw" for d in DATASETS}
+    | {f"staging/{d}": "staging" for d in DATASETS}
+    | {f"core/{m}": "core" for m in CORE_MODELS}
+    | {f"marts/{m}": "marts" for m in MARTS}
+)
 EXPECTED_CHECKS = {
     f"staging/{ds}:{check}"
-    for ds in ("cleanup", "emissions", "water_fees")
+    for ds in DATASETS
     for check in ("contract", "files_balance", "no_rejected_rows", "no_failed_files")
 } | {
     f"{model}:{check}"
-    for model in (
-        "core/cleanup",
-        "core/emissions",
-        "core/population_by_year",
-        "core/water_fees",
-        "marts/water_fee_revenue",
-        "marts/cleanup_comparison",
-        "marts/region_year_indicators",
-    )
+    for model in [f"core/{m}" for m in CORE_MODELS] + [f"marts/{m}" for m in MARTS]
     for check in ("unique_key", "non_negative")
 }
 

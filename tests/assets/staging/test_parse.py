@@ -129,6 +129,8 @@ def test_counts_must_be_whole(units) -> None:
         ("Q1 2024", date(2024, 1, 1), date(2024, 3, 31)),
         ("I полугодие 2023", date(2023, 1, 1), date(2023, 6, 30)),
         ("октябрь 2023", date(2023, 10, 1), date(2023, 10, 31)),
+        ("12.2022", date(2022, 12, 1), date(2022, 12, 31)),
+        ("2022-12", date(2022, 12, 1), date(2022, 12, 31)),
         ("январь-июль 2022", date(2022, 1, 1), date(2022, 7, 31)),  # partial year
         ("февраль 2024", date(2024, 2, 1), date(2024, 2, 29)),
         ("отопительный сезон 2022/2023", date(2022, 10, 1), date(2023, 4, 30)),
@@ -140,7 +142,15 @@ def test_periods(text: str, start: date, end: date) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["31.02.2023", "12-10.10.2023", "вчера", "2023-13-01", "отопительный сезон 2022/2024"]
+    "text",
+    [
+        "31.02.2023",
+        "12-10.10.2023",
+        "вчера",
+        "2023-13-01",
+        "отопительный сезон 2022/2024",
+        "13.2022",
+    ],
 )
 def test_unreadable_periods_say_what_is_accepted(text: str) -> None:
     with pytest.raises(PeriodError):
