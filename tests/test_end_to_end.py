@@ -102,6 +102,7 @@ def test_every_file_balances(warehouse) -> None:
     ).pl()
     assert set(files.get_column("dataset")) == {
         "cleanup",
+        "coal_usage",
         "emissions",
         "waste_facilities",
         "water_fees",
@@ -367,3 +368,54 @@ def test_the_cli_prints_a_summary(fresh_home: Path, capsys, monkeypatch) -> None
     assert "SUCCESS" in out
     assert "cleanup" in out and "marts.cleanup_comparison" in out
     assert str(fresh_home.parent / "cli-home" / "warehouse.duckdb") in out
+
+
+def test_coal_parts_that_do_not_add_up_are_flagged_with_the_numbers(warehouse) -> None:
+    row = (
+        warehouse.sql(
+            "select * from marts.coal_and_emissions where territory_id = 'RU-KEM' and year = 2017"
+        )
+        .pl()
+        .row(0, named=True)
+    )
+    assert row["coal_production_t"] == 227_400_000  # DOMAIN.md: 227.4 Mt against parts of 241.5 Mt
+    assert row["coal_production_parts_t"] == pytest.approx(241_500_000)
+    assert row["production_parts_disagree"]
+    assert "241,500,000 t" in row["note"] and "227,400,000 t" in row["note"]
+    ok = warehouse.sql(
+        "select production_parts_disagree from marts.coal_and_emissions where territory_id = 'RU-KEM' and year = 2018"
+    ).fetchall()
+    assert ok == [(False,)]
+
+
+def test_coal_co2_is_estimated_with_stated_ipcc_defaults(warehouse) -> None:
+    row = (
+        warehouse.sql(
+            "select * from marts.coal_and_emissions where territory_id = 'KG-GB' and year = 2023"
+        )
+        .pl()
+        .row(0, named=True)
+    )
+    # 22 boilers off coal: 3,600 t; rank not reported, so other bituminous: 25.8 TJ/kt x 94.6 t/TJ.
+    assert row["coal_use_reduction_t"] == 3_600
+    assert row["estimated_co2_avoided_t"] == pytest.approx(3.6 * 25.8 * 94.6)
+    assert "rank not reported, other bituminous assumed" in row["co2_estimate_note"]
+    indicator = warehouse.sql(
+        "select is_estimated, is_derived from marts.region_year_indicators "
+        "where territory_id = 'KG-GB' and year = 2023 and indicator = 'coal_estimated_co2_avoided_t'"
+    ).fetchall()
+    assert indicator == [(True, True)]
+
+
+def test_partial_years_and_heating_seasons_stay_out_of_calendar_year_figures(warehouse) -> None:
+    kinds = dict(
+        warehouse.execute(
+            "select period_kind, count(*) from core.coal_usage group by period_kind"
+        ).fetchall()
+    )
+    assert kinds["heating_season"] >= 5 and kinds["partial_year"] >= 5
+    # January-August 2022 (143.9 Mt) is not a 2022 production figure.
+    assert warehouse.execute(
+        "select coal_production_t, other_period_figures from marts.coal_and_emissions "
+        "where territory_id = 'RU-KEM' and year = 2022"
+    ).fetchall() == [(None, 3)]

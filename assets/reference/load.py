@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import yaml
 
 from pipelines.home import SEEDS_DIR
@@ -30,21 +31,18 @@ def load_reference_table(
     types: dict[str, str],
     reference_dir: Path = REFERENCE_DIR,
 ) -> int:
-    """(Re)build core.<name> from its CSV: text columns, with the declared columns cast."""
-    path = str(reference_dir / f"{name}.csv")
-    columns = [
-        r[0]
-        for r in con.execute(
-            "describe select * from read_csv($p, header = true, all_varchar = true)", {"p": path}
-        ).fetchall()
-    ]
+    """(Re)build core.<name> from its CSV: text columns, with the declared columns cast.
+
+    The file is ours and always comma-separated UTF-8 with a header, so it is read as such
+    rather than sniffed (a sniffer can take a "%" or "$" cell for something else)."""
+    frame = pl.read_csv(reference_dir / f"{name}.csv", infer_schema=False, encoding="utf8")
     select = ", ".join(
         f"cast(nullif({c}, '') as {types[c]}) as {c}" if c in types else f"nullif({c}, '') as {c}"
-        for c in columns
+        for c in frame.columns
     )
-    con.execute(
-        f"create or replace table core.{name} as select {select} "
-        "from read_csv($p, header = true, all_varchar = true)",
-        {"p": path},
-    )
+    con.register("_ecostat_seed", frame.to_arrow())
+    try:
+        con.execute(f"create or replace table core.{name} as select {select} from _ecostat_seed")
+    finally:
+        con.unregister("_ecostat_seed")
     return scalar(con, f"select count(*) from core.{name}")

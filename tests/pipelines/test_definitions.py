@@ -12,17 +12,24 @@ from pipelines.definitions import build_definitions
 from pipelines.jobs import landing_sensor
 from pipelines.resources import HomeResource
 
-DATASETS = ("cleanup", "emissions", "waste_facilities", "water_fees")
-REFERENCE = ("regions", "population", "units", "scales", "fx_rates")
+DATASETS = ("cleanup", "coal_usage", "emissions", "waste_facilities", "water_fees")
+REFERENCE = ("regions", "population", "units", "scales", "fx_rates", "coal_factors")
 CORE_MODELS = (
     "cleanup",
+    "coal_usage",
     "emissions",
     "population_by_year",
     "region_ancestors",
     "waste_facilities",
     "water_fees",
 )
-MARTS = ("cleanup_comparison", "region_year_indicators", "waste_capacity", "water_fee_revenue")
+MARTS = (
+    "cleanup_comparison",
+    "coal_and_emissions",
+    "region_year_indicators",
+    "waste_capacity",
+    "water_fee_revenue",
+)
 
 EXPECTED_ASSETS = (
     {f"core/{t}": "reference" for t in REFERENCE}

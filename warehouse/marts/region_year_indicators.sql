@@ -49,28 +49,29 @@ cleanup_sources as (
 
 cleanup_long as (
     select territory_id, year, 'cleanup' as dataset, indicator, value, unit, per_capita_value,
-           per_capita_unit, is_derived, conflicting_sources, note
+           per_capita_unit, is_derived, is_estimated, conflicting_sources, note
     from (
         select territory_id, year, conflicting_sources, conflict_note, 'cleanup_waste_collected_t' as indicator,
                waste_collected_t as value, 't' as unit, waste_t_per_1000_inhabitants as per_capita_value,
-               't per 1,000 inhabitants' as per_capita_unit, false as is_derived, per_capita_note as note
+               't per 1,000 inhabitants' as per_capita_unit, false as is_derived, false as is_estimated,
+               per_capita_note as note
         from cleanup
         union all
         select territory_id, year, conflicting_sources, conflict_note, 'cleanup_participants', participants,
-               'persons', participants_per_1000_inhabitants, 'persons per 1,000 inhabitants', false, per_capita_note
+               'persons', participants_per_1000_inhabitants, 'persons per 1,000 inhabitants', false, false, per_capita_note
         from cleanup
         union all
         select territory_id, year, conflicting_sources, conflict_note, 'cleanup_volume_m3', volume_m3,
-               'm3', null, null, false, 'volume is never converted to tonnes'
+               'm3', null, null, false, false, 'volume is never converted to tonnes'
         from cleanup
         union all
         select territory_id, year, conflicting_sources, conflict_note, 'cleanup_kg_per_participant',
-               kg_per_participant, 'kg per participant', null, null, true,
+               kg_per_participant, 'kg per participant', null, null, true, false,
                'over events reporting both tonnes and participants'
         from cleanup
         union all
         select territory_id, year, conflicting_sources, conflict_note, 'cleanup_recyclable_share',
-               recyclable_share, 'share (0-1)', null, null, true,
+               recyclable_share, 'share (0-1)', null, null, true, false,
                'plastic + glass + paper + metal over the total, over events reporting fractions'
         from cleanup
     )
@@ -106,6 +107,7 @@ emissions_long as (
         1000 * e.emissions_t / p.population as per_capita_value,
         'kg per inhabitant' as per_capita_unit,
         e.basis = 'estimated' as is_derived,
+        e.basis = 'estimated' as is_estimated,
         e.conflicting as conflicting_sources,
         case when e.conflicting then 'sources disagree: ' || e.alternatives end as note,
         e.n_sources,
@@ -127,6 +129,7 @@ water_long as (
         usd_per_capita as per_capita_value,
         'USD per inhabitant' as per_capita_unit,
         true as is_derived,
+        false as is_estimated,
         conflicting_sources,
         'converted from ' || currency || ' at ' || round(lcu_per_usd, 4) || ' per USD ('
             || fx_source || ')' as note,
@@ -134,6 +137,44 @@ water_long as (
         source_row_ids
     from marts.water_fee_revenue
     where not is_partial_period and amount_usd is not null
+),
+
+coal_long as (
+    select territory_id, year, 'coal_usage' as dataset, 'coal_production_t' as indicator,
+           coal_production_t as value, 't' as unit, coal_production_t_per_inhabitant as per_capita_value,
+           't per inhabitant' as per_capita_unit, false as is_derived, false as is_estimated,
+           null::boolean as conflicting_sources, null as note, null::bigint as n_sources, source_row_ids
+    from marts.coal_and_emissions
+    where coal_production_t is not null
+    union all
+    select territory_id, year, 'coal_usage', 'coal_estimated_co2_avoided_t', estimated_co2_avoided_t, 't',
+           null, null, true, true, null, co2_estimate_note, null, source_row_ids
+    from marts.coal_and_emissions
+    where estimated_co2_avoided_t is not null
+),
+
+capacity_long as (
+    select
+        territory_id,
+        year,
+        'waste_facilities' as dataset,
+        'waste_capacity_operating_t_per_year' as indicator,
+        sum(capacity_t_per_year) as value,
+        't/year' as unit,
+        sum(kg_per_inhabitant_per_year) as per_capita_value,
+        'kg per inhabitant per year' as per_capita_unit,
+        bool_or(capacity_includes_derived) as is_derived,
+        false as is_estimated,
+        null::boolean as conflicting_sources,
+        nullif(concat_ws('; ',
+            case when bool_or(includes_subterritories) then 'includes facilities in territories below this one' end,
+            case when bool_or(capacity_includes_derived) then 'includes capacity published in t/day (x 365)' end
+        ), '') as note,
+        null::bigint as n_sources,
+        flatten(list(source_row_ids)) as source_row_ids
+    from marts.waste_capacity
+    where status = 'operating' and capacity_t_per_year is not null
+    group by territory_id, year
 ),
 
 combined as (
@@ -144,6 +185,10 @@ combined as (
     select * from emissions_long
     union all by name
     select * from water_long
+    union all by name
+    select * from coal_long
+    union all by name
+    select * from capacity_long
 ),
 
 final as (
@@ -165,7 +210,7 @@ final as (
         p.population_year,
         p.population_is_nearest_year,
         c.is_derived,
-        c.indicator like '%\_estimated' escape '\' as is_estimated,
+        c.is_estimated,
         c.n_sources,
         c.conflicting_sources,
         c.source_row_ids,

@@ -1,0 +1,153 @@
+-- marts.coal_and_emissions: coal and air emissions side by side, per territory and calendar
+-- year. Production total and its opencast and underground parts are shown apart, with a flag
+-- when the parts do not add up to the total (beyond 0.5%). CO2 from coal is an estimate (IPCC
+-- defaults, see core.coal_usage) and is never mixed with reported emissions. Emissions from
+-- stationary sources and from all sources are separate columns, never added. Figures for part
+-- of a year or a heating season are not shown here (their count is, in other_period_figures).
+with
+
+coal as (
+    select
+        *,
+        case source_confidence when 'high' then 1 when 'medium' then 2 when 'low' then 3 else 4 end
+            as confidence_rank
+    from core.coal_usage
+),
+
+emissions as (
+    select
+        *,
+        case source_confidence when 'high' then 1 when 'medium' then 2 when 'low' then 3 else 4 end
+            as confidence_rank
+    from core.emissions
+    where period_kind = 'calendar_year' and pollutant = 'all_pollutants' and basis = 'reported'
+),
+
+regions as (
+    select territory_id, name_en, name_ru, level, country_code from core.regions
+),
+
+population as (
+    select * from core.population_by_year
+),
+
+coal_choice as (
+    select
+        *,
+        case
+            when flow = 'production' and site is null then 'production_' || mining_method
+            when flow = 'consumption' and site is null and consumer_type = 'all' then 'consumption'
+            when flow = 'reduction' then 'reduction'
+        end as measure,
+        row_number() over (
+            partition by territory_id, year, flow, consumer_type, mining_method, site
+            order by confidence_rank, file_id, row_number
+        ) as preference
+    from coal
+    where period_kind = 'calendar_year'
+),
+
+coal_year as (
+    select
+        territory_id,
+        year,
+        max(coal_t) filter (where measure = 'production_all') as coal_production_t,
+        max(coal_t) filter (where measure = 'production_opencast') as coal_production_opencast_t,
+        max(coal_t) filter (where measure = 'production_underground') as coal_production_underground_t,
+        max(coal_t) filter (where measure = 'consumption') as coal_consumption_t,
+        max(estimated_co2_t) filter (where measure = 'consumption') as estimated_co2_from_coal_t,
+        sum(coal_t) filter (where measure = 'reduction') as coal_use_reduction_t,
+        sum(estimated_co2_t) filter (where measure = 'reduction') as estimated_co2_avoided_t,
+        string_agg(distinct co2_estimate_note, '; ') as co2_estimate_note,
+        list(file_id || ':' || row_number order by file_id, row_number) filter (where measure is not null)
+            as coal_source_row_ids
+    from coal_choice
+    where preference = 1 and measure is not null
+    group by territory_id, year
+),
+
+other_periods as (
+    select territory_id, year, count(*) as other_period_figures
+    from coal
+    where period_kind <> 'calendar_year'
+    group by territory_id, year
+),
+
+emission_choice as (
+    select
+        *,
+        case when scope = 'stationary' then 'stationary' else 'all_sources' end as scope_group,
+        row_number() over (
+            partition by territory_id, year, case when scope = 'stationary' then 'stationary' else 'all_sources' end
+            order by confidence_rank, file_id, row_number
+        ) as preference
+    from emissions
+),
+
+emission_year as (
+    select
+        territory_id,
+        year,
+        max(emissions_t) filter (where scope_group = 'stationary') as emissions_stationary_t,
+        max(emissions_t) filter (where scope_group = 'all_sources') as emissions_all_sources_t,
+        max(scope) filter (where scope_group = 'all_sources') as emissions_all_sources_scope,
+        list(file_id || ':' || row_number order by file_id, row_number) as emission_source_row_ids
+    from emission_choice
+    where preference = 1
+    group by territory_id, year
+),
+
+keys as (
+    select territory_id, year from coal_year
+    union
+    select territory_id, year from emission_year
+),
+
+final as (
+    select
+        k.territory_id,
+        r.name_en as territory_name_en,
+        r.name_ru as territory_name_ru,
+        r.level,
+        r.country_code,
+        k.year,
+        c.coal_production_t,
+        c.coal_production_opencast_t,
+        c.coal_production_underground_t,
+        c.coal_production_opencast_t + c.coal_production_underground_t as coal_production_parts_t,
+        abs(c.coal_production_opencast_t + c.coal_production_underground_t - c.coal_production_t)
+            > 0.005 * c.coal_production_t as production_parts_disagree,
+        c.coal_consumption_t,
+        c.estimated_co2_from_coal_t,
+        c.coal_use_reduction_t,
+        c.estimated_co2_avoided_t,
+        c.co2_estimate_note,
+        e.emissions_stationary_t,
+        e.emissions_all_sources_t,
+        e.emissions_all_sources_scope,
+        p.population,
+        p.population_year,
+        p.population_is_nearest_year,
+        c.coal_production_t / p.population as coal_production_t_per_inhabitant,
+        1000 * e.emissions_stationary_t / p.population as emissions_stationary_kg_per_inhabitant,
+        coalesce(o.other_period_figures, 0) as other_period_figures,
+        list_concat(coalesce(c.coal_source_row_ids, []), coalesce(e.emission_source_row_ids, [])) as source_row_ids,
+        nullif(concat_ws('; ',
+            case when abs(c.coal_production_opencast_t + c.coal_production_underground_t - c.coal_production_t)
+                    > 0.005 * c.coal_production_t
+                then format('opencast + underground = {:,} t, total reported {:,} t',
+                    round(c.coal_production_opencast_t + c.coal_production_underground_t)::bigint,
+                    round(c.coal_production_t)::bigint) end,
+            case when p.population is null then 'no population of this territory within 5 years of ' || k.year end,
+            case when p.population_is_nearest_year then 'population of ' || p.population_year || ' (nearest year)' end
+        ), '') as note
+    from keys as k
+    inner join regions as r on r.territory_id = k.territory_id
+    left join coal_year as c on c.territory_id = k.territory_id and c.year = k.year
+    left join emission_year as e on e.territory_id = k.territory_id and e.year = k.year
+    left join other_periods as o on o.territory_id = k.territory_id and o.year = k.year
+    left join population as p on p.territory_id = k.territory_id and p.year = k.year
+)
+
+select * from final
+order by country_code, territory_id, year
