@@ -323,7 +323,7 @@ def read_submission(path: Path, contract: Contract, spec: SourceSpec, units: Uni
         if c not in mapped and hd
     ]
     extra = (
-        pl.struct([pl.col(c).alias(str(hd)) for c, hd in named]).struct.json_encode()
+        pl.struct([pl.col(c).alias(str(hd).strip()) for c, hd in named]).struct.json_encode()
         if named
         else pl.lit(None, dtype=pl.String)
     )

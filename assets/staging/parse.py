@@ -38,9 +38,20 @@ def normalise_key(text: str) -> str:
 
 
 def clean_cells(expr: pl.Expr) -> pl.Expr:
-    """Trim a text column; empty cells and lone dashes (the statistical "no data") become null."""
-    t = expr.str.replace_all(r"^[\s\u00a0\u202f]+|[\s\u00a0\u202f]+$", "")
-    return pl.when(t.is_in(["", "-", "–", "—", "...", "…", "x", "х"])).then(None).otherwise(t)
+    """Trim a text column. Empty cells, lone dashes (the statistical "no data") and table
+    separators ("-----", "|===|") become null; HTML pasted into a cell ("<p>...</p>",
+    "&nbsp;") becomes plain text."""
+    t = (
+        expr.str.replace_all(r"<br\s*/?>|</p>\s*<p[^>]*>", " ")
+        .str.replace_all(r"<[^>]+>", "")
+        .str.replace_all("&nbsp;", " ", literal=True)
+        .str.replace_all("&quot;", '"', literal=True)
+        .str.replace_all("&amp;", "&", literal=True)
+        .str.replace_all(r"[\s\u00a0\u202f]+", " ")
+        .str.strip_chars()
+    )
+    separator = t.str.contains(r"^[-–—=_|:+ ]+$")
+    return pl.when(t.is_in(["", "...", "…", "x", "х"]) | separator).then(None).otherwise(t)
 
 
 # ---------------------------------------------------------------------------------------------

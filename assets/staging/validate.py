@@ -246,7 +246,8 @@ def stage(
             "not_a_data_row",
             notes,
             pl.Series([None] * n, dtype=pl.String).set(
-                not_data, "no value in any column of the contract: a note or footnote, not data"
+                not_data,
+                "no value in any column of the contract: a note, footnote or separator, not data",
             ),
         )
     )

@@ -12,11 +12,12 @@ from pipelines.definitions import build_definitions
 from pipelines.jobs import landing_sensor
 from pipelines.resources import HomeResource
 
-DATASETS = ("cleanup", "coal_usage", "emissions", "waste_facilities", "water_fees")
+DATASETS = ("cleanup", "coal_usage", "eco_events", "emissions", "waste_facilities", "water_fees")
 REFERENCE = ("regions", "population", "units", "scales", "fx_rates", "coal_factors")
 CORE_MODELS = (
     "cleanup",
     "coal_usage",
+    "eco_events",
     "emissions",
     "population_by_year",
     "region_ancestors",
@@ -26,6 +27,8 @@ CORE_MODELS = (
 MARTS = (
     "cleanup_comparison",
     "coal_and_emissions",
+    "events_activity",
+    "region_scorecard",
     "region_year_indicators",
     "waste_capacity",
     "water_fee_revenue",

@@ -177,6 +177,26 @@ capacity_long as (
     group by territory_id, year
 ),
 
+events_long as (
+    select
+        territory_id,
+        year,
+        'eco_events' as dataset,
+        'eco_events_count' as indicator,
+        sum(events)::double as value,
+        'events' as unit,
+        null::double as per_capita_value,
+        null as per_capita_unit,
+        false as is_derived,
+        false as is_estimated,
+        null::boolean as conflicting_sources,
+        'public environmental events of all types begun in the year' as note,
+        null::bigint as n_sources,
+        flatten(list(source_row_ids)) as source_row_ids
+    from marts.events_activity
+    group by territory_id, year
+),
+
 combined as (
     select c.*, s.n_sources, s.source_row_ids
     from cleanup_long as c
@@ -189,6 +209,8 @@ combined as (
     select * from coal_long
     union all by name
     select * from capacity_long
+    union all by name
+    select * from events_long
 ),
 
 final as (

@@ -207,3 +207,23 @@ def test_money_needs_a_currency_and_is_never_a_tariff(units, cell, rule, words) 
     out = parse_measure(pl.DataFrame({"x": [cell]}), "x", None, units, dimensions=["money:*"])
     assert out.item(0, "rule") == rule
     assert words in out.item(0, "message")
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("  Кузбасс ", "Кузбасс"),
+        ("-", None),
+        ("—", None),
+        ("---------", None),
+        ("|---|---|", None),
+        ("<p>Обсуждение</p><p>проекта&nbsp;схемы</p>", "Обсуждение проекта схемы"),
+        ("«ЭкоЛэнд» &amp; партнёры", "«ЭкоЛэнд» & партнёры"),
+        ("a\u00a0 b", "a b"),
+        ("x", None),
+    ],
+)
+def test_clean_cells(cell: str, expected: str | None) -> None:
+    from assets.staging.parse import clean_cells
+
+    assert pl.select(clean_cells(pl.lit(cell))).item() == expected

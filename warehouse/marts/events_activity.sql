@@ -1,0 +1,69 @@
+-- marts.events_activity: public environmental events per territory, year, quarter and type.
+-- Reports of the same event (same territory, dates, type and title) by several sources count
+-- once (the preferred report: confidence, then the first loaded). A row that reports a whole
+-- year's events together has no quarter: it is counted under quarter NULL, never spread.
+with
+
+events as (
+    select
+        *,
+        case source_confidence when 'high' then 1 when 'medium' then 2 when 'low' then 3 else 4 end
+            as confidence_rank
+    from core.eco_events
+),
+
+regions as (
+    select territory_id, name_en, name_ru, level, country_code from core.regions
+),
+
+chosen as (
+    select
+        *,
+        row_number() over (
+            partition by territory_id, period_start, period_end, event_type, title_key
+            order by confidence_rank, file_id, row_number
+        ) as preference
+    from events
+),
+
+aggregated as (
+    select
+        territory_id,
+        year,
+        case when reported_for_whole_year then null else quarter end as quarter,
+        event_type,
+        sum(events_count) as events,
+        count(*) as reports,
+        sum(participants) as participants,
+        count(*) filter (where participants is not null) as reports_with_participants,
+        count(*) filter (where is_multi_day) as multi_day_reports,
+        list(file_id || ':' || row_number order by file_id, row_number) as source_row_ids
+    from chosen
+    where preference = 1
+    group by all
+),
+
+final as (
+    select
+        a.territory_id,
+        r.name_en as territory_name_en,
+        r.name_ru as territory_name_ru,
+        r.level,
+        r.country_code,
+        a.year,
+        a.quarter,
+        a.year || coalesce('-Q' || a.quarter, '') as period_label,
+        a.event_type,
+        a.events,
+        a.reports,
+        a.participants,
+        a.reports_with_participants,
+        a.multi_day_reports,
+        a.source_row_ids,
+        case when a.quarter is null then 'reported for the whole year, not by date' end as note
+    from aggregated as a
+    inner join regions as r on r.territory_id = a.territory_id
+)
+
+select * from final
+order by country_code, territory_id, year, quarter nulls last, event_type

@@ -1,0 +1,93 @@
+-- marts.region_scorecard: the headline figures of each territory and year side by side, read
+-- from marts.region_year_indicators (so every figure here has its unit, sources and notes
+-- there). Water fees of different kinds are never summed: the broadest published one is shown
+-- (all water-use payments, else the water-use fee, else the water tax) and named.
+with
+
+indicators as (
+    select * from marts.region_year_indicators
+),
+
+regions as (
+    select territory_id, name_en, name_ru, level, country_code from core.regions
+),
+
+population as (
+    select * from core.population_by_year
+),
+
+water as (
+    select
+        territory_id, year, indicator, value, per_capita_value,
+        row_number() over (
+            partition by territory_id, year
+            order by case
+                when indicator like 'water_fees_water_use_payments_total%' then 1
+                when indicator like 'water_fees_water_use_fee%' then 2
+                else 3
+            end, indicator
+        ) as choice
+    from indicators
+    where dataset = 'water_fees'
+),
+
+pivoted as (
+    select
+        territory_id,
+        year,
+        max(value) filter (where indicator = 'cleanup_waste_collected_t') as cleanup_waste_collected_t,
+        max(per_capita_value) filter (where indicator = 'cleanup_waste_collected_t')
+            as cleanup_t_per_1000_inhabitants,
+        max(value) filter (where indicator = 'cleanup_participants') as cleanup_participants,
+        max(per_capita_value) filter (where indicator = 'cleanup_participants')
+            as cleanup_participants_per_1000_inhabitants,
+        max(value) filter (where indicator = 'emissions_all_pollutants_stationary') as emissions_stationary_t,
+        max(per_capita_value) filter (where indicator = 'emissions_all_pollutants_stationary')
+            as emissions_stationary_kg_per_inhabitant,
+        max(value) filter (where indicator = 'coal_production_t') as coal_production_t,
+        max(value) filter (where indicator = 'waste_capacity_operating_t_per_year')
+            as waste_capacity_operating_t_per_year,
+        max(per_capita_value) filter (where indicator = 'waste_capacity_operating_t_per_year')
+            as waste_capacity_kg_per_inhabitant,
+        max(value) filter (where indicator = 'eco_events_count') as environmental_events,
+        count(*) as indicators,
+        count(*) filter (where conflicting_sources) as indicators_with_conflicting_sources,
+        count(*) filter (where is_estimated) as estimated_indicators
+    from indicators
+    group by territory_id, year
+),
+
+final as (
+    select
+        p.territory_id,
+        r.name_en as territory_name_en,
+        r.name_ru as territory_name_ru,
+        r.level,
+        r.country_code,
+        p.year,
+        pop.population,
+        pop.population_is_nearest_year,
+        p.cleanup_waste_collected_t,
+        p.cleanup_t_per_1000_inhabitants,
+        p.cleanup_participants,
+        p.cleanup_participants_per_1000_inhabitants,
+        p.emissions_stationary_t,
+        p.emissions_stationary_kg_per_inhabitant,
+        w.value as water_fees_usd,
+        w.per_capita_value as water_fees_usd_per_inhabitant,
+        w.indicator as water_fees_indicator,
+        p.coal_production_t,
+        p.waste_capacity_operating_t_per_year,
+        p.waste_capacity_kg_per_inhabitant,
+        p.environmental_events,
+        p.indicators,
+        p.indicators_with_conflicting_sources,
+        p.estimated_indicators
+    from pivoted as p
+    inner join regions as r on r.territory_id = p.territory_id
+    left join water as w on w.territory_id = p.territory_id and w.year = p.year and w.choice = 1
+    left join population as pop on pop.territory_id = p.territory_id and pop.year = p.year
+)
+
+select * from final
+order by country_code, territory_id, year
