@@ -222,13 +222,24 @@ def datasets() -> list[str]:
     return sorted(p.parent.name for p in CONTRACTS_DIR.glob("*/contract.yaml"))
 
 
-def load_source_specs(sources_dir: Path = SOURCES_DIR) -> list[SourceSpec]:
-    """Every source spec in ``sources_dir``, checked against its dataset's contract."""
-    specs = []
-    for path in sorted(sources_dir.glob("*.yaml")):
-        spec = SourceSpec.model_validate(_read_yaml(path))
-        spec.validate_against(load_contract(spec.dataset))
-        specs.append(spec)
+def load_source_specs(*extra_dirs: Path, sources_dir: Path = SOURCES_DIR) -> list[SourceSpec]:
+    """Every source spec in ``sources_dir`` (the repository's) and in ``extra_dirs`` (a data home's
+    sources/ folder, where a data engineer adds a layout without touching the code), each checked
+    against its dataset's contract. Two specs with one name are an error."""
+    specs: list[SourceSpec] = []
+    for folder in (sources_dir, *extra_dirs):
+        for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
+            try:
+                spec = SourceSpec.model_validate(_read_yaml(path))
+                spec.validate_against(load_contract(spec.dataset))
+            except (ValueError, KeyError) as e:
+                raise ValueError(f"source spec {path}: {e}") from e
+            specs.append(spec)
+    names = [s.name for s in specs]
+    if len(set(names)) != len(names):
+        raise ValueError(
+            f"source spec names must be unique: {sorted(n for n in set(names) if names.count(n) > 1)}"
+        )
     return specs
 
 

@@ -1,6 +1,7 @@
 """The data home (ECOSTAT_HOME, default ./data): landing folder, warehouse, reports, Dagster instance.
 
 <home>/landing/<dataset>/   submissions waiting to be loaded (and kept after loading)
+<home>/sources/             source specs for this home's own publishers' layouts (YAML)
 <home>/warehouse.duckdb     the warehouse (schemas raw, staging, core, marts, audit)
 <home>/reports/             validation reports and exports
 <home>/dagster/             the Dagster instance (run history, logs); its dagster.yaml turns
@@ -41,6 +42,11 @@ class Home:
         return self.root / "warehouse.duckdb"
 
     @property
+    def sources(self) -> Path:
+        """Source specs of this home's own publishers (same format as contracts/sources/)."""
+        return self.root / "sources"
+
+    @property
     def reports(self) -> Path:
         return self.root / "reports"
 
@@ -58,7 +64,7 @@ def ensure_home(root: Path, seeds_dir: Path = SEEDS_DIR) -> tuple[Home, list[str
     """Create the home's folders and Dagster config. An empty landing folder is seeded with the
     embedded default submissions (seeds/landing). Returns the home and the seeded files."""
     home = Home(root)
-    for d in (home.root, home.reports, home.dagster):
+    for d in (home.root, home.reports, home.dagster, home.sources):
         d.mkdir(parents=True, exist_ok=True)
     (home.dagster / "dagster.yaml").write_text(DAGSTER_YAML, encoding="utf-8")
     seeded: list[str] = []

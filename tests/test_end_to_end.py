@@ -483,3 +483,54 @@ def test_every_mart_covers_several_territories_and_years(warehouse) -> None:
         # tariffs); that mart is held to what the data can give.
         assert territories >= (2 if name == "water_fee_revenue" else 5), name
         assert years >= 3, name
+
+
+NEW_LAYOUT = (
+    "Отчёт района\n"
+    "Район (как в отчёте);Дата акции;Мусор, кг;Сколько людей\n"
+    "Кузбасс;21.09.2024;12 500;300\n"
+    "Кузбасс;19.04.2025;9 800;250\n"
+)
+NEW_SPEC = """\
+name: district_report_kg
+dataset: cleanup
+match: "district_report_*.csv"
+header_row: 2
+columns:
+  "Район (как в отчёте)": territory
+  "Дата акции": period
+  "Мусор, кг": {column: waste_collected_t, unit: кг}
+  "Сколько людей": participants
+constants:
+  source_title: "District clean-up report (test layout)"
+"""
+
+
+def test_a_new_layout_is_onboarded_with_one_yaml_file(fresh_home: Path) -> None:
+    landing = fresh_home / "landing" / "cleanup"
+    (landing / "district_report_2025.csv").write_text(NEW_LAYOUT, encoding="utf-8")
+    assert run_pipeline(fresh_home)
+    con = duckdb.connect(str(fresh_home / "warehouse.duckdb"), read_only=True)
+    before = con.execute(
+        "select status, error from audit.source_files where path = 'district_report_2025.csv'"
+    ).fetchall()
+    con.close()
+    assert before[0][0] == "failed" and "no header row found" in before[0][1]
+
+    (fresh_home / "sources" / "district_report_kg.yaml").write_text(NEW_SPEC, encoding="utf-8")
+    assert run_pipeline(fresh_home)  # no code changed: the failed file is read again with its spec
+    con = duckdb.connect(str(fresh_home / "warehouse.duckdb"), read_only=True)
+    after = con.execute(
+        "select source_spec, status, rows_read, rows_loaded from audit.source_files "
+        "where path = 'district_report_2025.csv'"
+    ).fetchall()
+    assert after == [("district_report_kg", "loaded", 2, 2)]
+    rows = con.execute(
+        "select territory_id, waste_collected_t, participants, source_title from staging.cleanup s "
+        "join audit.source_files f using (file_id) where f.path = 'district_report_2025.csv' order by row_number"
+    ).fetchall()
+    assert rows == [
+        ("RU-KEM", 12.5, 300, "District clean-up report (test layout)"),
+        ("RU-KEM", 9.8, 250, "District clean-up report (test layout)"),
+    ]
+    con.close()

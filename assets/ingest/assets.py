@@ -30,7 +30,7 @@ def raw_asset(contract: Contract) -> dg.AssetsDefinition:
     def _asset(
         context: dg.AssetExecutionContext, warehouse: Warehouse, home: HomeResource
     ) -> dg.MaterializeResult:
-        specs = load_source_specs()
+        specs = load_source_specs(home.home.sources)
         outcomes = []
         with warehouse.get_connection() as con:
             ensure_schemas(con)

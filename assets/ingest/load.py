@@ -107,8 +107,11 @@ def ingest_file(
         "select status from audit.source_files where dataset = ? and path = ? and sha256 = ?",
         [f.dataset, f.path, f.sha256],
     )
-    if seen:
+    if seen and seen[0] != "failed":
         return IngestOutcome(f.path, f.file_id, "skipped")
+    # A file that failed is read again on every run: a source spec added since may fit it now.
+    # If it still fails, its record is left as it is (re-runs change nothing).
+    retry_of_failed = seen is not None
 
     record = _record(f, run_id)
     twin = first_row(
@@ -134,6 +137,8 @@ def ingest_file(
             )
         sub = read_submission(f.absolute, contract, spec, units)
     except SubmissionError as e:
+        if retry_of_failed:
+            return IngestOutcome(f.path, f.file_id, "skipped", error=str(e))
         return record_failure(con, f, str(e), run_id, spec.name)
 
     record |= {
@@ -186,8 +191,9 @@ def record_failure(
 def _supersede(con: duckdb.DuckDBPyConnection, f: LandedFile, new_file_id: str) -> None:
     """Retire the earlier versions of the same path: out of staging, kept in raw and audit."""
     older = con.execute(
-        "select file_id from audit.source_files where dataset = ? and path = ? and status in ('landed', 'loaded', 'failed')",
-        [f.dataset, f.path],
+        "select file_id from audit.source_files where dataset = ? and path = ? and file_id <> ? "
+        "and status in ('landed', 'loaded', 'failed')",
+        [f.dataset, f.path, new_file_id],
     ).fetchall()
     for (old_id,) in older:
         con.execute(f"delete from staging.{f.dataset} where file_id = ?", [old_id])
@@ -200,6 +206,7 @@ def _supersede(con: duckdb.DuckDBPyConnection, f: LandedFile, new_file_id: str) 
 def _insert_record(con: duckdb.DuckDBPyConnection, record: dict) -> None:
     cols = list(record)
     con.execute(
-        f"insert into audit.source_files ({', '.join(cols)}) values ({', '.join('?' * len(cols))})",
+        # "or replace": a file that failed before and is read again keeps one record.
+        f"insert or replace into audit.source_files ({', '.join(cols)}) values ({', '.join('?' * len(cols))})",
         [record[c] for c in cols],
     )

@@ -65,7 +65,7 @@ def test_a_spec_naming_an_unknown_column_is_refused(tmp_path: Path) -> None:
         "name: bad\ndataset: cleanup\ncolumns:\n  Масса: tonnes_collected\n", encoding="utf-8"
     )
     with pytest.raises(ValueError, match="unknown cleanup columns"):
-        load_source_specs(tmp_path)
+        load_source_specs(sources_dir=tmp_path)
 
 
 def test_a_spec_with_a_misspelt_key_is_refused() -> None:
