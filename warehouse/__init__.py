@@ -79,6 +79,8 @@ class SqlModel:
     key: list[str] = field(default_factory=list)
     non_negative: list[str] = field(default_factory=list)
     columns: dict[str, dict] = field(default_factory=dict)
+    # Like-for-like rules: {name, description, sql}; the SQL selects the rows that break the rule.
+    checks: list[dict] = field(default_factory=list)
 
     @property
     def table(self) -> str:

@@ -90,7 +90,27 @@ def sql_checks(model: SqlModel) -> list[dg.AssetChecksDefinition]:
             )
 
         checks.append(non_negative)
+    checks += [_declared_check(model, declared) for declared in model.checks]
     return checks
+
+
+def _declared_check(model: SqlModel, declared: dict) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=_key(model.table),
+        name=declared["name"],
+        blocking=True,
+        description=declared["description"],
+    )
+    def _check(warehouse: Warehouse) -> dg.AssetCheckResult:
+        with warehouse.get_connection() as con:
+            broken = con.sql(declared["sql"]).pl()
+        return dg.AssetCheckResult(
+            passed=broken.height == 0,
+            severity=dg.AssetCheckSeverity.ERROR,
+            metadata={"rows_breaking_the_rule": broken.height, "sample": preview(broken)},
+        )
+
+    return _check
 
 
 def sql_model_assets() -> tuple[list[dg.AssetsDefinition], list[dg.AssetChecksDefinition]]:

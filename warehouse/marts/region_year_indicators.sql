@@ -236,14 +236,17 @@ final as (
         c.n_sources,
         c.conflicting_sources,
         c.source_row_ids,
-        coalesce(
+        -- The figure's own note, and what the per-capita value rests on (unless already said).
+        nullif(concat_ws('; ',
             c.note,
             case
+                when c.note like '%population%' then null
                 when c.per_capita_unit is not null and p.population is null
                     then 'no population of this territory within 5 years of ' || c.year
-                when p.population_is_nearest_year then 'population of ' || p.population_year || ' (nearest year)'
+                when c.per_capita_value is not null and p.population_is_nearest_year
+                    then 'population of ' || p.population_year || ' (nearest year)'
             end
-        ) as note
+        ), '') as note
     from combined as c
     inner join regions as r on r.territory_id = c.territory_id
     left join population as p on p.territory_id = c.territory_id and p.year = c.year
