@@ -164,6 +164,17 @@ class ColumnMapping(_Strict):
     unit: str | None = None  # unit of the values when the cells carry none ("Собрано, кг")
 
 
+class UnpivotSpec(_Strict):
+    """Wide-to-long: columns whose header matches ``columns`` (a regular expression, such as the
+    years "^(19|20)\\d{2}$") become one record each; the header goes to ``name_to`` and the cell
+    to ``value_to``, in ``unit`` when the cells carry none."""
+
+    columns: str
+    name_to: str
+    value_to: str
+    unit: str | None = None
+
+
 class SourceSpec(_Strict):
     """How one publisher's file layout maps onto a dataset (contracts/sources/*.yaml)."""
 
@@ -182,6 +193,7 @@ class SourceSpec(_Strict):
         default_factory=list
     )  # headers left unused on purpose (kept in raw.extra)
     constants: dict[str, str] = Field(default_factory=dict)  # column -> value for every row
+    unpivot: UnpivotSpec | None = None  # wide tables: one record per matching column
     priority: int = 0  # higher wins when several specs match a file
 
     def mapping(self) -> dict[str, ColumnMapping]:
@@ -193,6 +205,8 @@ class SourceSpec(_Strict):
     def validate_against(self, contract: Contract) -> None:
         names = {c.name for c in contract.columns}
         unknown = {m.column for m in self.mapping().values()} | set(self.constants)
+        if self.unpivot:
+            unknown |= {self.unpivot.name_to, self.unpivot.value_to}
         unknown -= names
         if unknown:
             raise ValueError(

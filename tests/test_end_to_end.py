@@ -534,3 +534,46 @@ def test_a_new_layout_is_onboarded_with_one_yaml_file(fresh_home: Path) -> None:
         ("RU-KEM", 9.8, 250, "District clean-up report (test layout)"),
     ]
     con.close()
+
+
+WIDE_TABLE = "Регион;2019;2020;2021\nАтырауская область;164,5;153,9;160,3\nАлматинская область;48,1;;30,3\nАбай;;;\n"
+WIDE_SPEC = """\
+name: wide_regional_emissions
+dataset: emissions
+match: "wide_*.csv"
+unpivot: {columns: "^(19|20)\\\\d{2}$", name_to: period, value_to: emissions_t, unit: тыс. т}
+constants: {pollutant: all_pollutants, scope: stationary, source_title: "wide table (test layout)"}
+"""
+
+
+def test_a_wide_table_loads_through_a_spec_with_every_row_accounted_for(fresh_home: Path) -> None:
+    (fresh_home / "landing" / "emissions" / "wide_2019_2021.csv").write_text(
+        WIDE_TABLE, encoding="utf-8"
+    )
+    (fresh_home / "sources").mkdir(parents=True, exist_ok=True)
+    (fresh_home / "sources" / "wide_regional_emissions.yaml").write_text(
+        WIDE_SPEC, encoding="utf-8"
+    )
+    assert run_pipeline(fresh_home)
+    con = duckdb.connect(str(fresh_home / "warehouse.duckdb"), read_only=True)
+    counts = con.execute(
+        "select rows_read, rows_loaded, rows_rejected from audit.source_files where path = 'wide_2019_2021.csv'"
+    ).fetchall()
+    assert counts == [(6, 5, 1)]  # 3 + 2 figures, and the Abai row with none
+    loaded = con.execute(
+        "select source_row_id, territory_id, year, emissions_t from core.emissions "
+        "where source_path = 'wide_2019_2021.csv' order by row_number, source_column"
+    ).fetchall()
+    assert [r[1:] for r in loaded] == [
+        ("KZ-ATY", 2019, 164_500.0),
+        ("KZ-ATY", 2020, 153_900.0),
+        ("KZ-ATY", 2021, 160_300.0),
+        ("KZ-ALM", 2019, 48_100.0),
+        ("KZ-ALM", 2021, 30_300.0),
+    ]
+    assert loaded[0][0].endswith(":2:2019")  # provenance names the row and the year column
+    rejected = con.execute(
+        "select row_number, source_column, rule from audit.rejected_rows where path = 'wide_2019_2021.csv' order by rule"
+    ).fetchall()
+    assert {r[2] for r in rejected} >= {"required"} and {r[:2] for r in rejected} == {(4, "")}
+    con.close()

@@ -35,6 +35,7 @@ def ensure_dataset_tables(con: duckdb.DuckDBPyConnection, contract: Contract) ->
         f"""create table if not exists raw.{ds} (
     file_id varchar not null,
     row_number integer not null,
+    source_column varchar not null default '',  -- a wide table's value column; '' otherwise
     {raw_cols},
     extra json,     -- cells under headers the contract does not know
     overflow json   -- cells right of the header's last column (the row is rejected: row_width)
@@ -49,10 +50,15 @@ def ensure_dataset_tables(con: duckdb.DuckDBPyConnection, contract: Contract) ->
         f"""create table if not exists staging.{ds} (
     file_id varchar not null,
     row_number integer not null,
+    source_column varchar not null default '',
     {typed_cols},
-    primary key (file_id, row_number)
+    primary key (file_id, row_number, source_column)
 )"""
     )
+    for layer in ("raw", "staging"):
+        con.execute(
+            f"alter table {layer}.{ds} add column if not exists source_column varchar default ''"
+        )
 
 
 def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> int:

@@ -206,10 +206,15 @@ class HeaderMatcher:
         self.units = units
         self.explicit = {normalise_key(h): m for h, m in spec.mapping().items()}
         self.ignored = {normalise_key(h) for h in spec.ignore} | ROW_NUMBER_HEADERS
+        self.wide = re.compile(spec.unpivot.columns) if spec.unpivot else None
         self.aliases: dict[str, str] = {}
         for c in contract.columns:
             for name in [c.name, *c.aliases]:
                 self.aliases.setdefault(normalise_key(name), c.name)
+
+    def is_wide(self, header: str | None) -> bool:
+        """The header is one of the columns a wide table is unpivoted over (a year)."""
+        return bool(self.wide and header and self.wide.search(header.strip()))
 
     def match(self, header: str | None) -> ColumnMapping | None:
         if not header:
@@ -244,6 +249,7 @@ def find_header(cells: pl.DataFrame, matcher: HeaderMatcher, header_row: int | N
     best, best_hits = None, 1
     for i, row in enumerate(cells.head(HEADER_SEARCH_ROWS).drop("row_number").iter_rows()):
         hits = len({m.column for m in map(matcher.match, row) if m is not None})
+        hits += any(matcher.is_wide(cell) for cell in row)  # a wide table's year columns count once
         if hits > best_hits:
             best, best_hits = i, hits
     if best is None:
@@ -281,7 +287,11 @@ def read_submission(path: Path, contract: Contract, spec: SourceSpec, units: Uni
     mapped: dict[str, tuple[str, ColumnMapping]] = {}  # cell column -> (header, mapping)
     taken: dict[str, str] = {}
     unmapped: list[str] = []
+    wide: list[tuple[str, str]] = []  # cell column -> header, for a wide table's value columns
     for col, header in zip(frame.columns[1:], header_cells, strict=True):
+        if matcher.is_wide(header):
+            wide.append((col, header.strip()))
+            continue
         m = matcher.match(header)
         if m is None:
             if (
@@ -317,25 +327,76 @@ def read_submission(path: Path, contract: Contract, spec: SourceSpec, units: Uni
         if beyond
         else pl.lit(None, dtype=pl.String)
     )
+    wide_cols = {c for c, _ in wide}
     named = [
         (c, hd)
         for c, hd in zip(cell_cols[:width], header_cells[:width], strict=True)
-        if c not in mapped and hd
+        if c not in mapped and c not in wide_cols and hd
     ]
     extra = (
         pl.struct([pl.col(c).alias(str(hd).strip()) for c, hd in named]).struct.json_encode()
         if named
         else pl.lit(None, dtype=pl.String)
     )
-    rows = body.select(
+    common = [
         pl.col("row_number"),
         *[pl.col(c).alias(m.column) for c, (_, m) in mapped.items()],
         extra.alias("extra"),
         overflow.alias("overflow"),
-    )
+    ]
     column_map = {hd: {"column": m.column, "unit": m.unit} for hd, m in mapped.values()}
+    if wide:
+        rows = _unpivot(body, common, wide, spec, set(taken))
+        column_map[f"{len(wide)} columns {wide[0][1]}..{wide[-1][1]}"] = {
+            "column": spec.unpivot.value_to,
+            "unit": spec.unpivot.unit,
+        }
+    else:
+        rows = body.select(*common, source_column=pl.lit(""))
     return Submission(
         rows, cells.sheet, cells.encoding, cells.delimiter, header_row, column_map, unmapped
+    )
+
+
+def _unpivot(
+    body: pl.DataFrame,
+    common: list[pl.Expr],
+    wide: list[tuple[str, str]],
+    spec: SourceSpec,
+    taken: set[str],
+) -> pl.DataFrame:
+    """A wide table's rows as one record per non-empty value column (source_column = its
+    header). A row with no value in any of them still gives one record, so that staging can
+    account for it."""
+    u = spec.unpivot
+    if u.name_to in taken or u.value_to in taken:
+        raise SubmissionError(
+            f"the source spec unpivots into {u.name_to} and {u.value_to}, but a header already maps to one of them"
+        )
+    filled = lambda c: (pl.col(c).str.strip_chars().str.len_chars() > 0).fill_null(False)  # noqa: E731
+    records = [
+        body.filter(filled(c)).select(
+            *common,
+            pl.lit(header).alias(u.name_to),
+            pl.col(c).alias(u.value_to),
+            source_column=pl.lit(header),
+        )
+        for c, header in wide
+    ]
+    empty = body.filter(~pl.any_horizontal(filled(c) for c, _ in wide)).select(
+        *common,
+        pl.lit(None, dtype=pl.String).alias(u.name_to),
+        pl.lit(None, dtype=pl.String).alias(u.value_to),
+        source_column=pl.lit(""),
+    )
+    order = {header: i for i, (_, header) in enumerate(wide)}
+    return (
+        pl.concat([*records, empty], how="vertical")
+        .with_columns(
+            _order=pl.col("source_column").replace_strict(order, default=-1, return_dtype=pl.Int64)
+        )
+        .sort("row_number", "_order")
+        .drop("_order")
     )
 
 

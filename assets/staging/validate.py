@@ -20,6 +20,17 @@ from contracts import Contract
 
 REJECTION_SCHEMA = {
     "row_number": pl.Int64,
+    "source_column": pl.String,  # the header of a wide table's value column; "" otherwise
+    "column_name": pl.String,
+    "rule": pl.String,
+    "value": pl.String,
+    "message": pl.String,
+}
+
+# Inside stage() a record is identified by its position (_record): a wide table gives several
+# records per source row. Row number and source column are joined back at the end.
+_ERRORS = {
+    "_record": pl.Int64,
     "column_name": pl.String,
     "rule": pl.String,
     "value": pl.String,
@@ -47,7 +58,9 @@ class StagingResult:
 
     @property
     def rows_rejected(self) -> int:
-        return self.rejections.get_column("row_number").n_unique()
+        if self.rejections.height == 0:
+            return 0
+        return self.rejections.select(pl.struct("row_number", "source_column").n_unique()).item()
 
     @property
     def rows_loaded(self) -> int:
@@ -58,13 +71,13 @@ def _errors(
     rows: pl.Series, column: str, rule: pl.Series | str, values: pl.Series, messages: pl.Series
 ) -> pl.DataFrame:
     frame = pl.DataFrame(
-        {"row_number": rows, "value": values, "message": messages},
-        schema={"row_number": pl.Int64, "value": pl.String, "message": pl.String},
+        {"_record": rows, "value": values, "message": messages},
+        schema={"_record": pl.Int64, "value": pl.String, "message": pl.String},
     ).with_columns(
         column_name=pl.lit(column),
         rule=rule if isinstance(rule, pl.Series) else pl.lit(rule),
     )
-    return frame.filter(pl.col("message").is_not_null()).select(list(REJECTION_SCHEMA))
+    return frame.filter(pl.col("message").is_not_null()).select(list(_ERRORS))
 
 
 def stage(
@@ -82,7 +95,11 @@ def stage(
     n = raw.height
     text_cols = [c.name for c in contract.columns]
     frame = raw.select(
+        pl.int_range(0, pl.len(), dtype=pl.Int64).alias("_record"),
         pl.col("row_number").cast(pl.Int64),
+        (pl.col("source_column") if "source_column" in raw.columns else pl.lit("")).alias(
+            "source_column"
+        ),
         *[
             clean_cells(pl.col(c) if c in raw.columns else pl.lit(None, dtype=pl.String)).alias(c)
             for c in text_cols
@@ -104,7 +121,7 @@ def stage(
     defaults = {c.name: c.default for c in contract.columns if c.default is not None}
     if defaults:
         frame = frame.with_columns(pl.col(c).fill_null(pl.lit(v)) for c, v in defaults.items())
-    rows = frame.get_column("row_number")
+    rows = frame.get_column("_record")
     errors: list[pl.DataFrame] = []
     typed: dict[str, pl.Series] = {}
 
@@ -201,7 +218,7 @@ def stage(
                 errors.append(_errors(rows, col.name, "allowed_value", values, msg))
                 typed[col.name] = canonical
 
-    out = pl.DataFrame({"row_number": rows, **typed})
+    out = pl.DataFrame({"_record": rows, **typed})
     if "_period_start" in out.columns:
         # An explicit start or end wins over a period written in one cell.
         out = out.with_columns(
@@ -222,7 +239,7 @@ def stage(
     territory_cols = [c.name for c in contract.columns if c.type == "territory"]
     if territory_cols and "period_start" in out.columns:
         errors.append(_validity_errors(out, territories, territory_cols[0]))
-    out = out.select("row_number", *[name for name, _ in contract.staged_columns()])
+    out = out.select("_record", *[name for name, _ in contract.staged_columns()])
 
     if "overflow" in raw.columns:
         overflow = raw.get_column("overflow").cast(pl.String)
@@ -254,17 +271,21 @@ def stage(
     parse_errors = pl.concat(errors, how="vertical")
     not_data_rows = rows.filter(not_data).implode()
     parse_errors = parse_errors.filter(
-        ~pl.col("row_number").is_in(not_data_rows) | (pl.col("rule") == "not_a_data_row")
+        ~pl.col("_record").is_in(not_data_rows) | (pl.col("rule") == "not_a_data_row")
     )
-    candidates = out.filter(
-        ~pl.col("row_number").is_in(parse_errors.get_column("row_number").implode())
-    )
+    candidates = out.filter(~pl.col("_record").is_in(parse_errors.get_column("_record").implode()))
     check_errors = _check(candidates, contract)
-    rejections = pl.concat([parse_errors, check_errors], how="vertical").sort(
-        "row_number", "column_name", "rule"
+    ids = frame.select("_record", "row_number", "source_column")
+    rejections = (
+        pl.concat([parse_errors, check_errors], how="vertical")
+        .join(ids, on="_record", how="left")
+        .select(list(REJECTION_SCHEMA))
+        .sort("row_number", "source_column", "column_name", "rule")
     )
-    valid = candidates.filter(
-        ~pl.col("row_number").is_in(check_errors.get_column("row_number").implode())
+    valid = (
+        candidates.filter(~pl.col("_record").is_in(check_errors.get_column("_record").implode()))
+        .join(ids, on="_record", how="left")
+        .select("row_number", "source_column", *[c for c in out.columns if c != "_record"])
     )
     return StagingResult(valid, rejections, n)
 
@@ -282,12 +303,12 @@ def _validity_errors(
     )
     bad = known.join(lookup, on=["territory_id", "period_start", "period_end"], how="inner")
     return bad.select(
-        pl.col("row_number"),
+        pl.col("_record"),
         column_name=pl.lit("territory"),
         rule=pl.lit("territory_valid_for_period"),
         value=pl.col(territory_col),
         message=pl.col("message"),
-    ).select(list(REJECTION_SCHEMA))
+    ).select(list(_ERRORS))
 
 
 def _check(frame: pl.DataFrame, contract: Contract) -> pl.DataFrame:
@@ -295,7 +316,7 @@ def _check(frame: pl.DataFrame, contract: Contract) -> pl.DataFrame:
     model = contract.model()
     try:
         model.validate(frame, lazy=True)
-        return pl.DataFrame(schema=REJECTION_SCHEMA)
+        return pl.DataFrame(schema=_ERRORS)
     except pa.errors.SchemaErrors as e:
         cases = e.failure_cases
     schema_level = cases.filter(pl.col("index").is_null())
@@ -319,14 +340,14 @@ def _check(frame: pl.DataFrame, contract: Contract) -> pl.DataFrame:
             value = str(row.get(column)) if column in row else None
         out.append(
             {
-                "row_number": row["row_number"],
+                "_record": row["_record"],
                 "column_name": column,
                 "rule": rule,
                 "value": value,
                 "message": message,
             }
         )
-    return pl.DataFrame(out, schema=REJECTION_SCHEMA)
+    return pl.DataFrame(out, schema=_ERRORS)
 
 
 def _row_rule_column(rule: str, contract: Contract) -> str:

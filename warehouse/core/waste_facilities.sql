@@ -20,6 +20,9 @@ final as (
     select
         s.file_id,
         s.row_number,
+        s.source_column,
+        s.file_id || ':' || s.row_number
+            || case when s.source_column <> '' then ':' || s.source_column else '' end as source_row_id,
         f.path as source_path,
         f.sha256 as source_sha256,
         s.territory as territory_as_written,
@@ -61,4 +64,4 @@ final as (
 )
 
 select * from final
-order by territory_id, facility_key, component, as_of, file_id, row_number
+order by territory_id, facility_key, component, as_of, file_id, row_number, source_column

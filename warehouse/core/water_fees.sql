@@ -36,6 +36,9 @@ final as (
     select
         c.file_id,
         c.row_number,
+        c.source_column,
+        c.file_id || ':' || c.row_number
+            || case when c.source_column <> '' then ':' || c.source_column else '' end as source_row_id,
         f.path as source_path,
         f.sha256 as source_sha256,
         c.territory as territory_as_written,
@@ -73,4 +76,4 @@ final as (
 )
 
 select * from final
-order by territory_id, fee_type, payer_group, budget_level, period_start, file_id, row_number
+order by territory_id, fee_type, payer_group, budget_level, period_start, file_id, row_number, source_column

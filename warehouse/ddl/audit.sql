@@ -37,9 +37,13 @@ create table if not exists audit.rejected_rows (
     path        varchar not null,
     sheet       varchar,
     row_number  integer not null,        -- as a spreadsheet program shows it
+    source_column varchar not null default '',  -- a wide table's value column; '' otherwise
     column_name varchar not null,
     rule        varchar not null,        -- a rule of contracts/<dataset>/contract.yaml
     value       varchar,                 -- the cell as written
     message     varchar not null,
     run_id      varchar
 );
+
+-- Warehouses made before wide tables could be reshaped gain the column in place.
+alter table audit.rejected_rows add column if not exists source_column varchar default '';

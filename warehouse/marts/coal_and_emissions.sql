@@ -59,7 +59,7 @@ coal_year as (
         sum(coal_t) filter (where measure = 'reduction') as coal_use_reduction_t,
         sum(estimated_co2_t) filter (where measure = 'reduction') as estimated_co2_avoided_t,
         string_agg(distinct co2_estimate_note, '; ') as co2_estimate_note,
-        list(file_id || ':' || row_number order by file_id, row_number) filter (where measure is not null)
+        list(source_row_id order by source_row_id) filter (where measure is not null)
             as coal_source_row_ids
     from coal_choice
     where preference = 1 and measure is not null
@@ -91,7 +91,7 @@ emission_year as (
         max(emissions_t) filter (where scope_group = 'stationary') as emissions_stationary_t,
         max(emissions_t) filter (where scope_group = 'all_sources') as emissions_all_sources_t,
         max(scope) filter (where scope_group = 'all_sources') as emissions_all_sources_scope,
-        list(file_id || ':' || row_number order by file_id, row_number) as emission_source_row_ids
+        list(source_row_id order by source_row_id) as emission_source_row_ids
     from emission_choice
     where preference = 1
     group by territory_id, year

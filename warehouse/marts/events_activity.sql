@@ -37,7 +37,7 @@ aggregated as (
         sum(participants) as participants,
         count(*) filter (where participants is not null) as reports_with_participants,
         count(*) filter (where is_multi_day) as multi_day_reports,
-        list(file_id || ':' || row_number order by file_id, row_number) as source_row_ids
+        list(source_row_id order by source_row_id) as source_row_ids
     from chosen
     where preference = 1
     group by all

@@ -15,7 +15,7 @@ cleanup as (
 ),
 
 cleanup_rows as (
-    select territory_id, year, file_id, row_number, coalesce(source_url, source_title, file_id) as source
+    select territory_id, year, source_row_id, coalesce(source_url, source_title, file_id) as source
     from core.cleanup
 ),
 
@@ -42,7 +42,7 @@ cleanup_sources as (
     select
         territory_id, year,
         count(distinct source) as n_sources,
-        list(file_id || ':' || row_number order by file_id, row_number) as source_row_ids
+        list(source_row_id order by source_row_id) as source_row_ids
     from cleanup_rows
     group by territory_id, year
 ),
@@ -84,7 +84,7 @@ emission_choice as (
         row_number() over (same_figure order by confidence_rank, file_id, row_number) as preference,
         min(emissions_t) over same_figure <> max(emissions_t) over same_figure as conflicting,
         count(distinct coalesce(source_url, source_title, file_id)) over same_figure as n_sources,
-        list(file_id || ':' || row_number) over (
+        list(source_row_id) over (
             same_figure order by file_id, row_number
             rows between unbounded preceding and unbounded following
         ) as source_row_ids,

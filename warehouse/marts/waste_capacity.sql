@@ -58,7 +58,7 @@ rolled_up as (
         c.facility_key,
         c.capacity_t_per_year,
         c.capacity_is_derived,
-        c.file_id || ':' || c.row_number as source_row_id
+        c.source_row_id
     from current_status as c
     inner join ancestors as a on a.territory_id = c.territory_id
     where c.status in ('operating', 'under_construction', 'planned')

@@ -147,3 +147,31 @@ def test_unreadable_files_say_why(
 ) -> None:
     with pytest.raises(SubmissionError, match=message):
         read_submission(_write(tmp_path, name, data), CONTRACT, default_spec("cleanup"), units)
+
+
+def test_a_wide_table_becomes_one_record_per_year(tmp_path: Path, units) -> None:
+    from contracts import UnpivotSpec
+
+    data = "Регион;2019;2020;2021;Примечание\nАтырауская;164,5;153,9;160,3;\nАлматинская;48,1;;30,3;\nАбай;;;;новая\n"
+    spec = SourceSpec(
+        name="w",
+        dataset="emissions",
+        unpivot=UnpivotSpec(
+            columns=r"^(19|20)\d{2}$", name_to="period", value_to="emissions_t", unit="тыс. т"
+        ),
+    )
+    sub = read_submission(
+        _write(tmp_path, "wide.csv", data.encode()), load_contract("emissions"), spec, units
+    )
+    rows = sub.rows.select(
+        "row_number", "source_column", "territory", "period", "emissions_t"
+    ).rows()
+    assert rows == [
+        (2, "2019", "Атырауская", "2019", "164,5"),
+        (2, "2020", "Атырауская", "2020", "153,9"),
+        (2, "2021", "Атырауская", "2021", "160,3"),
+        (3, "2019", "Алматинская", "2019", "48,1"),
+        (3, "2021", "Алматинская", "2021", "30,3"),
+        (4, "", "Абай", None, None),  # no figure at all: kept, so that staging accounts for it
+    ]
+    assert sub.column_map["3 columns 2019..2021"] == {"column": "emissions_t", "unit": "тыс. т"}
