@@ -194,6 +194,9 @@ class SourceSpec(_Strict):
     )  # headers left unused on purpose (kept in raw.extra)
     constants: dict[str, str] = Field(default_factory=dict)  # column -> value for every row
     unpivot: UnpivotSpec | None = None  # wide tables: one record per matching column
+    # Names this publisher uses for territories that should not become gazetteer aliases for
+    # everyone (a district named like a town elsewhere): name as written -> territory id.
+    territories: dict[str, str] = Field(default_factory=dict)
     priority: int = 0  # higher wins when several specs match a file
 
     def mapping(self) -> dict[str, ColumnMapping]:

@@ -407,6 +407,7 @@ def describe_column_map(sub: Submission, spec: SourceSpec) -> str:
             "source_spec": spec.name,
             "columns": sub.column_map,
             "constants": spec.constants,
+            "territories": spec.territories,
             "unmapped": sub.unmapped,
             "decimal_separator": spec.decimal_separator,
         },

@@ -66,6 +66,7 @@ def options_from_column_map(column_map: str | None) -> StagingOptions:
         decimal_separator=cm.get("decimal_separator", ","),
         units={m["column"]: m["unit"] for m in cm.get("columns", {}).values() if m.get("unit")},
         constants=cm.get("constants", {}),
+        territories=cm.get("territories", {}),
     )
 
 

@@ -96,13 +96,23 @@ class TerritoryIndex:
             return None
         return f"'{self.display[close[0]]}' ({self.ids[close[0]]})"
 
-    def resolve_column(self, names: pl.Series) -> pl.DataFrame:
+    def resolve_column(
+        self, names: pl.Series, overrides: Mapping[str, str] | None = None
+    ) -> pl.DataFrame:
         """Resolve a text column. Returns ``territory_id`` and ``message`` (null when resolved or
-        empty), one row per input row; each distinct name is looked up once."""
+        empty), one row per input row; each distinct name is looked up once. ``overrides`` (a
+        source spec's own names) come first; an override to an id the gazetteer lacks is refused."""
+        spec_names = {territory_key(k): v for k, v in (overrides or {}).items()}
+        known_ids = set(self.ids.values())
         distinct = names.drop_nulls().unique().to_list()
-        found = [self.resolve(n) for n in distinct]
+        found = [spec_names.get(territory_key(n)) or self.resolve(n) for n in distinct]
         messages = []
         for n, tid in zip(distinct, found, strict=True):
+            if tid is not None and tid not in known_ids:
+                messages.append(
+                    f"the source spec maps '{n}' to {tid}, which is not in the gazetteer"
+                )
+                continue
             if tid is not None:
                 messages.append(None)
                 continue
@@ -112,6 +122,7 @@ class TerritoryIndex:
                 + (f" - did you mean {hint}?" if hint else "")
                 + " Add it to seeds/reference/regions.csv (or as an alias) if it is a real territory."
             )
+        found = [None if m else tid for tid, m in zip(found, messages, strict=True)]
         lookup = pl.DataFrame(
             {"name": distinct, "territory_id": found, "message": messages},
             schema={"name": pl.String, "territory_id": pl.String, "message": pl.String},

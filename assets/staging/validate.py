@@ -48,6 +48,7 @@ class StagingOptions:
     decimal_separator: str = ","
     units: dict[str, str] = field(default_factory=dict)  # column -> unit written in the header/spec
     constants: dict[str, str] = field(default_factory=dict)  # column -> value for every row
+    territories: dict[str, str] = field(default_factory=dict)  # the spec's names -> territory ids
 
 
 @dataclass
@@ -196,7 +197,7 @@ def stage(
                     "end" if col.name.endswith("_end") else "start"
                 ).alias(col.name)
         elif col.type == "territory":
-            resolved = territories.resolve_column(values)
+            resolved = territories.resolve_column(values, options.territories)
             typed[col.name] = values
             typed["territory_id"] = resolved.get_column("territory_id")
             errors.append(

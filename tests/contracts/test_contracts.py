@@ -71,3 +71,20 @@ def test_a_spec_naming_an_unknown_column_is_refused(tmp_path: Path) -> None:
 def test_a_spec_with_a_misspelt_key_is_refused() -> None:
     with pytest.raises(ValidationError, match="delimeter"):
         SourceSpec.model_validate({"name": "x", "dataset": "cleanup", "delimeter": ";"})
+
+
+def test_every_fraction_names_a_known_material_class() -> None:
+    import csv
+
+    from pipelines.home import SEEDS_DIR
+
+    with (SEEDS_DIR / "reference" / "materials.csv").open(encoding="utf-8") as f:
+        known = {r["material_code"] for r in csv.DictReader(f)}
+    classes = {
+        code
+        for ds in datasets()
+        for c in load_contract(ds).columns
+        if c.material
+        for code in c.material.split("+")
+    }
+    assert classes and classes <= known, classes - known

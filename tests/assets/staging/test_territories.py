@@ -116,3 +116,12 @@ def test_periods_outside_a_territorys_existence(
 ) -> None:
     why = territories.outside_validity(territory_id, start, end)
     assert (why is None) if problem is None else (problem in why)
+
+
+def test_a_source_specs_own_names_come_first(territories: TerritoryIndex) -> None:
+    out = territories.resolve_column(
+        pl.Series(["Ленинский район", "Центр", "Кузбасс"]),
+        {"Ленинский район": "KG-GB/leninsky", "Центр": "XX-NOWHERE"},
+    )
+    assert out.get_column("territory_id").to_list() == ["KG-GB/leninsky", None, "RU-KEM"]
+    assert "not in the gazetteer" in out.item(1, "message")
