@@ -34,6 +34,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     home = _prepare(out)
     # Imported here so that `ecostat home` and `--help` stay instant.
     import dagster as dg
+    import duckdb
 
     from pipelines.definitions import build_definitions
     from pipelines.jobs import ALL_JOB
@@ -54,9 +55,18 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"\necostat run {result.run_id[:8]}: {'SUCCESS' if result.success else 'FAILURE'} in {elapsed:.1f} s",
         file=out,
     )
-    with Warehouse(database=str(home.warehouse)).read_connection() as con:
-        for line in summary_lines(con):
-            print(line, file=out)
+    if home.warehouse.exists():
+        with Warehouse(database=str(home.warehouse)).read_connection() as con:
+            try:
+                for line in summary_lines(con):
+                    print(line, file=out)
+            except duckdb.CatalogException as e:  # the run stopped before the audit tables existed
+                print(f"No summary: the warehouse has no audit tables yet ({e})", file=out)
+    else:
+        print(
+            "No warehouse was written: the run stopped before loading anything (see the log above).",
+            file=out,
+        )
     failed_checks = [e for e in result.get_asset_check_evaluations() if not e.passed]
     for e in failed_checks:
         print(

@@ -23,8 +23,9 @@ MODEL_LAYERS = ("core", "marts")  # built from SQL files, in this order
 
 
 def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the layer schemas and audit tables if they are missing."""
-    con.execute((SQL_DIR / "ddl" / "audit.sql").read_text(encoding="utf-8"))
+    """Create the layer schemas, audit tables and shared macros if they are missing."""
+    for name in ("audit.sql", "macros.sql"):
+        con.execute((SQL_DIR / "ddl" / name).read_text(encoding="utf-8"))
 
 
 def ensure_dataset_tables(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
@@ -114,6 +115,7 @@ def sql_models() -> tuple[SqlModel, ...]:
 
 def build_model(con: duckdb.DuckDBPyConnection, model: SqlModel) -> int:
     """(Re)build one model's table from its SQL, atomically. Returns its row count."""
+    ensure_schemas(con)
     con.execute("begin transaction")
     try:
         con.execute(f"create or replace table {model.table} as\n{model.sql}")

@@ -20,8 +20,6 @@ import duckdb
 import polars as pl
 
 from assets.ingest.read import (
-    CSV_SUFFIXES,
-    EXCEL_SUFFIXES,
     SubmissionError,
     describe_column_map,
     read_submission,
@@ -131,10 +129,6 @@ def ingest_file(
     spec = spec_for(f.dataset, Path(f.path).name, specs)
     record["source_spec"] = spec.name
     try:
-        if f.absolute.suffix.lower() not in EXCEL_SUFFIXES | CSV_SUFFIXES:
-            raise SubmissionError(
-                f"unsupported file type '{f.absolute.suffix}': land .csv, .txt, .tsv or .xlsx files"
-            )
         sub = read_submission(f.absolute, contract, spec, units)
     except SubmissionError as e:
         if retry_of_failed:

@@ -9,6 +9,7 @@ as written and a message; a row that breaks none is kept. Nothing is dropped sil
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
 
 import pandera.polars as pa
@@ -326,7 +327,8 @@ def _check(frame: pl.DataFrame, contract: Contract) -> pl.DataFrame:
         raise TypeError(
             f"staged {contract.dataset} rows do not match the model: {schema_level.to_dicts()}"
         )
-    explain = getattr(__import__(model.__module__, fromlist=["explain"]), "explain", None)
+    # A dataset's model module may explain its row-level checks with the numbers (explain()).
+    explain = getattr(importlib.import_module(model.__module__), "explain", None)
     out = []
     for case in cases.iter_rows(named=True):
         row = frame.row(case["index"], named=True)

@@ -28,7 +28,7 @@ population as (
 reports as (
     select
         territory_id, year, period_start, period_end, file_id, row_number,
-        case source_confidence when 'high' then 1 when 'medium' then 2 when 'low' then 3 else 4 end
+        confidence_rank(source_confidence)
             as confidence_rank,
         waste_collected_t,
         participants::double as participants,

@@ -9,7 +9,7 @@ with
 coal as (
     select
         *,
-        case source_confidence when 'high' then 1 when 'medium' then 2 when 'low' then 3 else 4 end
+        confidence_rank(source_confidence)
             as confidence_rank
     from core.coal_usage
 ),
@@ -17,7 +17,7 @@ coal as (
 emissions as (
     select
         *,
-        case source_confidence when 'high' then 1 when 'medium' then 2 when 'low' then 3 else 4 end
+        confidence_rank(source_confidence)
             as confidence_rank
     from core.emissions
     where period_kind = 'calendar_year' and pollutant = 'all_pollutants' and basis = 'reported'

@@ -22,7 +22,7 @@ cleanup_rows as (
 emission_rows as (
     select
         *,
-        case source_confidence when 'high' then 1 when 'medium' then 2 when 'low' then 3 else 4 end
+        confidence_rank(source_confidence)
             as confidence_rank,
         'emissions_' || pollutant || '_' || scope
             || case when basis = 'estimated' then '_estimated' else '' end as indicator

@@ -10,7 +10,7 @@ with
 facilities as (
     select
         *,
-        case source_confidence when 'high' then 1 when 'medium' then 2 when 'low' then 3 else 4 end
+        confidence_rank(source_confidence)
             as confidence_rank
     from core.waste_facilities
     where is_whole_facility

@@ -8,7 +8,7 @@ with
 fees as (
     select
         *,
-        case source_confidence when 'high' then 1 when 'medium' then 2 when 'low' then 3 else 4 end
+        confidence_rank(source_confidence)
             as confidence_rank
     from core.water_fees
 ),
