@@ -118,7 +118,7 @@ def test_every_file_balances(warehouse) -> None:
             f"select count(*) from staging.{ds} where file_id = ?", [fid]
         ).fetchall()[0][0]
         rejected = warehouse.execute(
-            "select count(distinct row_number) from audit.rejected_rows where file_id = ?", [fid]
+            "select count(distinct (row_number, source_column)) from audit.rejected_rows where file_id = ?", [fid]
         ).fetchall()[0][0]
         assert f["rows_read"] == f["rows_loaded"] + f["rows_rejected"] == raw_rows, f
         assert (staged, rejected) == (f["rows_loaded"], f["rows_rejected"]), f

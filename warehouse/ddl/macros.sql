@@ -3,3 +3,48 @@
 -- Preference between sources reporting the same figure: high > medium > low > unrated.
 create or replace macro confidence_rank(confidence) as
     case confidence when 'high' then 1 when 'medium' then 2 when 'low' then 3 else 4 end;
+
+-- What kind of period a record covers. A heating season runs from autumn (September to
+-- November) to spring (March to May) of the next year.
+create or replace macro period_kind(period_start, period_end) as
+    case
+        when period_start = make_date(year(period_start), 1, 1)
+            and period_end = make_date(year(period_start), 12, 31) then 'calendar_year'
+        when period_start = period_end then 'day'
+        when month(period_start) in (9, 10, 11) and month(period_end) in (3, 4, 5)
+            and year(period_end) = year(period_start) + 1 then 'heating_season'
+        when year(period_start) = year(period_end) then 'partial_year'
+        else 'multi_year'
+    end;
+
+-- Every core model starts here: its staging table joined with the gazetteer and the file log.
+-- Where each record came from (file, row, column, path, checksum), its territory as written and
+-- as harmonised, its period; then the dataset's own columns; then its sources.
+create or replace macro staged_rows(staging_table) as table
+    select
+        s.file_id,
+        s.row_number,
+        s.source_column,
+        s.file_id || ':' || s.row_number
+            || case when s.source_column <> '' then ':' || s.source_column else '' end as source_row_id,
+        f.path as source_path,
+        f.sha256 as source_sha256,
+        s.territory as territory_as_written,
+        s.territory_id,
+        r.name_en as territory_name_en,
+        r.name_ru as territory_name_ru,
+        r.level,
+        r.country_code,
+        s.period_start,
+        s.period_end,
+        period_kind(s.period_start, s.period_end) as period_kind,
+        s.* exclude (
+            file_id, row_number, source_column, territory, territory_id, period_start, period_end,
+            source_title, source_url, source_confidence
+        ),
+        s.source_title,
+        s.source_url,
+        coalesce(s.source_confidence, 'unrated') as source_confidence
+    from query_table(staging_table) as s
+    inner join core.regions as r on r.territory_id = s.territory_id
+    left join audit.source_files as f on f.file_id = s.file_id;
