@@ -118,7 +118,8 @@ def test_every_file_balances(warehouse) -> None:
             f"select count(*) from staging.{ds} where file_id = ?", [fid]
         ).fetchall()[0][0]
         rejected = warehouse.execute(
-            "select count(distinct (row_number, source_column)) from audit.rejected_rows where file_id = ?", [fid]
+            "select count(distinct (row_number, source_column)) from audit.rejected_rows where file_id = ?",
+            [fid],
         ).fetchall()[0][0]
         assert f["rows_read"] == f["rows_loaded"] + f["rows_rejected"] == raw_rows, f
         assert (staged, rejected) == (f["rows_loaded"], f["rows_rejected"]), f
@@ -576,4 +577,50 @@ def test_a_wide_table_loads_through_a_spec_with_every_row_accounted_for(fresh_ho
         "select row_number, source_column, rule from audit.rejected_rows where path = 'wide_2019_2021.csv' order by rule"
     ).fetchall()
     assert {r[2] for r in rejected} >= {"required"} and {r[:2] for r in rejected} == {(4, "")}
+    con.close()
+
+
+def test_findings_show_the_reconciliations_auditors_asked_for(warehouse) -> None:
+    findings = {
+        (r[0], r[1], r[2]): r[3]
+        for r in warehouse.execute(
+            "select finding_type, territory_id, year, message from audit.findings where severity = 'warning'"
+        ).fetchall()
+    }
+    # Kazakhstan 2022: 30,000 t reported, fractions 24,900 t.
+    assert "5,100.000 t unallocated" in findings[("parts_vs_total", "KZ", 2022)]
+    # Bishkek 30.03.2024: the four districts' published figures against the city's.
+    assert "15,099 participants" in findings[("sub_territories_vs_territory", "KG-GB", 2024)]
+    # The same 2022 clean-up reported as 620,922 kg and 620,902 kg.
+    assert "620.902 to 620.922" in findings[("conflicting_sources", "KG", 2022)]
+    # ЭкоЛэнд after reconstruction: the 360 thousand t line against the 400 thousand t total.
+    assert "360,000 t/year" in findings[("parts_vs_total", "RU-KEM/novokuznetsk", 2022)]
+    assert "241,500,000 t" in findings[("parts_vs_total", "RU-KEM", 2017)]
+    # A region's own figure under its country's is partial coverage, not a finding.
+    assert ("sub_territories_vs_territory", "KZ", 2025) not in findings
+    ids = warehouse.execute(
+        "select source_row_ids from audit.findings where finding_type = 'sub_territories_vs_territory'"
+    ).fetchall()[0][0]
+    assert len(ids) == 5  # the city's row and the four districts'
+
+
+def test_a_thousand_fold_jump_is_a_finding(seeded_home, tmp_path) -> None:
+    import shutil
+
+    from warehouse import sql_models
+
+    copy = tmp_path / "w.duckdb"
+    shutil.copy(seeded_home / "warehouse.duckdb", copy)
+    con = duckdb.connect(str(copy))
+    # KG 2024 participants as if typed in thousands by mistake.
+    con.execute(
+        "update marts.region_year_indicators set value = value * 1000 "
+        "where territory_id = 'KG' and year = 2024 and indicator = 'cleanup_participants'"
+    )
+    findings_sql = next(m.sql for m in sql_models() if m.table == "audit.findings")
+    jumps = con.execute(
+        f"select territory_id, year, message from ({findings_sql}) where finding_type = 'implausible_change'"
+    ).fetchall()
+    assert [(t, y) for t, y, _ in jumps] == [("KG", 2024)]
+    assert "x2898.6" in jumps[0][2]  # 1,000,000,000 after 345,000 in 2023
     con.close()

@@ -19,7 +19,7 @@ import yaml
 from contracts import Contract
 
 SQL_DIR = Path(__file__).parent
-MODEL_LAYERS = ("core", "marts")  # built from SQL files, in this order
+MODEL_LAYERS = ("core", "marts", "audit")  # built from SQL files, in this order
 
 
 def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
@@ -86,7 +86,8 @@ class SqlModel:
     key: list[str] = field(default_factory=list)
     non_negative: list[str] = field(default_factory=list)
     columns: dict[str, dict] = field(default_factory=dict)
-    # Like-for-like rules: {name, description, sql}; the SQL selects the rows that break the rule.
+    # Rules: {name, description, sql, severity (error by default, or warn)}; the SQL selects the
+    # rows that break the rule.
     checks: list[dict] = field(default_factory=list)
 
     @property
@@ -100,7 +101,7 @@ class SqlModel:
 
 @cache
 def sql_models() -> tuple[SqlModel, ...]:
-    """Every core and mart model, core first."""
+    """Every SQL model: core, then marts, then audit (findings read the marts)."""
     out = []
     for layer in MODEL_LAYERS:
         for path in sorted((SQL_DIR / layer).glob("*.yaml")):

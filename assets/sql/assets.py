@@ -95,10 +95,13 @@ def sql_checks(model: SqlModel) -> list[dg.AssetChecksDefinition]:
 
 
 def _declared_check(model: SqlModel, declared: dict) -> dg.AssetChecksDefinition:
+    # A rule is an error that blocks what depends on the table, unless declared a warning.
+    warn = declared.get("severity") == "warn"
+
     @dg.asset_check(
         asset=_key(model.table),
         name=declared["name"],
-        blocking=True,
+        blocking=not warn,
         description=declared["description"],
     )
     def _check(warehouse: Warehouse) -> dg.AssetCheckResult:
@@ -106,7 +109,7 @@ def _declared_check(model: SqlModel, declared: dict) -> dg.AssetChecksDefinition
             broken = con.sql(declared["sql"]).pl()
         return dg.AssetCheckResult(
             passed=broken.height == 0,
-            severity=dg.AssetCheckSeverity.ERROR,
+            severity=dg.AssetCheckSeverity.WARN if warn else dg.AssetCheckSeverity.ERROR,
             metadata={"rows_breaking_the_rule": broken.height, "sample": preview(broken)},
         )
 

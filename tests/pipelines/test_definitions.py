@@ -40,6 +40,7 @@ EXPECTED_ASSETS = (
     | {f"staging/{d}": "staging" for d in DATASETS}
     | {f"core/{m}": "core" for m in CORE_MODELS}
     | {f"marts/{m}": "marts" for m in MARTS}
+    | {"audit/findings": "audit"}
 )
 EXPECTED_CHECKS = (
     {
@@ -61,6 +62,8 @@ EXPECTED_CHECKS = (
         "marts/coal_and_emissions:estimates_say_how",
         "marts/waste_capacity:derived_capacity_is_flagged",
         "marts/cleanup_comparison:volume_never_in_tonnes",
+        "audit/findings:unique_key",
+        "audit/findings:no_warnings",
     }
 )
 

@@ -16,13 +16,17 @@ def test_declared_columns_are_the_table_columns(warehouse, model) -> None:
 
 def test_models_are_ordered_core_before_marts() -> None:
     layers = [m.layer for m in sql_models()]
-    assert layers == sorted(layers, key=["core", "marts"].index)
+    assert layers == sorted(layers, key=["core", "marts", "audit"].index)
 
 
 @pytest.mark.parametrize("model", [m for m in sql_models() if m.checks], ids=lambda m: m.table)
 def test_declared_checks_pass_on_the_default_data(warehouse, model) -> None:
+    # Error rules must hold; warning rules (findings) are meant to report what they find.
     for check in model.checks:
-        assert warehouse.execute(check["sql"]).fetchall() == [], (model.table, check["name"])
+        rows = warehouse.execute(check["sql"]).fetchall()
+        if check.get("severity") == "warn":
+            continue
+        assert rows == [], (model.table, check["name"])
 
 
 @pytest.mark.parametrize(
