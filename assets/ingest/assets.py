@@ -5,7 +5,7 @@ import polars as pl
 
 from assets.ingest.load import ingest_file, landed_files, record_failure
 from assets.metadata import preview
-from assets.staging.load import reference
+from assets.staging.load import units_in
 from contracts import Contract, load_source_specs
 from pipelines.resources import HomeResource, Warehouse
 from warehouse import ensure_dataset_tables, ensure_schemas
@@ -35,7 +35,7 @@ def raw_asset(contract: Contract) -> dg.AssetsDefinition:
         with warehouse.get_connection() as con:
             ensure_schemas(con)
             ensure_dataset_tables(con, contract)
-            units, _ = reference(con)
+            units = units_in(con)  # headers may carry units; the gazetteer is staging's
             for f in landed_files(home.home.landing, ds):
                 try:
                     outcome = ingest_file(con, f, contract, specs, units, context.run_id)

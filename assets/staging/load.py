@@ -32,13 +32,18 @@ class StageOutcome:
     error: str | None = None
 
 
-def reference(con: duckdb.DuckDBPyConnection) -> tuple[Units, TerritoryIndex]:
-    """The unit vocabulary and the gazetteer as loaded in the warehouse (core.units, core.scales,
-    core.regions), so that staging uses exactly what the warehouse shows."""
-    units = Units.from_rows(
+def units_in(con: duckdb.DuckDBPyConnection) -> Units:
+    """The unit vocabulary as loaded in the warehouse (core.units, core.scales)."""
+    return Units.from_rows(
         con.sql("select alias, unit, dimension, factor_to_base from core.units").pl().to_dicts(),
         con.sql("select word, factor from core.scales").pl().to_dicts(),
     )
+
+
+def reference(con: duckdb.DuckDBPyConnection) -> tuple[Units, TerritoryIndex]:
+    """The unit vocabulary and the gazetteer as loaded in the warehouse (core.units, core.scales,
+    core.regions), so that staging uses exactly what the warehouse shows."""
+    units = units_in(con)
     regions = (
         con.sql(
             "select territory_id, iso_code, name_en, name_ru, aliases, valid_from, valid_to from core.regions"
