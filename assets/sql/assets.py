@@ -3,12 +3,14 @@ the declared key and non-negative columns."""
 
 import dagster as dg
 
+from assets.audit.checks import report_check
 from assets.metadata import column_schema, preview
 from pipelines.resources import Warehouse
 from warehouse import SqlModel, build_model, scalar, sql_models
+from warehouse.results import CheckResult
 
 # Tables written by assets other than SQL models; a SQL model may read them.
-_NOT_ASSETS = {"audit.source_files", "audit.rejected_rows"}
+_NOT_ASSETS = {"audit.source_files", "audit.rejected_rows", "audit.validation_results"}
 
 
 def _key(table: str) -> dg.AssetKey:
@@ -34,6 +36,12 @@ def sql_asset(model: SqlModel) -> dg.AssetsDefinition:
 
 
 def sql_checks(model: SqlModel) -> list[dg.AssetChecksDefinition]:
+    """The model's checks: its key, its non-negative columns and the rules its YAML declares.
+
+    Every check is blocking, so that what depends on a table waits until all its checks have
+    run and been recorded (the validation report is built last). Only a failed error stops what
+    depends on the table; a warning does not.
+    """
     checks = []
     if model.key:
         key_cols = ", ".join(model.key)
@@ -44,49 +52,65 @@ def sql_checks(model: SqlModel) -> list[dg.AssetChecksDefinition]:
             blocking=True,
             description=f"One row per {key_cols}; no key column is NULL.",
         )
-        def unique_key(warehouse: Warehouse) -> dg.AssetCheckResult:
+        def unique_key(
+            context: dg.AssetCheckExecutionContext, warehouse: Warehouse
+        ) -> dg.AssetCheckResult:
             with warehouse.get_connection() as con:
-                dupes = con.sql(
-                    f"select {key_cols}, count(*) as n from {model.table} group by all having count(*) > 1"
+                broken = con.sql(
+                    f"""select {key_cols}, count(*) as n from {model.table} group by all
+                        having count(*) > 1 or {" or ".join(f"{c} is null" for c in model.key)}"""
                 ).pl()
-                nulls = scalar(
-                    con,
-                    f"select count(*) from {model.table} where "
-                    + " or ".join(f"{c} is null" for c in model.key),
-                )
-            return dg.AssetCheckResult(
-                passed=dupes.height == 0 and nulls == 0,
-                severity=dg.AssetCheckSeverity.ERROR,
-                metadata={
-                    "duplicate_keys": dupes.height,
-                    "null_keys": nulls,
-                    "sample": preview(dupes),
-                },
+                rows = scalar(con, f"select count(*) from {model.table}")
+            failed = int(broken.get_column("n").sum()) if broken.height else 0
+            return report_check(
+                context,
+                warehouse,
+                CheckResult(
+                    model.table,
+                    "unique_key",
+                    "sql",
+                    "error",
+                    broken.height == 0,
+                    rows,
+                    failed,
+                    f"One row per {key_cols}; no key column is NULL.",
+                    broken,
+                ),
             )
 
         checks.append(unique_key)
     if model.non_negative:
+        description = "No negative value in: " + ", ".join(model.non_negative)
 
         @dg.asset_check(
             asset=_key(model.table),
             name="non_negative",
             blocking=True,
-            description="No negative value in: " + ", ".join(model.non_negative),
+            description=description,
         )
-        def non_negative(warehouse: Warehouse) -> dg.AssetCheckResult:
+        def non_negative(
+            context: dg.AssetCheckExecutionContext, warehouse: Warehouse
+        ) -> dg.AssetCheckResult:
             with warehouse.get_connection() as con:
-                counts = con.sql(
-                    "select "
-                    + ", ".join(
-                        f"count(*) filter (where {c} < 0) as {c}" for c in model.non_negative
-                    )
-                    + f" from {model.table}"
+                broken = con.sql(
+                    f"select * from {model.table} where "
+                    + " or ".join(f"{c} < 0" for c in model.non_negative)
                 ).pl()
-            bad = {c: v for c, v in counts.row(0, named=True).items() if v}
-            return dg.AssetCheckResult(
-                passed=not bad,
-                severity=dg.AssetCheckSeverity.ERROR,
-                metadata={"negative_values": bad or "none"},
+                rows = scalar(con, f"select count(*) from {model.table}")
+            return report_check(
+                context,
+                warehouse,
+                CheckResult(
+                    model.table,
+                    "non_negative",
+                    "sql",
+                    "error",
+                    broken.height == 0,
+                    rows,
+                    broken.height,
+                    description,
+                    broken,
+                ),
             )
 
         checks.append(non_negative)
@@ -95,22 +119,33 @@ def sql_checks(model: SqlModel) -> list[dg.AssetChecksDefinition]:
 
 
 def _declared_check(model: SqlModel, declared: dict) -> dg.AssetChecksDefinition:
-    # A rule is an error that blocks what depends on the table, unless declared a warning.
-    warn = declared.get("severity") == "warn"
+    # A rule is an error that stops what depends on the table, unless declared a warning.
+    severity = "warning" if declared.get("severity") == "warn" else "error"
 
     @dg.asset_check(
         asset=_key(model.table),
         name=declared["name"],
-        blocking=not warn,
+        blocking=True,
         description=declared["description"],
     )
-    def _check(warehouse: Warehouse) -> dg.AssetCheckResult:
+    def _check(context: dg.AssetCheckExecutionContext, warehouse: Warehouse) -> dg.AssetCheckResult:
         with warehouse.get_connection() as con:
             broken = con.sql(declared["sql"]).pl()
-        return dg.AssetCheckResult(
-            passed=broken.height == 0,
-            severity=dg.AssetCheckSeverity.WARN if warn else dg.AssetCheckSeverity.ERROR,
-            metadata={"rows_breaking_the_rule": broken.height, "sample": preview(broken)},
+            rows = scalar(con, f"select count(*) from {model.table}")
+        return report_check(
+            context,
+            warehouse,
+            CheckResult(
+                model.table,
+                declared["name"],
+                "sql",
+                severity,
+                broken.height == 0,
+                rows,
+                broken.height,
+                declared["description"],
+                broken,
+            ),
         )
 
     return _check

@@ -1,9 +1,11 @@
 """Staging assets and their checks: raw.<dataset> -> staging.<dataset>, one per declared dataset."""
 
 import dagster as dg
+import duckdb
 import pandera.polars as pa
 import polars as pl
 
+from assets.audit.checks import report_check
 from assets.metadata import column_schema, preview
 from assets.staging.load import (
     StageOutcome,
@@ -15,6 +17,7 @@ from assets.staging.load import (
 from contracts import Contract
 from pipelines.resources import Warehouse
 from warehouse import scalar
+from warehouse.results import CheckResult, record_results
 
 # Files whose rows are current: loaded, not superseded by a newer version.
 _CURRENT = "f.status = 'loaded' and f.dataset = ?"
@@ -77,6 +80,7 @@ def staging_asset(contract: Contract) -> dg.AssetsDefinition:
                 params=[ds],
             ).pl()
             head = con.sql(f"select * from staging.{ds} limit 10").pl()
+            record_results(con, context.run_id, contract_rule_results(con, contract))
         staged = pl.DataFrame(
             [o.__dict__ for o in outcomes],
             schema={
@@ -104,9 +108,53 @@ def staging_asset(contract: Contract) -> dg.AssetsDefinition:
     return _asset
 
 
+def contract_rule_results(con: duckdb.DuckDBPyConnection, contract: Contract) -> list[CheckResult]:
+    """One result per rule of the contract over the dataset's current files: rows read, rows the
+    rule rejected (a rejected row is blocked: the rule's severity is error), and a sample."""
+    ds = contract.dataset
+    rows_read = scalar(
+        con, f"select coalesce(sum(rows_read), 0) from audit.source_files f where {_CURRENT}", [ds]
+    )
+    rejected = con.sql(
+        "select r.rule, r.path, r.sheet, r.row_number, r.source_column, r.column_name, r.value, r.message "
+        "from audit.rejected_rows r join audit.source_files f using (file_id) "
+        f"where {_CURRENT} order by r.path, r.row_number, r.column_name",
+        params=[ds],
+    ).pl()
+    results = []
+    # Rules the contract declares, then any other rule a rejection names (pandera's own checks).
+    names = [r.name for r in contract.rules]
+    names += sorted(set(rejected.get_column("rule")) - set(names))
+    descriptions = {r.name: r.description for r in contract.rules}
+    for name in names:
+        failing = rejected.filter(pl.col("rule") == name).drop("rule")
+        failed_rows = (
+            failing.select(pl.struct("path", "row_number", "source_column").n_unique()).item()
+            if failing.height
+            else 0
+        )
+        results.append(
+            CheckResult(
+                target=f"staging.{ds}",
+                check_name=f"rule:{name}",
+                engine="contract",
+                severity="error",
+                passed=failed_rows == 0,
+                rows_checked=rows_read,
+                rows_failed=failed_rows,
+                description=descriptions.get(name, "A check of the pandera model."),
+                sample=failing,
+            )
+        )
+    return results
+
+
 def staging_checks(contract: Contract) -> list[dg.AssetChecksDefinition]:
+    """Checks of staging.<dataset>. All blocking, so that core waits until they are recorded;
+    the two warnings never stop it."""
     ds = contract.dataset
     key = dg.AssetKey(["staging", ds])
+    table = f"staging.{ds}"
 
     @dg.asset_check(
         asset=key,
@@ -114,7 +162,9 @@ def staging_checks(contract: Contract) -> list[dg.AssetChecksDefinition]:
         blocking=True,
         description=f"Every row of staging.{ds} satisfies the pandera model of contracts/{ds}/.",
     )
-    def contract_check(warehouse: Warehouse) -> dg.AssetCheckResult:
+    def contract_check(
+        context: dg.AssetCheckExecutionContext, warehouse: Warehouse
+    ) -> dg.AssetCheckResult:
         with warehouse.get_connection() as con:
             frame = con.sql(f"select * from staging.{ds}").pl()
         try:
@@ -122,24 +172,32 @@ def staging_checks(contract: Contract) -> list[dg.AssetChecksDefinition]:
             failures = pl.DataFrame()
         except pa.errors.SchemaErrors as e:
             failures = e.failure_cases
-        return dg.AssetCheckResult(
-            passed=failures.height == 0,
-            severity=dg.AssetCheckSeverity.ERROR,
-            metadata={
-                "rows_checked": frame.height,
-                "failures": failures.height,
-                "sample": preview(failures.head(20)),
-            },
+        return report_check(
+            context,
+            warehouse,
+            CheckResult(
+                table,
+                "contract",
+                "contract",
+                "error",
+                failures.height == 0,
+                frame.height,
+                failures.height,
+                f"Every staged row satisfies the pandera model of contracts/{ds}/ (checked again "
+                "on the whole table).",
+                failures,
+            ),
         )
 
-    @dg.asset_check(
-        asset=key,
-        name="files_balance",
-        blocking=True,
-        description="For every loaded file: rows read = rows loaded + rows rejected, and "
-        "staging holds exactly the rows counted as loaded.",
+    balance_description = (
+        "For every loaded file: rows read = rows loaded + rows rejected, and staging holds "
+        "exactly the rows counted as loaded."
     )
-    def balance_check(warehouse: Warehouse) -> dg.AssetCheckResult:
+
+    @dg.asset_check(asset=key, name="files_balance", blocking=True, description=balance_description)
+    def balance_check(
+        context: dg.AssetCheckExecutionContext, warehouse: Warehouse
+    ) -> dg.AssetCheckResult:
         with warehouse.get_connection() as con:
             off = con.sql(
                 f"""select f.path, f.rows_read, f.rows_loaded, f.rows_rejected, count(s.row_number) as in_staging
@@ -150,59 +208,103 @@ def staging_checks(contract: Contract) -> list[dg.AssetChecksDefinition]:
                 params=[ds],
             ).pl()
             files = scalar(con, f"select count(*) from audit.source_files f where {_CURRENT}", [ds])
-        return dg.AssetCheckResult(
-            passed=off.height == 0,
-            severity=dg.AssetCheckSeverity.ERROR,
-            metadata={
-                "files_checked": files,
-                "files_off_balance": off.height,
-                "sample": preview(off),
-            },
+        return report_check(
+            context,
+            warehouse,
+            CheckResult(
+                table,
+                "files_balance",
+                "sql",
+                "error",
+                off.height == 0,
+                files,  # the rows checked are files (rows of audit.source_files)
+                off.height,
+                balance_description,
+                off,
+            ),
+            files_checked=files,
+            files_off_balance=off.height,
         )
 
-    @dg.asset_check(
-        asset=key,
-        name="no_rejected_rows",
-        description="Warning when rows of current files were rejected (see audit.rejected_rows).",
+    rejected_description = (
+        "Warning when rows of current files were rejected (see audit.rejected_rows)."
     )
-    def rejected_check(warehouse: Warehouse) -> dg.AssetCheckResult:
+
+    @dg.asset_check(
+        asset=key, name="no_rejected_rows", blocking=True, description=rejected_description
+    )
+    def rejected_check(
+        context: dg.AssetCheckExecutionContext, warehouse: Warehouse
+    ) -> dg.AssetCheckResult:
         with warehouse.get_connection() as con:
             rejected = con.sql(
-                "select r.path, r.row_number, r.column_name, r.rule, r.value, r.message "
+                "select r.path, r.row_number, r.source_column, r.column_name, r.rule, r.value, r.message "
                 "from audit.rejected_rows r join audit.source_files f using (file_id) "
                 f"where {_CURRENT} order by r.path, r.row_number",
                 params=[ds],
             ).pl()
+            rows_read = scalar(
+                con,
+                f"select coalesce(sum(rows_read), 0) from audit.source_files f where {_CURRENT}",
+                [ds],
+            )
         rows = (
-            rejected.select(pl.struct("path", "row_number").n_unique()).item()
+            rejected.select(pl.struct("path", "row_number", "source_column").n_unique()).item()
             if rejected.height
             else 0
         )
-        return dg.AssetCheckResult(
-            passed=rejected.height == 0,
-            severity=dg.AssetCheckSeverity.WARN,
-            metadata={
-                "rows_rejected": rows,
-                "rule_failures": rejected.height,
-                "sample": preview(rejected, 20),
-            },
+        return report_check(
+            context,
+            warehouse,
+            CheckResult(
+                table,
+                "no_rejected_rows",
+                "sql",
+                "warning",
+                rows == 0,
+                rows_read,
+                rows,
+                rejected_description,
+                rejected,
+            ),
+            rule_failures=rejected.height,
         )
 
-    @dg.asset_check(
-        asset=key,
-        name="no_failed_files",
-        description="Warning when a current file could not be read (see audit.source_files.error).",
+    failed_description = (
+        "Warning when a current file could not be read (see audit.source_files.error)."
     )
-    def failed_check(warehouse: Warehouse) -> dg.AssetCheckResult:
+
+    @dg.asset_check(
+        asset=key, name="no_failed_files", blocking=True, description=failed_description
+    )
+    def failed_check(
+        context: dg.AssetCheckExecutionContext, warehouse: Warehouse
+    ) -> dg.AssetCheckResult:
         with warehouse.get_connection() as con:
             failed = con.sql(
                 "select path, error from audit.source_files where status = 'failed' and dataset = ? order by path",
                 params=[ds],
             ).pl()
-        return dg.AssetCheckResult(
-            passed=failed.height == 0,
-            severity=dg.AssetCheckSeverity.WARN,
-            metadata={"files_failed": failed.height, "files": preview(failed)},
+            files = scalar(
+                con,
+                "select count(*) from audit.source_files where status in ('loaded', 'failed') and dataset = ?",
+                [ds],
+            )
+        return report_check(
+            context,
+            warehouse,
+            CheckResult(
+                table,
+                "no_failed_files",
+                "sql",
+                "warning",
+                failed.height == 0,
+                files,  # the rows checked are files (rows of audit.source_files)
+                failed.height,
+                failed_description,
+                failed,
+            ),
+            files_failed=failed.height,
         )
 
     return [contract_check, balance_check, rejected_check, failed_check]

@@ -47,3 +47,22 @@ create table if not exists audit.rejected_rows (
 
 -- Warehouses made before wide tables could be reshaped gain the column in place.
 alter table audit.rejected_rows add column if not exists source_column varchar default '';
+
+-- One row per run x checked table x check: every check of the run, passed or not. Contract rules
+-- of staging (ecostat's parsers and the pandera models), the warehouse's SQL checks and the Great
+-- Expectations suites of the marts all land here. It is the run log: each run adds its rows, and
+-- nothing else in the warehouse changes when a run finds nothing new.
+create table if not exists audit.validation_results (
+    run_id        varchar not null,
+    checked_at    timestamp not null,
+    target        varchar not null,      -- schema.table checked
+    check_name    varchar not null,
+    engine        varchar not null,      -- contract | sql | great_expectations
+    severity      varchar not null,      -- error (blocks the row, file or table) | warning (a finding)
+    passed        boolean not null,
+    rows_checked  bigint,
+    rows_failed   bigint,
+    description   varchar,
+    failure_sample json,                 -- up to 20 failing rows or values
+    primary key (run_id, target, check_name)
+);

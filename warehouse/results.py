@@ -1,0 +1,63 @@
+"""Check results as data: audit.validation_results, one row per run x checked table x check.
+
+Every check the pipeline runs (a dataset's contract rules in staging, the SQL checks of the
+warehouse models, the Great Expectations suites of the marts) is written here with the same
+fields, so that an auditor reads one table, and the validation report one query.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import duckdb
+import polars as pl
+
+SAMPLE_ROWS = 20
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of one check on one table."""
+
+    target: str  # schema.table
+    check_name: str
+    engine: str  # contract | sql | great_expectations
+    severity: str  # error | warning
+    passed: bool
+    rows_checked: int | None
+    rows_failed: int | None
+    description: str
+    sample: pl.DataFrame | None = None  # failing rows or values, as many as there are
+
+    def sample_json(self) -> str | None:
+        if self.sample is None or self.sample.height == 0:
+            return None
+        # Dates and decimals become text: the sample is for reading, not for computing.
+        return json.dumps(self.sample.head(SAMPLE_ROWS).to_dicts(), default=str, ensure_ascii=False)
+
+
+def record_results(con: duckdb.DuckDBPyConnection, run_id: str, results: list[CheckResult]) -> None:
+    """Write check results of a run; a check run again in the same run replaces its row."""
+    now = datetime.now(UTC).replace(tzinfo=None)
+    for r in results:
+        con.execute(
+            """insert or replace into audit.validation_results
+               (run_id, checked_at, target, check_name, engine, severity, passed, rows_checked,
+                rows_failed, description, failure_sample)
+               values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            [
+                run_id,
+                now,
+                r.target,
+                r.check_name,
+                r.engine,
+                r.severity,
+                r.passed,
+                r.rows_checked,
+                r.rows_failed,
+                r.description,
+                r.sample_json(),
+            ],
+        )
