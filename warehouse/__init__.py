@@ -89,6 +89,9 @@ class SqlModel:
     # Rules: {name, description, sql, severity (error by default, or warn)}; the SQL selects the
     # rows that break the rule.
     checks: list[dict] = field(default_factory=list)
+    # Great Expectations rules beyond those the key and columns imply: {type, kwargs, severity,
+    # description} (see assets/audit/expectations.py).
+    expectations: list[dict] = field(default_factory=list)
 
     @property
     def table(self) -> str:
