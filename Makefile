@@ -9,11 +9,16 @@ STAMP  := $(VENV)/.installed-stamp
 # `ecostat init` writes into the data home).
 export GX_ANALYTICS_ENABLED := false
 
+# The browser tests open the reports in Debian's chromium, driven by Playwright (which never
+# downloads a browser of its own). `make test` installs the package when it is missing.
+CHROMIUM := /usr/bin/chromium
+SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
 .PHONY: run test lint ui lock clean-home help
 
 help:
 	@echo "make run     build .venv if needed, run the whole pipeline on the embedded default data"
-	@echo "make test    build .venv if needed, run the test suite"
+	@echo "make test    build .venv (and install Debian's chromium) if needed, run the test suite"
 	@echo "make lint    ruff check"
 	@echo "make ui      open the Dagster UI (dagster dev) on the data home"
 	@echo "make lock    re-resolve dependencies and rewrite constraints.txt"
@@ -27,7 +32,11 @@ $(STAMP): pyproject.toml constraints.txt
 run: $(STAMP)
 	$(BIN)/ecostat run
 
-test: $(STAMP)
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
+
+test: $(STAMP) $(CHROMIUM)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

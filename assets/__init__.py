@@ -1,11 +1,13 @@
 """Dagster assets by layer: reference (seeds), raw (landing), staging (typed, validated),
-core and marts (SQL models). Every asset is built from a declaration: a dataset contract, a seed
-table in seeds/reference/tables.yaml, or a SQL model's YAML."""
+core and marts (SQL models), audit (findings, Great Expectations suites, the validation report).
+Every asset is built from a declaration: a dataset contract, a seed table in
+seeds/reference/tables.yaml, or a SQL model's YAML."""
 
 from __future__ import annotations
 
 import dagster as dg
 
+from assets.audit.assets import audit_assets
 from assets.ingest.assets import raw_asset
 from assets.reference.assets import reference_assets
 from assets.sql.assets import sql_model_assets
@@ -21,4 +23,6 @@ def all_assets() -> tuple[list[dg.AssetsDefinition], list[dg.AssetChecksDefiniti
         assets += [raw_asset(contract), staging_asset(contract)]
         checks += staging_checks(contract)
     model_assets, model_checks = sql_model_assets()
-    return assets + model_assets, checks + model_checks
+    assets += model_assets
+    audit, audit_checks = audit_assets(assets)
+    return assets + audit, checks + model_checks + audit_checks

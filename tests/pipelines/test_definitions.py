@@ -40,7 +40,7 @@ EXPECTED_ASSETS = (
     | {f"staging/{d}": "staging" for d in DATASETS}
     | {f"core/{m}": "core" for m in CORE_MODELS}
     | {f"marts/{m}": "marts" for m in MARTS}
-    | {"audit/findings": "audit"}
+    | {"audit/findings": "audit", "audit/expectations": "audit", "audit/validation_report": "audit"}
 )
 EXPECTED_CHECKS = (
     {
@@ -64,6 +64,7 @@ EXPECTED_CHECKS = (
         "marts/cleanup_comparison:volume_never_in_tonnes",
         "audit/findings:unique_key",
         "audit/findings:no_warnings",
+        "audit/expectations:expectations_met",
     }
 )
 
@@ -86,6 +87,17 @@ def test_definitions_load_with_the_expected_graph(tmp_path: Path) -> None:
         "load_emissions",
     }
     assert defs.resolve_schedule_def("daily_full_run").cron_schedule == "0 6 * * *"
+
+
+def test_the_report_comes_after_every_checked_asset_and_its_checks(tmp_path: Path) -> None:
+    """The report reads the run's check results: it must depend on every asset with checks, and
+    every check must be blocking (so that Dagster runs it before anything downstream)."""
+    graph = build_definitions(str(tmp_path)).resolve_asset_graph()
+    report = graph.get(dg.AssetKey(["audit", "validation_report"]))
+    checked = {k.asset_key for k in graph.asset_check_keys}
+    assert checked <= set(report.parent_keys)
+    for key in graph.asset_check_keys:
+        assert graph.get_check_spec(key).blocking, key
 
 
 def test_every_asset_states_its_grain(tmp_path: Path) -> None:

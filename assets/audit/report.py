@@ -1,0 +1,260 @@
+"""The validation report of a run: what was checked, what failed, which rows were rejected and
+why, the findings with their numbers, and the provenance of the headline figures.
+
+``collect`` reads it all from the warehouse into one dict (the JSON results); ``render_html``
+turns that dict into one self-contained HTML page (inline CSS, inline SVG charts, no external
+link or script) that opens offline. Both are pure functions of the warehouse and the run id.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from warehouse import first_row
+from warehouse.trace import find_rows, trace_row
+
+TEMPLATES = Path(__file__).parent / "templates"
+HEADLINE_TABLE = "marts.region_year_indicators"
+
+
+def latest_run(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The run that recorded check results last."""
+    row = first_row(
+        con,
+        "select run_id from audit.validation_results group by run_id order by max(checked_at) desc limit 1",
+    )
+    return row[0] if row else None
+
+
+def _table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    schema, name = table.split(".")
+    return bool(
+        first_row(
+            con,
+            "select 1 from duckdb_tables() where schema_name = ? and table_name = ?",
+            [schema, name],
+        )
+    )
+
+
+def _records(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
+    return con.sql(sql, params=params or []).pl().to_dicts()
+
+
+def collect(con: duckdb.DuckDBPyConnection, run_id: str) -> dict:
+    """Everything the report shows, as plain data (dates as text), for ``run_id``."""
+    checks = _records(
+        con,
+        """select target, check_name, engine, severity, passed, rows_checked, rows_failed,
+                  description, failure_sample,
+                  strftime(checked_at, '%Y-%m-%d %H:%M:%S') as checked_at
+           from audit.validation_results where run_id = ?
+           order by split_part(target, '.', 1) = 'staging' desc, target, passed, check_name""",
+        [run_id],
+    )
+    for c in checks:
+        c["failure_sample"] = json.loads(c["failure_sample"]) if c["failure_sample"] else []
+    files = _records(
+        con,
+        """select dataset, path, status, sha256, size_bytes, source_spec, encoding, sheet,
+                  header_row, rows_read, rows_loaded, rows_rejected, error, superseded_by,
+                  landed_at::varchar as landed_at, loaded_at::varchar as loaded_at,
+                  run_id = ? as loaded_in_this_run
+           from audit.source_files order by dataset, path, landed_at""",
+        [run_id],
+    )
+    datasets = []
+    for ds in sorted({f["dataset"] for f in files}):
+        mine = [f for f in files if f["dataset"] == ds]
+        current = [f for f in mine if f["status"] == "loaded"]
+        datasets.append(
+            {
+                "dataset": ds,
+                "files": mine,
+                "files_current": len(current),
+                "files_failed": sum(f["status"] == "failed" for f in mine),
+                "rows_read": sum(f["rows_read"] or 0 for f in current),
+                "rows_loaded": sum(f["rows_loaded"] or 0 for f in current),
+                "rows_rejected": sum(f["rows_rejected"] or 0 for f in current),
+            }
+        )
+    rejected = _records(
+        con,
+        """select r.dataset, r.path, r.sheet, r.row_number, r.source_column, r.column_name, r.rule,
+                  r.value, r.message
+           from audit.rejected_rows r join audit.source_files f using (file_id)
+           where f.status = 'loaded'
+           order by r.dataset, r.rule, r.path, r.row_number, r.column_name""",
+    )
+    findings = (
+        _records(
+            con,
+            """select finding_type, severity, dataset, territory_id, year, subject, expected_value,
+                      observed_value, difference, unit, message, source_row_ids
+               from audit.findings
+               order by severity = 'warning' desc, finding_type, dataset, territory_id, year""",
+        )
+        if _table_exists(con, "audit.findings")
+        else []
+    )
+    checks_failed = [c for c in checks if not c["passed"]]
+    return {
+        "report": "ecostat validation report",
+        "run_id": run_id,
+        "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S"),
+        "checked_from": min((c["checked_at"] for c in checks), default=None),
+        "checked_to": max((c["checked_at"] for c in checks), default=None),
+        "summary": {
+            "datasets": len(datasets),
+            "files_current": sum(d["files_current"] for d in datasets),
+            "files_failed": sum(d["files_failed"] for d in datasets),
+            "rows_read": sum(d["rows_read"] for d in datasets),
+            "rows_loaded": sum(d["rows_loaded"] for d in datasets),
+            "rows_rejected": sum(d["rows_rejected"] for d in datasets),
+            "checks": len(checks),
+            "checks_passed": len(checks) - len(checks_failed),
+            # Rules that rejected rows did their job (the rows are quarantined); errors are the
+            # other failed checks, which stop what depends on a table.
+            "rules_rejecting_rows": sum(c["engine"] == "contract" for c in checks_failed),
+            "errors": sum(
+                c["severity"] == "error" and c["engine"] != "contract" for c in checks_failed
+            ),
+            "warnings": sum(c["severity"] == "warning" for c in checks_failed),
+            "findings_warning": sum(f["severity"] == "warning" for f in findings),
+            "findings_info": sum(f["severity"] != "warning" for f in findings),
+        },
+        "datasets": datasets,
+        "checks": checks,
+        "rejected_rows": rejected,
+        "findings": findings,
+        "provenance": headline_provenance(con),
+    }
+
+
+def headline_provenance(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """The trace of every country-level figure of marts.region_year_indicators."""
+    if not _table_exists(con, HEADLINE_TABLE):
+        return []
+    rows = find_rows(con, HEADLINE_TABLE, {"level": "country"}, limit=1000)
+    traces = []
+    for row in rows:
+        trace = trace_row(con, HEADLINE_TABLE, row).to_dict()
+        trace.pop("checks")  # the report lists every check once, in its own section
+        traces.append(trace)
+    return traces
+
+
+def number(value: object) -> str:
+    """3346.259 -> '3,346.259'; 5100.0 -> '5,100'; at most 3 decimals, none trailing."""
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    text = f"{value:,.3f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def charts(report: dict) -> dict[str, str]:
+    """Inline SVG charts (Vega-Lite, rendered by vl-convert without a browser or network)."""
+    import altair as alt
+    import vl_convert
+
+    rows = pl.DataFrame(
+        [
+            {"dataset": d["dataset"], "rows": d[f"rows_{kind}"], "outcome": kind}
+            for d in report["datasets"]
+            for kind in ("loaded", "rejected")
+        ],
+        schema={"dataset": pl.String, "rows": pl.Int64, "outcome": pl.String},
+    )
+    checks = pl.DataFrame(
+        [
+            {
+                "layer": c["target"].split(".")[0],
+                "result": "passed"
+                if c["passed"]
+                else ("failed (error)" if c["severity"] == "error" else "warning"),
+            }
+            for c in report["checks"]
+        ],
+        schema={"layer": pl.String, "result": pl.String},
+    )
+    row_colours = alt.Scale(domain=["loaded", "rejected"], range=["#2f6f4f", "#c0392b"])
+    check_colours = alt.Scale(
+        domain=["passed", "warning", "failed (error)"], range=["#2f6f4f", "#d68910", "#c0392b"]
+    )
+    out = {}
+    if rows.height:
+        out["rows"] = vl_convert.vegalite_to_svg(
+            alt.Chart(rows.to_pandas(), title="Rows of current files, by dataset")
+            .mark_bar()
+            .encode(
+                x=alt.X("sum(rows):Q", title="rows"),
+                y=alt.Y("dataset:N", title=None),
+                color=alt.Color("outcome:N", scale=row_colours, title=None),
+                tooltip=["dataset", "outcome", "rows"],
+            )
+            .properties(width=420)
+            .to_dict()
+        )
+    if checks.height:
+        out["checks"] = vl_convert.vegalite_to_svg(
+            alt.Chart(checks.to_pandas(), title="Checks of this run, by layer")
+            .mark_bar()
+            .encode(
+                x=alt.X("count():Q", title="checks"),
+                y=alt.Y("layer:N", title=None),
+                color=alt.Color("result:N", scale=check_colours, title=None),
+            )
+            .properties(width=420)
+            .to_dict()
+        )
+    return out
+
+
+def render_html(report: dict) -> str:
+    """The report as one self-contained HTML page."""
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html", "j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["number"] = number
+    by_rule: dict[tuple[str, str], list[dict]] = {}
+    for r in report["rejected_rows"]:
+        by_rule.setdefault((r["dataset"], r["rule"]), []).append(r)
+    by_target: dict[str, list[dict]] = {}
+    for c in report["checks"]:
+        by_target.setdefault(c["target"], []).append(c)
+    return env.get_template("validation_report.html.j2").render(
+        r=report, charts=charts(report), rejected_by_rule=by_rule, checks_by_target=by_target
+    )
+
+
+def write_report(reports_dir: Path, report: dict) -> dict[str, Path]:
+    """Write the run's HTML and JSON under reports/validation/, and copies as the latest
+    (reports/validation_report.html, reports/validation_results.json). Returns the paths."""
+    stamp = report["generated_at"].replace(":", "").replace("-", "").replace(" ", "T")
+    folder = reports_dir / "validation"
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"{stamp[:15]}_{report['run_id'][:8]}"
+    html = render_html(report)
+    payload = json.dumps(report, ensure_ascii=False, indent=2, default=str)
+    paths = {
+        "html": folder / f"{name}.html",
+        "json": folder / f"{name}.json",
+        "latest_html": reports_dir / "validation_report.html",
+        "latest_json": reports_dir / "validation_results.json",
+    }
+    for key, text in (("html", html), ("json", payload)):
+        paths[key].write_text(text, encoding="utf-8")
+        paths[f"latest_{key}"].write_text(text, encoding="utf-8")
+    return paths

@@ -1,0 +1,170 @@
+"""What an auditor gets from a run on the embedded default: check results as data, the report
+and its JSON, offline Data Docs, and a trace from any mart row to its source file and row."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from contracts import datasets, load_contract
+from pipelines.cli import main
+from tests.conftest import run_pipeline
+from warehouse import sql_models
+from warehouse.trace import find_rows, trace_row
+
+# A tag that makes a browser fetch something from elsewhere.
+EXTERNAL = re.compile(
+    r"""<(?:script|link|img|iframe)\b[^>]*(?:src|href)\s*=\s*["']?(?:https?:)?//""", re.I
+)
+
+
+def _latest_run(warehouse) -> str:
+    return warehouse.execute(
+        "select run_id from audit.validation_results group by run_id order by max(checked_at) desc limit 1"
+    ).fetchall()[0][0]
+
+
+def test_every_check_of_the_run_is_recorded_with_its_numbers(warehouse) -> None:
+    run = _latest_run(warehouse)
+    rows = warehouse.execute(
+        "select target, check_name, engine, severity, passed, rows_checked, rows_failed "
+        "from audit.validation_results where run_id = ?",
+        [run],
+    ).fetchall()
+    by_key = {(t, c): (e, s, p, n, f) for t, c, e, s, p, n, f in rows}
+    # One result per contract rule of every dataset.
+    for ds in datasets():
+        for rule in load_contract(ds).rules:
+            assert (f"staging.{ds}", f"rule:{rule.name}") in by_key
+    # The Bishkek row with no date: 1 of the 30 clean-up rows read, blocked.
+    assert by_key[("staging.cleanup", "rule:period_required")] == (
+        "contract",
+        "error",
+        False,
+        30,
+        1,
+    )
+    assert by_key[("staging.cleanup", "rule:known_territory")][2] is True
+    # Warehouse checks of every model and Great Expectations results for every mart.
+    for model in sql_models():
+        if model.key:
+            assert by_key[(model.table, "unique_key")][:3] == ("sql", "error", True)
+        if model.layer == "marts":
+            gx = [k for k in by_key if k[0] == model.table and k[1].startswith("gx:")]
+            assert len(gx) >= 2 + len(model.key), model.table
+    assert by_key[("audit.findings", "no_warnings")] == ("sql", "warning", False, 43, 5)
+    assert {e for e, *_ in by_key.values()} == {"contract", "sql", "great_expectations"}
+
+
+def test_the_report_and_its_json_are_written_with_the_numbers(seeded_home: Path) -> None:
+    reports = seeded_home / "reports"
+    html = (reports / "validation_report.html").read_text(encoding="utf-8")
+    results = json.loads((reports / "validation_results.json").read_text(encoding="utf-8"))
+    dated = sorted((reports / "validation").glob("*.html"))
+    assert dated and dated[-1].read_text(encoding="utf-8") == html
+    s = results["summary"]
+    assert (s["rows_read"], s["rows_loaded"], s["rows_rejected"]) == (120, 115, 5)
+    assert s["rows_read"] == s["rows_loaded"] + s["rows_rejected"]
+    assert len(results["rejected_rows"]) == 5
+    kz = next(
+        f
+        for f in results["findings"]
+        if f["territory_id"] == "KZ" and f["finding_type"] == "parts_vs_total"
+    )
+    assert kz["difference"] == pytest.approx(-5100)
+    assert "5,100" in html and "3,346.259" in html
+    assert "Бишкек" in html  # Cyrillic content is kept as such (UTF-8)
+    assert not EXTERNAL.search(html)
+
+
+def test_headline_provenance_reaches_the_source_row(seeded_home: Path) -> None:
+    results = json.loads(
+        (seeded_home / "reports" / "validation_results.json").read_text(encoding="utf-8")
+    )
+    kg = next(
+        t
+        for t in results["provenance"]
+        if t["row"]["territory_id"] == "KG"
+        and t["row"]["year"] == 2023
+        and t["row"]["indicator"] == "cleanup_waste_collected_t"
+    )
+    assert kg["row"]["value"] == pytest.approx(3346.259)
+    (source,) = kg["source_rows"]
+    assert (source["path"], source["row_number"]) == ("kg_mnr_subbotniki_2019_2024.csv", 2)
+    assert source["as_written"]["waste_collected_t"] == "3 346,259"
+    assert len(source["sha256"]) == 64
+
+
+def test_every_indicator_row_traces_to_a_source_file_and_row(warehouse) -> None:
+    rows = find_rows(warehouse, "marts.region_year_indicators", {}, limit=100_000)
+    assert len(rows) > 100
+    for row in rows:
+        trace = trace_row(warehouse, "marts.region_year_indicators", row)
+        assert trace.source_rows, row
+        for s in trace.source_rows:
+            assert s.path and s.sha256 and s.row_number and s.as_written, (row, s)
+            assert s.file_status == "loaded"
+
+
+def test_ecostat_trace_prints_the_chain(seeded_home: Path, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("ECOSTAT_HOME", str(seeded_home))
+    args = ["trace", "marts.region_year_indicators", "territory_id=KG", "year=2023"]
+    assert main([*args, "indicator=water_fees_water_use_fee_republican"]) == 0
+    out = capsys.readouterr().out
+    assert "landing/water_fees/water_fee_revenue_2013_2023.xlsx, sheet 'Поступления', row 4" in out
+    assert "'392,9 млн' -> 392900000.0" in out
+    assert "converted from KGS at 87.8561 per USD" in out
+    assert "population 7,099,750 of KG" in out
+    assert main([*args, "indicator=cleanup_waste_collected_t", "--json"]) == 0
+    (trace,) = json.loads(capsys.readouterr().out)
+    assert trace["source_rows"][0]["row_number"] == 2
+    assert main(["trace", "marts.nope"]) == 2
+    assert "no table marts.nope" in capsys.readouterr().err
+    assert main(["trace", "marts.region_year_indicators", "year=1900"]) == 1
+
+
+def test_data_docs_are_written_and_fetch_nothing(seeded_home: Path) -> None:
+    docs = seeded_home / "reports" / "data_docs"
+    pages = list(docs.rglob("*.html"))
+    assert (docs / "index.html").exists()
+    for model in sql_models():
+        if model.layer == "marts":
+            assert any(model.name in p.name for p in pages), model.name
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        assert not EXTERNAL.search(text), page
+        assert "<script" not in text, page
+
+
+def test_a_report_is_written_even_when_an_error_check_stops_the_run(
+    fresh_home: Path, monkeypatch, capsys
+) -> None:
+    """A failed error check stops everything downstream of its table, the report included; the
+    run then writes the report on its own, and it shows the failure."""
+    model = next(m for m in sql_models() if m.table == "marts.cleanup_comparison")
+    declared = next(c for c in model.checks if c["name"] == "volume_never_in_tonnes")
+    monkeypatch.setitem(declared, "sql", "select 'broken on purpose' as why")
+    assert not run_pipeline(fresh_home)
+    assert "Validation report:" in capsys.readouterr().out
+    results = json.loads(
+        (fresh_home / "reports" / "validation_results.json").read_text(encoding="utf-8")
+    )
+    failed = [
+        c
+        for c in results["checks"]
+        if not c["passed"] and c["severity"] == "error" and c["engine"] == "sql"
+    ]
+    assert [(c["target"], c["check_name"]) for c in failed] == [
+        ("marts.cleanup_comparison", "volume_never_in_tonnes")
+    ]
+    assert results["summary"]["errors"] == 1
+    con = duckdb.connect(str(fresh_home / "warehouse.duckdb"), read_only=True)
+    try:
+        runs = con.execute("select count(distinct run_id) from audit.validation_results").fetchall()
+    finally:
+        con.close()
+    assert runs == [(1,)]  # the report reports the run that stopped, not a run of its own
