@@ -92,6 +92,8 @@ class SqlModel:
     # Great Expectations rules beyond those the key and columns imply: {type, kwargs, severity,
     # description} (see assets/audit/expectations.py).
     expectations: list[dict] = field(default_factory=list)
+    # A query whose result is shown with each materialisation (counts by kind, say).
+    summary: str | None = None
 
     @property
     def table(self) -> str:
@@ -113,6 +115,13 @@ def sql_models() -> tuple[SqlModel, ...]:
                 raise ValueError(f"{path}: name must be {path.stem!r}")
             if not (path.with_suffix(".sql")).exists():
                 raise ValueError(f"{path}: no {path.stem}.sql beside it")
+            for column, spec in (meta.get("columns") or {}).items():
+                # A comma in an unquoted flow mapping ({description: a, b}) silently makes keys.
+                if not isinstance(spec, dict) or set(spec) - {"description", "unit"}:
+                    raise ValueError(
+                        f"{path}: column {column} must be {{description, unit}}; quote text "
+                        f"that holds a comma (got {spec!r})"
+                    )
             out.append(SqlModel(layer=layer, **meta))
     return tuple(out)
 
