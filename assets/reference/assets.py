@@ -13,10 +13,12 @@ def _reference_asset(name: str, meta: dict) -> dg.AssetsDefinition:
         key=["core", name],
         group_name="reference",
         kinds={"duckdb", "csv"},
-        description=f"{meta['description']}\n\nGrain: {meta['grain']}\n\nSource: {meta['source']}",
+        description=f"{meta['description']}\n\nGrain: {meta['grain']}\n\nSource: {meta['source']}"
+        f"\n\nLicence: {meta.get('licence', 'not stated')}",
         metadata={
             "grain": meta["grain"],
             "source": meta["source"],
+            "licence": meta.get("licence", "not stated"),
             "seed": f"seeds/reference/{name}.csv",
         },
     )
