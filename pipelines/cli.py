@@ -5,6 +5,9 @@ ecostat init       create the data home and its Dagster config without running a
 ecostat home       print the data home's path
 ecostat trace      show where one row of a mart came from: source files and rows, readings,
                    reference figures, checks
+ecostat query      run one read-only SQL statement on the published warehouse; print or save it
+ecostat export     write every mart as CSV, Parquet and Excel with a codebook, in one folder
+ecostat docs       regenerate docs/data_dictionary.md from the declarations
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 from pipelines.home import Home, ensure_home, home_path
 
@@ -156,6 +160,86 @@ def cmd_trace(args: argparse.Namespace) -> int:
     return 0
 
 
+def _reader(args: argparse.Namespace):
+    """A read-only connection: the published copy, or the live warehouse with --live (or when
+    nothing has been published yet). Says on stderr which one it reads."""
+    from warehouse.query import connect_read_only
+
+    home = Home(home_path())
+    live = args.live or not home.published.exists()
+    path = home.warehouse if live else home.published
+    if not args.live and live:
+        print(f"(no published copy yet: reading {path} directly)", file=sys.stderr)
+    return connect_read_only(path, wait_s=args.wait if live else 10.0), path
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    from warehouse.query import (
+        WarehouseUnavailable,
+        WriteRefused,
+        check_read_only,
+        format_table,
+        run_query,
+        write_frame,
+    )
+
+    try:
+        check_read_only(args.sql)  # before opening anything
+        con, _ = _reader(args)
+    except (WriteRefused, WarehouseUnavailable) as e:
+        print(f"ecostat query: {e}", file=sys.stderr)
+        return 2
+    try:
+        frame = run_query(con, args.sql)
+    except Exception as e:  # a SQL error: say it in one line, as DuckDB put it
+        print(f"ecostat query: {type(e).__name__}: {e}", file=sys.stderr)
+        return 1
+    finally:
+        con.close()
+    if args.out:
+        try:
+            out = write_frame(frame, Path(args.out))
+        except ValueError as e:
+            print(f"ecostat query: {e}", file=sys.stderr)
+            return 2
+        print(f"{frame.height} rows written to {out}")
+    else:
+        print(format_table(frame, max_rows=args.max_rows))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from warehouse.export import export_marts
+    from warehouse.query import WarehouseUnavailable
+
+    home = Home(home_path())
+    out = (
+        Path(args.out) if args.out else home.exports / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    )
+    try:
+        con, path = _reader(args)
+    except WarehouseUnavailable as e:
+        print(f"ecostat export: {e}", file=sys.stderr)
+        return 2
+    try:
+        result = export_marts(con, out, path)
+    finally:
+        con.close()
+    tables = result["tables"]
+    print(f"Exported {len(tables)} marts ({sum(tables.values())} rows) from {path} to {out}:")
+    print("  csv/, parquet/, marts.xlsx, codebook.csv, codebook.md, README.md")
+    return 0
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    from pipelines.dictionary import write_dictionary
+
+    print(f"Wrote {write_dictionary()}")
+    return 0
+
+
 def cmd_home(args: argparse.Namespace) -> int:
     print(home_path())
     return 0
@@ -188,6 +272,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     trace.add_argument("--json", action="store_true", help="print the trace as JSON")
     trace.add_argument("--limit", type=int, default=10, help="trace at most this many rows")
     trace.set_defaults(func=cmd_trace)
+    query = sub.add_parser(
+        "query",
+        help="run one read-only SQL statement and print the result (or --out a file)",
+        description="Runs one SELECT (or DESCRIBE, SHOW, SUMMARIZE, EXPLAIN) on the published "
+        "copy of the warehouse, which a pipeline run never locks. Statements that would write "
+        'are refused. Example: ecostat query "from marts.cleanup_comparison where year = 2023"',
+    )
+    query.add_argument("sql", help="one SQL statement that reads")
+    query.add_argument("--out", help="write the result to a .csv, .parquet or .xlsx file")
+    query.add_argument("--max-rows", type=int, default=50, help="rows to print (default 50)")
+    export = sub.add_parser(
+        "export",
+        help="write every mart as CSV, Parquet and Excel with a codebook",
+        description="Writes csv/, parquet/, marts.xlsx, codebook.csv, codebook.md and README.md "
+        "into one folder (default <home>/exports/<UTC time>).",
+    )
+    export.add_argument("--out", help="folder to write (created if missing)")
+    for p in (query, export):
+        p.add_argument(
+            "--live",
+            action="store_true",
+            help="read the warehouse itself rather than its published copy (waits while a run "
+            "writes; see --wait)",
+        )
+        p.add_argument(
+            "--wait", type=float, default=10.0, help="seconds to wait for a lock with --live"
+        )
+    query.set_defaults(func=cmd_query)
+    export.set_defaults(func=cmd_export)
+    sub.add_parser("docs", help="regenerate docs/data_dictionary.md").set_defaults(func=cmd_docs)
     args = parser.parse_args(argv)
     return args.func(args)
 

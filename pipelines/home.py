@@ -3,7 +3,9 @@
 <home>/landing/<dataset>/   submissions waiting to be loaded (and kept after loading)
 <home>/sources/             source specs for this home's own publishers' layouts (YAML)
 <home>/warehouse.duckdb     the warehouse (schemas raw, staging, core, marts, audit)
-<home>/reports/             validation reports and exports
+<home>/published/           warehouse.duckdb: the copy analysts read (replaced after each good run)
+<home>/reports/             validation report, Data Docs, dashboard
+<home>/exports/             `ecostat export` folders
 <home>/dagster/             the Dagster instance (run history, logs); its dagster.yaml turns
                             telemetry off and lets one run at a time write the warehouse
 """
@@ -53,6 +55,16 @@ class Home:
     @property
     def dagster(self) -> Path:
         return self.root / "dagster"
+
+    @property
+    def published(self) -> Path:
+        """The copy of the warehouse analysts read: replaced whole at the end of every run whose
+        checks passed, so that readers never hold a lock on the warehouse a run writes."""
+        return self.root / "published" / "warehouse.duckdb"
+
+    @property
+    def exports(self) -> Path:
+        return self.root / "exports"
 
 
 def home_path(environ: dict[str, str] | None = None) -> Path:

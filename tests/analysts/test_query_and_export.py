@@ -1,0 +1,177 @@
+"""Analysts' tools as a person uses them: ecostat query and ecostat export on the embedded
+default, the published copy that keeps readers and runs apart, and the data dictionary."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import polars as pl
+import pytest
+
+from pipelines.cli import main
+from pipelines.dictionary import DICTIONARY_PATH, markdown, table_docs
+from tests.conftest import run_pipeline
+from warehouse.query import FORMULA_START, WriteRefused, check_read_only, spreadsheet_safe
+
+KG_2023 = "select territory_name_ru, territory_name_en, year, waste_collected_t from marts.cleanup_comparison where year = 2023 order by territory_id"
+
+
+@pytest.fixture
+def home_env(seeded_home: Path, monkeypatch) -> Path:
+    monkeypatch.setenv("ECOSTAT_HOME", str(seeded_home))
+    return seeded_home
+
+
+def test_query_prints_an_aligned_table_with_cyrillic(home_env, capsys) -> None:
+    assert main(["query", KG_2023]) == 0
+    out = capsys.readouterr().out
+    assert "Кыргызская Республика" in out and "3346.259" in out
+    lines = [line for line in out.splitlines() if line.startswith(("│", "┌", "└", "╞"))]
+    assert len({len(line) for line in lines}) == 1  # every row as wide as the frame
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "drop table marts.cleanup_comparison",
+        "insert into marts.cleanup_comparison select * from marts.cleanup_comparison",
+        "copy marts.cleanup_comparison to 'x.csv'",
+        "attach 'other.duckdb'",
+        "select 1; drop table marts.cleanup_comparison",
+    ],
+)
+def test_a_statement_that_would_write_is_refused(home_env, capsys, sql) -> None:
+    assert main(["query", sql]) == 2
+    err = capsys.readouterr().err
+    assert "ecostat query:" in err
+    with pytest.raises(WriteRefused):
+        check_read_only(sql)
+    con = duckdb.connect(str(home_env / "warehouse.duckdb"), read_only=True)
+    try:
+        assert con.execute("select count(*) from marts.cleanup_comparison").fetchall()[0][0] > 0
+    finally:
+        con.close()
+
+
+def test_query_writes_csv_parquet_and_excel(home_env, tmp_path, capsys) -> None:
+    for name in ("r.csv", "r.parquet", "r.xlsx"):
+        assert main(["query", KG_2023, "--out", str(tmp_path / name)]) == 0
+    assert "rows written to" in capsys.readouterr().out
+    csv = pl.read_csv(tmp_path / "r.csv")
+    parquet = pl.read_parquet(tmp_path / "r.parquet")
+    sheet = openpyxl.load_workbook(tmp_path / "r.xlsx").active
+    assert (
+        csv.get_column("territory_name_ru").to_list()
+        == parquet.get_column("territory_name_ru").to_list()
+    )
+    assert [c.value for c in sheet[1]] == parquet.columns
+    assert sheet.cell(2, 1).value == "Кыргызская Республика"
+    assert main(["query", KG_2023, "--out", str(tmp_path / "r.json")]) == 2
+
+
+def test_reads_work_while_a_writer_holds_the_warehouse(home_env, capsys) -> None:
+    """A writer (a pipeline run) holds the live file: the published copy still answers, and
+    --live says clearly that it cannot."""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('locked', flush=True); time.sleep(60)",
+            str(home_env / "warehouse.duckdb"),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        assert main(["query", KG_2023]) == 0
+        assert "Кыргызская Республика" in capsys.readouterr().out
+        assert main(["query", KG_2023, "--live", "--wait", "1"]) == 2
+        err = capsys.readouterr().err
+        assert "is being written by a pipeline run" in err and "published copy" in err
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_a_reader_of_the_published_copy_never_blocks_a_run(fresh_home: Path) -> None:
+    assert run_pipeline(fresh_home)
+    reader = duckdb.connect(str(fresh_home / "published" / "warehouse.duckdb"), read_only=True)
+    try:
+        before = reader.execute("select count(*) from marts.region_year_indicators").fetchall()
+        assert run_pipeline(fresh_home)  # replaces the copy while it is open
+        assert (
+            reader.execute("select count(*) from marts.region_year_indicators").fetchall() == before
+        )
+    finally:
+        reader.close()
+    live = duckdb.connect(str(fresh_home / "warehouse.duckdb"), read_only=True)
+    copy = duckdb.connect(str(fresh_home / "published" / "warehouse.duckdb"), read_only=True)
+    try:
+        q = "select count(*), sum(value) from marts.region_year_indicators"
+        assert live.execute(q).fetchall() == copy.execute(q).fetchall()
+    finally:
+        live.close()
+        copy.close()
+
+
+def test_export_writes_every_mart_with_a_complete_codebook(home_env, tmp_path, capsys) -> None:
+    out = tmp_path / "export"
+    assert main(["export", "--out", str(out)]) == 0
+    assert "Exported 7 marts" in capsys.readouterr().out
+    marts = [d for d in table_docs() if d.layer == "marts"]
+    book = pl.read_csv(out / "codebook.csv")
+    workbook = openpyxl.load_workbook(out / "marts.xlsx", read_only=True)
+    for d in marts:
+        name = d.table.split(".")[1]
+        parquet = pl.read_parquet(out / "parquet" / f"{name}.parquet")
+        csv = pl.read_csv(out / "csv" / f"{name}.csv", infer_schema=False)
+        assert csv.height == parquet.height and csv.columns == parquet.columns
+        assert name in workbook.sheetnames
+        mine = book.filter(pl.col("table") == d.table)
+        assert mine.get_column("column").to_list() == parquet.columns
+        assert mine.get_column("description").null_count() == 0
+        assert mine.get_column("type").null_count() == 0
+        assert {"territory_name_en", "territory_name_ru"} <= set(parquet.columns)
+        for column in csv.columns:  # no text cell a spreadsheet would run as a formula
+            values = csv.get_column(column).drop_nulls()
+            assert not values.str.starts_with("=").any(), (name, column)
+    assert "codebook" in workbook.sheetnames
+    readme = (out / "README.md").read_text(encoding="utf-8")
+    assert "region_year_indicators" in readme and "apostrophe" in readme
+    codebook_md = (out / "codebook.md").read_text(encoding="utf-8")
+    assert "Licence notes" in codebook_md and "CC BY 4.0" in codebook_md
+
+
+def test_text_that_would_be_a_formula_is_made_safe() -> None:
+    frame = pl.DataFrame(
+        {
+            "text": ['=HYPERLINK("http://x")', "+7 777", "-", "@SUM(A1)", "ok", None],
+            "number": [-1.5, 2.0, 3.0, 4.0, 5.0, 6.0],
+            "ids": [["=a"], ["b"], [], None, ["c", "d"], ["e"]],
+        }
+    )
+    safe = spreadsheet_safe(frame)
+    assert safe.get_column("text").to_list() == [
+        '\'=HYPERLINK("http://x")',
+        "'+7 777",
+        "'-",
+        "'@SUM(A1)",
+        "ok",
+        None,
+    ]
+    assert safe.get_column("number").to_list() == frame.get_column("number").to_list()
+    assert safe.get_column("ids").to_list() == ["'=a", "b", "", None, "c d", "e"]
+    assert FORMULA_START[:4] == ("=", "+", "-", "@")
+
+
+def test_the_data_dictionary_in_docs_is_current_and_complete() -> None:
+    assert DICTIONARY_PATH.read_text(encoding="utf-8") == markdown(), "run `ecostat docs`"
+    for d in table_docs():
+        assert d.grain and d.description, d.table
+        for c in d.columns:
+            assert c.description, (d.table, c.name)

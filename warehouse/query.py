@@ -1,0 +1,148 @@
+"""Read-only access for analysts: the published copy of the warehouse, statements that only read,
+readable tables in a terminal, and results written for spreadsheets safely.
+
+The pipeline writes ``<home>/warehouse.duckdb``; at the end of every run whose checks passed it
+replaces ``<home>/published/warehouse.duckdb`` with a copy (write to a temporary file, then rename,
+so a reader sees the old copy or the new one, never half of one). Analysts read the copy: any
+number of readers at once, while a run writes, and no reader can hold up a run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+# Statement types that only read. DESCRIBE, SHOW and SUMMARIZE parse as SELECT.
+READING = {"SELECT", "EXPLAIN"}
+# Text a spreadsheet program would take for a formula (CSV injection): =, +, -, @, and the tab and
+# carriage return that some programs strip before looking.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class WriteRefused(ValueError):
+    """The statement would change something; ecostat query only reads."""
+
+
+class WarehouseUnavailable(RuntimeError):
+    """No warehouse to read, or the live one stayed locked by a run."""
+
+
+def check_read_only(sql: str) -> None:
+    """Refuse anything but one statement that reads, with a message naming what it would do."""
+    try:
+        statements = duckdb.extract_statements(sql)
+    except duckdb.Error as e:
+        raise WriteRefused(f"the statement does not parse: {e}") from e
+    if len(statements) != 1:
+        raise WriteRefused(f"give one statement, not {len(statements)}")
+    kind = statements[0].type.name
+    if kind not in READING:
+        raise WriteRefused(
+            f"ecostat query only reads, and this is a {kind} statement. The warehouse is changed "
+            "by the pipeline only (drop files into landing/ and run it); to save a result, use "
+            "--out file.csv|.parquet|.xlsx"
+        )
+
+
+def publish(warehouse: Path, published: Path) -> Path:
+    """Replace the published copy with the warehouse as it is now (no writer may be connected)."""
+    published.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute("checkpoint")  # everything in the file, nothing left in the write-ahead log
+    finally:
+        con.close()
+    tmp = published.with_name(f".{published.name}.{os.getpid()}.tmp")
+    shutil.copyfile(warehouse, tmp)
+    os.replace(tmp, published)  # atomic: readers see the old copy or the new one
+    return published
+
+
+def connect_read_only(path: Path, wait_s: float = 10.0) -> duckdb.DuckDBPyConnection:
+    """A read-only connection, waiting up to ``wait_s`` while a writer holds the file."""
+    if not path.exists():
+        raise WarehouseUnavailable(f"no warehouse at {path}: run `ecostat run` first")
+    deadline = time.monotonic() + wait_s
+    delay = 0.1
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=True)
+        except duckdb.IOException as e:
+            if time.monotonic() + delay > deadline:
+                raise WarehouseUnavailable(
+                    f"{path} is being written by a pipeline run and stayed locked for "
+                    f"{wait_s:.0f} s. Read the published copy instead (leave out --live), wait "
+                    f"longer (--wait 300), or try again when the run ends. DuckDB said: {e}"
+                ) from e
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
+
+
+def run_query(con: duckdb.DuckDBPyConnection, sql: str) -> pl.DataFrame:
+    check_read_only(sql)
+    return con.sql(sql).pl()
+
+
+def format_table(frame: pl.DataFrame, max_rows: int = 50) -> str:
+    """A frame as an aligned text table (Cyrillic and other wide text measured by display width)."""
+    with pl.Config(
+        tbl_rows=max_rows,
+        tbl_cols=-1,
+        fmt_str_lengths=60,
+        tbl_width_chars=10_000,
+        tbl_hide_dataframe_shape=True,
+        tbl_hide_column_data_types=False,
+        float_precision=None,
+    ):
+        text = str(frame)
+    return f"{text}\n{frame.height} rows" if frame.height > max_rows else text
+
+
+def spreadsheet_safe(frame: pl.DataFrame) -> pl.DataFrame:
+    """Text cells a spreadsheet would run as formulas get a leading apostrophe; lists become
+    space-separated text. Numbers stay numbers (a negative number is not text)."""
+    exprs = []
+    for name, dtype in frame.schema.items():
+        col = pl.col(name)
+        if isinstance(dtype, pl.List):
+            col = col.cast(pl.List(pl.String)).list.join(" ")
+        elif dtype != pl.String:
+            exprs.append(col)
+            continue
+        risky = pl.any_horizontal([col.str.starts_with(s) for s in FORMULA_START])
+        exprs.append(pl.when(risky).then(pl.lit("'") + col).otherwise(col).alias(name))
+    return frame.select(exprs)
+
+
+def write_frame(frame: pl.DataFrame, path: Path, sheet: str = "result") -> Path:
+    """Write a result as CSV (UTF-8 with BOM, so Excel reads Cyrillic), Parquet or Excel, by the
+    file's extension. CSV and Excel get spreadsheet-safe text; Parquet keeps the values as they
+    are."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        frame.write_parquet(path)
+    elif suffix == ".csv":
+        spreadsheet_safe(frame).write_csv(path, include_bom=True)
+    elif suffix == ".xlsx":
+        write_excel({sheet: frame}, path)
+    else:
+        raise ValueError(f"cannot write {path.name}: use .csv, .parquet or .xlsx")
+    return path
+
+
+def write_excel(sheets: dict[str, pl.DataFrame], path: Path) -> Path:
+    """One workbook, a sheet per frame. Text is written as text, never as a formula."""
+    from xlsxwriter import Workbook
+
+    with Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False}) as book:
+        for name, frame in sheets.items():
+            spreadsheet_safe(frame).write_excel(
+                workbook=book, worksheet=name[:31], autofit=True, freeze_panes=(1, 0)
+            )
+    return path
