@@ -1,5 +1,6 @@
 """Dagster assets by layer: reference (seeds), raw (landing), staging (typed, validated),
-core and marts (SQL models), audit (findings, Great Expectations suites, the validation report).
+core and marts (SQL models), audit (findings, Great Expectations suites, the validation
+report), publish (the dashboard and the copy of the warehouse analysts read).
 Every asset is built from a declaration: a dataset contract, a seed table in
 seeds/reference/tables.yaml, or a SQL model's YAML."""
 
@@ -9,6 +10,7 @@ import dagster as dg
 
 from assets.audit.assets import audit_assets
 from assets.ingest.assets import raw_asset
+from assets.publish.assets import dashboard, published_warehouse
 from assets.reference.assets import reference_assets
 from assets.sql.assets import sql_model_assets
 from assets.staging.assets import staging_asset, staging_checks
@@ -25,4 +27,4 @@ def all_assets() -> tuple[list[dg.AssetsDefinition], list[dg.AssetChecksDefiniti
     model_assets, model_checks = sql_model_assets()
     assets += model_assets
     audit, audit_checks = audit_assets(assets)
-    return assets + audit, checks + model_checks + audit_checks
+    return assets + audit + [dashboard, published_warehouse], checks + model_checks + audit_checks

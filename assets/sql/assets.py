@@ -30,7 +30,11 @@ def sql_asset(model: SqlModel) -> dg.AssetsDefinition:
         with warehouse.get_connection() as con:
             rows = build_model(con, model)
             head = con.sql(f"select * from {model.table} limit 10").pl()
-        return dg.MaterializeResult(metadata={"dagster/row_count": rows, "preview": preview(head)})
+            summary = con.sql(model.summary).pl() if model.summary else None
+        metadata = {"dagster/row_count": rows, "preview": preview(head)}
+        if summary is not None:
+            metadata["summary"] = preview(summary, limit=50)
+        return dg.MaterializeResult(metadata=metadata)
 
     return _asset
 

@@ -168,3 +168,12 @@ def test_a_report_is_written_even_when_an_error_check_stops_the_run(
     finally:
         con.close()
     assert runs == [(1,)]  # the report reports the run that stopped, not a run of its own
+
+
+def test_findings_are_summarised_by_kind_for_dagster(warehouse) -> None:
+    model = next(m for m in sql_models() if m.table == "audit.findings")
+    summary = {
+        (kind, severity): n for kind, severity, n, _ in warehouse.execute(model.summary).fetchall()
+    }
+    assert summary[("parts_vs_total", "warning")] == 3
+    assert summary[("coverage_gap", "info")] == 38

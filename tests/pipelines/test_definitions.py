@@ -41,6 +41,7 @@ EXPECTED_ASSETS = (
     | {f"core/{m}": "core" for m in CORE_MODELS}
     | {f"marts/{m}": "marts" for m in MARTS}
     | {"audit/findings": "audit", "audit/expectations": "audit", "audit/validation_report": "audit"}
+    | {"publish/dashboard": "publish", "publish/warehouse": "publish"}
 )
 EXPECTED_CHECKS = (
     {

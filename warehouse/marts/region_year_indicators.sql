@@ -198,9 +198,16 @@ events_long as (
 ),
 
 combined as (
-    select c.*, s.n_sources, s.source_row_ids
+    -- A campaign period crossing a year boundary counts in the year it ended: say so.
+    select
+        c.* replace (nullif(concat_ws('; ', c.note, case when m.includes_multi_year_periods
+            then 'includes a campaign period crossing a year boundary, counted in the year it ended'
+        end), '') as note),
+        s.n_sources,
+        s.source_row_ids
     from cleanup_long as c
     inner join cleanup_sources as s on s.territory_id = c.territory_id and s.year = c.year
+    inner join cleanup as m on m.territory_id = c.territory_id and m.year = c.year
     union all by name
     select * from emissions_long
     union all by name

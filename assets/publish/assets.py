@@ -1,0 +1,74 @@
+"""Publishing assets, built after the checks: the comparison dashboard, and the copy of the
+warehouse analysts read.
+
+publish/dashboard   <home>/reports/dashboard.html: every indicator across territories and years
+publish/warehouse   <home>/published/warehouse.duckdb, replaced whole after every run whose
+                    checks passed (a failed error check stops the run before it, so analysts
+                    keep the last good copy)
+"""
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import dagster as dg
+
+from assets.audit.assets import REPORT_KEY
+from assets.publish.dashboard import collect, render_html
+from pipelines.resources import HomeResource, Warehouse
+from warehouse.query import publish
+
+DASHBOARD_KEY = dg.AssetKey(["publish", "dashboard"])
+PUBLISHED_KEY = dg.AssetKey(["publish", "warehouse"])
+
+
+@dg.asset(
+    key=DASHBOARD_KEY,
+    group_name="publish",
+    kinds={"html"},
+    deps=[
+        dg.AssetKey(["marts", "region_year_indicators"]),
+        dg.AssetKey(["marts", "region_scorecard"]),
+    ],
+    description=(
+        "The comparison dashboard. Grain: one page per run, one chart and table per indicator "
+        "of marts.region_year_indicators, the latest scorecard per territory and the marts' data "
+        "dictionary. <home>/reports/dashboard.html: inline CSS and SVG, opens offline."
+    ),
+)
+def dashboard(warehouse: Warehouse, home: HomeResource) -> dg.MaterializeResult:
+    with warehouse.get_connection() as con:
+        data = collect(con)
+    page = home.home.reports / "dashboard.html"
+    page.parent.mkdir(parents=True, exist_ok=True)
+    page.write_text(
+        render_html(data, datetime.now(UTC).strftime("%Y-%m-%d %H:%M")), encoding="utf-8"
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "dashboard": dg.MetadataValue.path(str(page)),
+            "indicators": len(data["indicators"]),
+            "territories": len(data["territories"]),
+        }
+    )
+
+
+@dg.asset(
+    key=PUBLISHED_KEY,
+    group_name="publish",
+    kinds={"duckdb"},
+    deps=[REPORT_KEY, DASHBOARD_KEY],
+    description=(
+        "The published copy of the warehouse that analysts read (ecostat query, ecostat export, "
+        "notebooks). Grain: one DuckDB file, the whole warehouse as of the end of the last run "
+        "whose checks passed; replaced atomically, so readers never block a run and never see "
+        "half of one."
+    ),
+)
+def published_warehouse(warehouse: Warehouse, home: HomeResource) -> dg.MaterializeResult:
+    path = publish(Path(warehouse.database), home.home.published)
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(path)),
+            "size_bytes": path.stat().st_size,
+        }
+    )
