@@ -102,11 +102,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
     else:
         print("No validation report: the run stopped before any check was recorded.", file=out)
+    print(f"Dashboard: {home.reports / 'dashboard.html'}", file=out)
     print(
-        "Rejected rows (read-only, works while nothing writes):\n"
-        f"  .venv/bin/python -c \"import duckdb; duckdb.connect('{home.warehouse}', read_only=True)"
-        ".sql('select path, row_number, column_name, rule, value, message from audit.rejected_rows')"
-        '.show(max_width=200)"',
+        "Rejected rows: .venv/bin/ecostat query "
+        '"select path, row_number, column_name, rule, value, message from audit.rejected_rows"',
         file=out,
     )
     return 0 if result.success else 1
@@ -121,10 +120,9 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_trace(args: argparse.Namespace) -> int:
     import json
 
-    from pipelines.resources import Warehouse
+    from warehouse.query import WarehouseUnavailable
     from warehouse.trace import TraceError, find_rows, format_trace, trace_row
 
-    home = Home(home_path())
     where = {}
     for item in args.where:
         column, sep, value = item.partition("=")
@@ -132,22 +130,22 @@ def cmd_trace(args: argparse.Namespace) -> int:
             print(f"ecostat trace: expected column=value, got {item!r}", file=sys.stderr)
             return 2
         where[column] = value
-    if not home.warehouse.exists():
-        print(
-            f"ecostat trace: no warehouse at {home.warehouse}; run `ecostat run` first",
-            file=sys.stderr,
-        )
+    try:
+        con, _ = _reader(args)
+    except WarehouseUnavailable as e:
+        print(f"ecostat trace: {e}", file=sys.stderr)
         return 2
-    with Warehouse(database=str(home.warehouse)).read_connection() as con:
-        try:
-            rows = find_rows(con, args.table, where, limit=args.limit + 1)
-            if not rows:
-                print(f"ecostat trace: no row of {args.table} where {where}", file=sys.stderr)
-                return 1
-            traces = [trace_row(con, args.table, row) for row in rows[: args.limit]]
-        except TraceError as e:
-            print(f"ecostat trace: {e}", file=sys.stderr)
-            return 2
+    try:
+        rows = find_rows(con, args.table, where, limit=args.limit + 1)
+        if not rows:
+            print(f"ecostat trace: no row of {args.table} where {where}", file=sys.stderr)
+            return 1
+        traces = [trace_row(con, args.table, row) for row in rows[: args.limit]]
+    except TraceError as e:
+        print(f"ecostat trace: {e}", file=sys.stderr)
+        return 2
+    finally:
+        con.close()
     if args.json:
         print(json.dumps([t.to_dict() for t in traces], ensure_ascii=False, indent=2))
     else:
@@ -289,7 +287,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "into one folder (default <home>/exports/<UTC time>).",
     )
     export.add_argument("--out", help="folder to write (created if missing)")
-    for p in (query, export):
+    for p in (query, export, trace):
         p.add_argument(
             "--live",
             action="store_true",
