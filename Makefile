@@ -14,11 +14,12 @@ export GX_ANALYTICS_ENABLED := false
 CHROMIUM := /usr/bin/chromium
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint ui lock clean-home help
+.PHONY: run test bench lint ui lock clean-home help
 
 help:
 	@echo "make run     build .venv if needed, run the whole pipeline on the embedded default data"
 	@echo "make test    build .venv (and install Debian's chromium) if needed, run the test suite"
+	@echo "make bench   measure ecostat against Polars parse-only and pandas + Great Expectations"
 	@echo "make lint    ruff check"
 	@echo "make ui      open the Dagster UI (dagster dev) on the data home"
 	@echo "make lock    re-resolve dependencies and rewrite constraints.txt"
@@ -38,6 +39,12 @@ $(CHROMIUM):
 
 test: $(STAMP) $(CHROMIUM)
 	$(BIN)/python -m pytest
+
+# Sizes and repetitions can be set: make bench SIZES="100000 1000000" REPS=3
+SIZES ?= 100000 1000000 10000000
+REPS  ?= 3
+bench: $(STAMP)
+	$(BIN)/python -m bench.run --sizes $(SIZES) --reps $(REPS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,0 +1,178 @@
+"""Deterministic synthetic submissions for the benchmark: clean-up results and emissions at a
+given row count, in the forms publishers use, with a known share of bad rows.
+
+Variants:
+  ru    Russian headers, Windows-1251, ';' delimiter, decimal comma, space thousands separator,
+        dates as dd.mm.yyyy (what a ministry's Excel export looks like)
+  utf8  the same rows in UTF-8, ',' delimiter, decimal point, ISO dates (what Polars parses at
+        full speed: the benchmark's limit reads this one)
+
+Bad rows (every 100th row, so 1%) break exactly one rule each, in turn: an unknown territory, a
+number that is not one, a missing date, a negative quantity, fractions larger than the total
+(emissions: an unknown territory, a number that is not one, a year that is not one). Same seed and
+size, same bytes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from pipelines.home import SEEDS_DIR
+
+BAD_EVERY = 100
+CLEANUP_BAD = [
+    "known_territory",
+    "number_format",
+    "period_required",
+    "non_negative",
+    "fractions_within_total",
+]
+EMISSIONS_BAD = ["known_territory", "number_format", "date_format"]
+
+
+def territories() -> list[str]:
+    """Russian names of territories valid in every year (no validity dates)."""
+    with (SEEDS_DIR / "reference" / "regions.csv").open(encoding="utf-8") as f:
+        return [
+            r["name_ru"]
+            for r in csv.DictReader(f)
+            if not r["valid_from"]
+            and not r["valid_to"]
+            and r["level"] in ("country", "region", "city")
+        ]
+
+
+def _thousands(col: pl.Expr) -> pl.Expr:
+    """12345 -> '12 345' (whole numbers below a million)."""
+    return (
+        pl.when(col >= 1000)
+        .then((col // 1000).cast(pl.String) + " " + (col % 1000).cast(pl.String).str.zfill(3))
+        .otherwise(col.cast(pl.String))
+    )
+
+
+def _decimal(col: pl.Expr, ru: bool) -> pl.Expr:
+    """A float with 3 decimals; Russian style: space thousands and a decimal comma."""
+    whole = col.floor().cast(pl.Int64)
+    frac = ((col - col.floor()) * 1000).round(0).cast(pl.Int64).cast(pl.String).str.zfill(3)
+    if ru:
+        return _thousands(whole) + "," + frac
+    return whole.cast(pl.String) + "." + frac
+
+
+def cleanup_frame(rows: int, seed: int, ru: bool) -> tuple[pl.DataFrame, dict[str, int]]:
+    rng = np.random.default_rng(seed)
+    names = territories()
+    total = rng.uniform(0.1, 5000, rows).round(3)
+    day = rng.integers(0, 365 * 8, rows)
+    frame = pl.DataFrame(
+        {
+            "territory": np.array(names)[rng.integers(0, len(names), rows)],
+            "date": (day + np.datetime64("2017-01-01", "D").astype(int)).astype("int32"),
+            "participants": rng.integers(10, 200_000, rows),
+            "total": total,
+            "plastic": (total * rng.uniform(0.05, 0.2, rows)).round(3),
+            "glass": (total * rng.uniform(0.01, 0.1, rows)).round(3),
+        }
+    ).with_columns(pl.col("date").cast(pl.Date), i=pl.int_range(pl.len()))
+    date_text = pl.col("date").dt.strftime("%d.%m.%Y" if ru else "%Y-%m-%d")
+    kind = (pl.col("i") // BAD_EVERY) % len(CLEANUP_BAD)
+    bad = (pl.col("i") % BAD_EVERY) == BAD_EVERY - 1
+    out = frame.select(
+        pl.when(bad & (kind == 0))
+        .then(pl.lit("Неизвестная область"))
+        .otherwise(pl.col("territory"))
+        .alias("Территория"),
+        pl.when(bad & (kind == 2)).then(pl.lit(None, pl.String)).otherwise(date_text).alias("Дата"),
+        pl.lit("Субботник").alias("Мероприятие"),
+        (
+            _thousands(pl.col("participants")) if ru else pl.col("participants").cast(pl.String)
+        ).alias("Участники, чел."),
+        pl.when(bad & (kind == 1))
+        .then(pl.lit("много"))
+        .when(bad & (kind == 3))
+        .then(pl.lit("-5"))
+        .otherwise(_decimal(pl.col("total"), ru))
+        .alias("Собрано всего, т"),
+        pl.when(bad & (kind == 4))
+        .then(_decimal(pl.col("total") * 2 + 1, ru))
+        .otherwise(_decimal(pl.col("plastic"), ru))
+        .alias("Пластик, т"),
+        _decimal(pl.col("glass"), ru).alias("Стекло, т"),
+        pl.lit("Синтетические данные ecostat").alias("Источник"),
+    )
+    n_bad = rows // BAD_EVERY
+    counts = {rule: 0 for rule in CLEANUP_BAD}
+    for k in range(n_bad):
+        counts[CLEANUP_BAD[k % len(CLEANUP_BAD)]] += 1
+    return out, counts
+
+
+def emissions_frame(rows: int, seed: int, ru: bool) -> tuple[pl.DataFrame, dict[str, int]]:
+    rng = np.random.default_rng(seed + 1)
+    names = territories()
+    frame = pl.DataFrame(
+        {
+            "territory": np.array(names)[rng.integers(0, len(names), rows)],
+            "year": rng.integers(2005, 2025, rows),
+            "value": rng.uniform(0.01, 3000, rows).round(3),
+        }
+    ).with_columns(i=pl.int_range(pl.len()))
+    kind = (pl.col("i") // BAD_EVERY) % len(EMISSIONS_BAD)
+    bad = (pl.col("i") % BAD_EVERY) == BAD_EVERY - 1
+    out = frame.select(
+        pl.when(bad & (kind == 0))
+        .then(pl.lit("Неизвестная область"))
+        .otherwise(pl.col("territory"))
+        .alias("Территория"),
+        pl.when(bad & (kind == 2))
+        .then(pl.lit("двадцатый год"))
+        .otherwise(pl.col("year").cast(pl.String))
+        .alias("Год"),
+        pl.lit("загрязняющие вещества").alias("Вещество"),
+        pl.lit("стационарные").alias("Источники"),
+        pl.when(bad & (kind == 1))
+        .then(pl.lit("н/д?"))
+        .otherwise(_decimal(pl.col("value"), ru))
+        .alias("Выбросы, тыс. т"),
+        pl.lit("Синтетические данные ecostat").alias("Источник"),
+    )
+    counts = {rule: 0 for rule in EMISSIONS_BAD}
+    for k in range(rows // BAD_EVERY):
+        counts[EMISSIONS_BAD[k % len(EMISSIONS_BAD)]] += 1
+    return out, counts
+
+
+FRAMES = {"cleanup": cleanup_frame, "emissions": emissions_frame}
+
+
+def write(dataset: str, rows: int, variant: str, out: Path, seed: int = 20261122) -> dict:
+    """Write one submission; returns what was written and the bad rows injected, by rule."""
+    ru = variant == "ru"
+    frame, bad = FRAMES[dataset](rows, seed, ru)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    text = frame.write_csv(separator=";" if ru else ",", quote_style="necessary")
+    out.write_bytes(text.encode("cp1251" if ru else "utf-8"))
+    return {"dataset": dataset, "rows": rows, "variant": variant, "path": str(out), "bad_rows": bad}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("dataset", choices=sorted(FRAMES))
+    parser.add_argument("rows", type=int)
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--variant", choices=["ru", "utf8"], default="ru")
+    parser.add_argument("--seed", type=int, default=20261122)
+    args = parser.parse_args()
+    print(write(args.dataset, args.rows, args.variant, args.out, args.seed))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,179 @@
+"""`make bench`: ecostat against the limit (Polars parse-only) and the usual alternative
+(pandas + Great Expectations + DuckDB), at several sizes, each step in its own process, several
+repetitions, medians reported. Writes bench/results/<UTC time>.json (not committed).
+
+    python -m bench.run [--sizes 100000 1000000 10000000] [--reps 3] [--smoke]
+
+--smoke runs one small size once and checks correctness only (rows loaded + rejected = rows
+generated, rejected = injected); `make test` runs it. Timing is never asserted anywhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench.generate import territories, write
+
+BENCH_DIR = Path(__file__).parent
+DATA_DIR = BENCH_DIR / "data"  # generated inputs, git-ignored
+RESULTS_DIR = BENCH_DIR / "results"
+
+
+def step(name: str, **args: object) -> dict:
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.steps", name, json.dumps(args)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"bench step {name} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def check(result: dict, generated: dict) -> list[str]:
+    """Correctness inside the benchmark: every row accounted for, exactly the bad rows rejected."""
+    problems = []
+    injected = sum(generated["bad_rows"].values())
+    if result["rows_read"] != generated["rows"]:
+        problems.append(f"read {result['rows_read']} of {generated['rows']} rows")
+    if result["rows_loaded"] + result["rows_rejected"] != generated["rows"]:
+        problems.append(
+            f"loaded {result['rows_loaded']} + rejected {result['rows_rejected']} != {generated['rows']}"
+        )
+    if result["rows_rejected"] != injected:
+        problems.append(f"rejected {result['rows_rejected']}, injected {injected}")
+    for rule, n in generated["bad_rows"].items():
+        if "rejected_by_rule" in result and result["rejected_by_rule"].get(rule, 0) < n:
+            problems.append(
+                f"rule {rule}: {result['rejected_by_rule'].get(rule, 0)} rejected, {n} injected"
+            )
+    return problems
+
+
+def inputs(rows: int) -> dict[str, dict]:
+    out = {}
+    for dataset in ("cleanup", "emissions"):
+        for variant in ("utf8", "ru"):
+            path = DATA_DIR / f"{dataset}_{rows}_{variant}.csv"
+            out[f"{dataset}_{variant}"] = write(dataset, rows, variant, path)
+    return out
+
+
+def median(runs: list[dict], key: str) -> float:
+    return statistics.median(r[key] for r in runs)
+
+
+def measure(rows: int, reps: int) -> dict:
+    files = inputs(rows)
+    names = territories()
+    out: dict[str, object] = {"rows": rows, "reps": reps, "problems": []}
+    runs: dict[str, list[dict]] = {
+        k: [] for k in ("limit", "ecostat", "ecostat_ru", "emissions_ru", "alternative")
+    }
+    for _ in range(reps):
+        # Side by side: each repetition runs every step once, in turn.
+        runs["limit"].append(step("limit", path=files["cleanup_utf8"]["path"]))
+        runs["ecostat"].append(step("ecostat", path=files["cleanup_utf8"]["path"]))
+        runs["ecostat_ru"].append(step("ecostat", path=files["cleanup_ru"]["path"]))
+        runs["emissions_ru"].append(
+            step("ecostat", path=files["emissions_ru"]["path"], dataset="emissions")
+        )
+        runs["alternative"].append(
+            step("alternative", path=files["cleanup_utf8"]["path"], territories=names)
+        )
+    for key, generated in (
+        ("ecostat", files["cleanup_utf8"]),
+        ("ecostat_ru", files["cleanup_ru"]),
+        ("emissions_ru", files["emissions_ru"]),
+        ("alternative", files["cleanup_utf8"]),
+    ):
+        for r in runs[key]:
+            out["problems"] += [f"{key}: {p}" for p in check(r, generated)]
+    for key, rs in runs.items():
+        out[key] = {
+            "seconds": median(rs, "seconds"),
+            "peak_rss_mb": max(r["peak_rss_mb"] for r in rs),
+            "runs": rs,
+        }
+        if key.startswith(("ecostat", "emissions")):
+            out[key]["marts_seconds"] = median(rs, "marts_seconds")
+    out["ratio_ecostat_to_limit"] = out["ecostat"]["seconds"] / out["limit"]["seconds"]
+    out["ratio_alternative_to_ecostat"] = out["alternative"]["seconds"] / out["ecostat"]["seconds"]
+    return out
+
+
+def table(results: list[dict], cold: dict | None) -> str:
+    lines = [
+        f"{'rows':>10} {'step':<34} {'median s':>9} {'rows/s':>12} {'peak RSS MB':>12}",
+    ]
+    for r in results:
+        n = r["rows"]
+        for key, label in (
+            ("limit", "limit: Polars parse (UTF-8)"),
+            ("ecostat", "ecostat to core (UTF-8)"),
+            ("ecostat_ru", "ecostat to core (cp1251, ';', ',')"),
+            ("emissions_ru", "ecostat emissions (cp1251)"),
+            ("alternative", "pandas + GX + DuckDB (UTF-8)"),
+        ):
+            s = r[key]["seconds"]
+            lines.append(
+                f"{n:>10} {label:<34} {s:>9.2f} {n / s:>12,.0f} {r[key]['peak_rss_mb']:>12,.0f}"
+            )
+        lines.append(
+            f"{n:>10} {'marts rebuild (cleanup_comparison)':<34} {r['ecostat']['marts_seconds']:>9.2f}"
+        )
+        lines.append(
+            f"{'':>10} ecostat/limit = {r['ratio_ecostat_to_limit']:.1f}x; "
+            f"alternative/ecostat = {r['ratio_alternative_to_ecostat']:.2f}x; "
+            f"correctness: {'ok' if not r['problems'] else '; '.join(r['problems'][:5])}"
+        )
+    if cold:
+        lines.append(
+            f"cold `ecostat run` on the embedded default: {cold['seconds']:.1f} s (median), "
+            f"peak RSS {cold['peak_rss_mb']:,.0f} MB"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000, 10_000_000])
+    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument(
+        "--smoke", action="store_true", help="one small size, once, correctness only"
+    )
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.sizes, args.reps = [2_000], 1
+    results = []
+    for rows in args.sizes:
+        print(f"measuring {rows:,} rows x {args.reps} ...", file=sys.stderr, flush=True)
+        results.append(measure(rows, args.reps))
+    cold = None
+    if not args.smoke:
+        colds = [step("cold_run") for _ in range(args.reps)]
+        cold = {
+            "seconds": median(colds, "seconds"),
+            "peak_rss_mb": max(c["peak_rss_mb"] for c in colds),
+            "runs": colds,
+        }
+    print(table(results, cold))
+    if not args.smoke:
+        RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+        path = RESULTS_DIR / f"{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}.json"
+        path.write_text(json.dumps({"sizes": results, "cold_run": cold}, indent=2, default=str))
+        print(f"results: {path}")
+    return 1 if any(r["problems"] for r in results) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

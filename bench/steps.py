@@ -1,0 +1,227 @@
+"""The measured steps of the benchmark, each run in a fresh child process by bench/run.py so that
+its time and peak memory (RSS) are its own:
+
+  limit        Polars reads the UTF-8 variant into typed columns, nothing else
+  ecostat      the real pipeline path: landing file -> raw -> staging (contract rules, pandera,
+               quarantine) -> core, through Dagster, with the assets' checks
+  marts        then rebuilding the marts (and their checks) on those core tables
+  alternative  pandas reads the UTF-8 variant, Great Expectations validates the same rules,
+               failing rows are dropped, the rest written to DuckDB
+  cold_run     `ecostat run` on the embedded default, process start to finish
+
+`python -m bench.steps <step> <json args>` prints one JSON line: seconds, peak RSS and counts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+CLEANUP_TYPES = {
+    "Территория": "String",
+    "Дата": "Date",
+    "Мероприятие": "String",
+    "Участники, чел.": "Int64",
+    "Собрано всего, т": "Float64",
+    "Пластик, т": "Float64",
+    "Стекло, т": "Float64",
+    "Источник": "String",
+}
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def limit(path: str) -> dict:
+    import polars as pl
+
+    started = time.perf_counter()
+    # Typed columns straight from the parser; a value that is not a number becomes null
+    # (the 1% of bad rows), as a parse-only baseline should not stop on them.
+    frame = pl.read_csv(
+        path,
+        schema={k: getattr(pl, v) for k, v in CLEANUP_TYPES.items()},
+        ignore_errors=True,
+    )
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, "rows": frame.height}
+
+
+def _home_with(path: str, dataset: str) -> Path:
+    home = Path(tempfile.mkdtemp(prefix="ecostat-bench-"))
+    (home / "landing" / dataset).mkdir(parents=True)
+    shutil.copy(path, home / "landing" / dataset / Path(path).name)
+    return home
+
+
+def ecostat(path: str, dataset: str = "cleanup", keep: bool = False) -> dict:
+    """Landing file to core, then the marts, each timed; counts for the correctness check."""
+    home = _home_with(path, dataset)
+    os.environ["DAGSTER_HOME"] = str(home / "dagster")
+    os.environ["ECOSTAT_HOME"] = str(home)
+    from pipelines.home import ensure_home
+
+    ensure_home(home)
+    import dagster as dg
+    import duckdb
+
+    from pipelines.definitions import build_definitions
+    from pipelines.jobs import ALL_JOB
+
+    defs = build_definitions(str(home))
+    job = defs.resolve_job_def(ALL_JOB)
+    instance = dg.DagsterInstance.get()
+    quiet = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
+    ingest = [dg.AssetKey(["core", t]) for t in ("regions", "units", "scales", "population")]
+    ingest += [
+        dg.AssetKey(["raw", dataset]),
+        dg.AssetKey(["staging", dataset]),
+        dg.AssetKey(["core", dataset]),
+    ]
+    started = time.perf_counter()
+    result = job.execute_in_process(
+        instance=instance, asset_selection=ingest, run_config=quiet, raise_on_error=False
+    )
+    ingest_s = time.perf_counter() - started
+    # The mart of the dataset and what it reads beyond core.<dataset>.
+    marts = [dg.AssetKey(["core", "population_by_year"]), dg.AssetKey(["core", "region_ancestors"])]
+    if dataset == "cleanup":
+        marts.append(dg.AssetKey(["marts", "cleanup_comparison"]))
+    started = time.perf_counter()
+    marts_result = job.execute_in_process(
+        instance=instance, asset_selection=marts, run_config=quiet, raise_on_error=False
+    )
+    marts_s = time.perf_counter() - started
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    try:
+        files = con.execute(
+            "select status, rows_read, rows_loaded, rows_rejected, error from audit.source_files"
+        ).fetchall()
+        by_rule = dict(
+            con.execute(
+                "select rule, count(distinct (row_number, source_column)) from audit.rejected_rows group by rule"
+            ).fetchall()
+        )
+        staged = con.execute(f"select count(*) from staging.{dataset}").fetchall()[0][0]
+    finally:
+        con.close()
+    if not keep:
+        shutil.rmtree(home, ignore_errors=True)
+    (status, read, loaded, rejected, error) = files[0]
+    return {
+        "seconds": ingest_s,
+        "marts_seconds": marts_s,
+        "success": result.success and marts_result.success,
+        "failed_steps": [
+            e.step_key for r in (result, marts_result) for e in r.all_events if e.is_step_failure
+        ],
+        "status": status,
+        "error": error,
+        "rows_read": read,
+        "rows_loaded": loaded,
+        "rows_rejected": rejected,
+        "rows_in_staging": staged,
+        "rejected_by_rule": by_rule,
+    }
+
+
+def alternative(path: str, territories: list[str]) -> dict:
+    """pandas + Great Expectations + DuckDB, the way such a script is usually written."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import duckdb
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+    import pandas as pd
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    # Timed from after the imports, like the ecostat step (whose Dagster import is not timed).
+    started = time.perf_counter()
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    typed = pd.DataFrame(
+        {
+            "territory": frame["Территория"],
+            "date": pd.to_datetime(frame["Дата"], format="%Y-%m-%d", errors="coerce"),
+            "participants": pd.to_numeric(frame["Участники, чел."], errors="coerce"),
+            "total": pd.to_numeric(frame["Собрано всего, т"], errors="coerce"),
+            "plastic": pd.to_numeric(frame["Пластик, т"], errors="coerce"),
+            "glass": pd.to_numeric(frame["Стекло, т"], errors="coerce"),
+        }
+    )
+    typed["fractions"] = typed["plastic"].fillna(0) + typed["glass"].fillna(0)
+    typed["fraction_limit"] = typed["total"] * 1.005 + 0.001
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    batch = (
+        context.data_sources.add_pandas("bench")
+        .add_dataframe_asset("cleanup")
+        .add_batch_definition_whole_dataframe("all")
+        .get_batch(batch_parameters={"dataframe": typed})
+    )
+    suite = gx.ExpectationSuite(
+        name="cleanup",
+        expectations=[
+            gxe.ExpectColumnValuesToBeInSet(column="territory", value_set=territories),
+            gxe.ExpectColumnValuesToNotBeNull(column="date"),
+            gxe.ExpectColumnValuesToNotBeNull(column="total"),
+            gxe.ExpectColumnValuesToBeBetween(column="total", min_value=0),
+            gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A="fraction_limit",
+                column_B="fractions",
+                or_equal=True,
+                ignore_row_if="either_value_is_missing",
+            ),
+        ],
+    )
+    results = batch.validate(suite, result_format={"result_format": "COMPLETE"})
+    bad: set[int] = set()
+    for r in results.results:
+        bad.update(r.result.get("unexpected_index_list") or [])
+    good = typed.drop(index=list(bad)).drop(columns=["fractions", "fraction_limit"])
+    con = duckdb.connect(":memory:")
+    con.register("good", good)
+    con.execute("create table cleanup as select * from good")
+    loaded = con.execute("select count(*) from cleanup").fetchall()[0][0]
+    seconds = time.perf_counter() - started
+    return {
+        "seconds": seconds,
+        "rows_read": len(frame),
+        "rows_loaded": loaded,
+        "rows_rejected": len(bad),
+    }
+
+
+def cold_run() -> dict:
+    home = Path(tempfile.mkdtemp(prefix="ecostat-cold-"))
+    env = {**os.environ, "ECOSTAT_HOME": str(home)}
+    started = time.perf_counter()
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "ecostat"), "run"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    seconds = time.perf_counter() - started
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    shutil.rmtree(home, ignore_errors=True)
+    return {
+        "seconds": seconds,
+        "success": done.returncode == 0,
+        "child_peak_rss_mb": usage.ru_maxrss / 1024,
+    }
+
+
+STEPS = {"limit": limit, "ecostat": ecostat, "alternative": alternative, "cold_run": cold_run}
+
+if __name__ == "__main__":
+    step, args = sys.argv[1], json.loads(sys.argv[2]) if len(sys.argv) > 2 else {}
+    out = STEPS[step](**args)
+    out["peak_rss_mb"] = out.pop("child_peak_rss_mb", None) or _peak_rss_mb()
+    print(json.dumps(out, default=str))

@@ -1,0 +1,37 @@
+"""The benchmark's correctness at a small size (`make bench` measures; tests never time)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from bench.generate import write
+from bench.run import check, step
+
+
+def test_the_generator_is_deterministic(tmp_path: Path) -> None:
+    a = write("cleanup", 3_000, "ru", tmp_path / "a.csv")
+    b = write("cleanup", 3_000, "ru", tmp_path / "b.csv")
+    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+    assert sum(a["bad_rows"].values()) == 30 == sum(b["bad_rows"].values())
+    text = (tmp_path / "a.csv").read_bytes().decode("cp1251")
+    header, first = text.splitlines()[:2]
+    assert header.startswith("Территория;Дата;Мероприятие;Участники, чел.;Собрано всего, т")
+    assert re.search(r";\d{2}\.\d{2}\.\d{4};", first)  # dd.mm.yyyy
+    assert re.search(r";\d{1,3} \d{3},\d{3};", text)  # space thousands, decimal comma
+
+
+def test_every_generated_row_is_loaded_or_rejected_for_its_injected_reason(tmp_path: Path) -> None:
+    for dataset, variant in (("cleanup", "ru"), ("cleanup", "utf8"), ("emissions", "ru")):
+        generated = write(dataset, 2_000, variant, tmp_path / f"{dataset}_{variant}.csv")
+        result = step("ecostat", path=generated["path"], dataset=dataset)
+        assert result["success"], result
+        assert check(result, generated) == [], (dataset, variant, result)
+
+
+def test_the_alternative_rejects_the_same_rows(tmp_path: Path) -> None:
+    from bench.generate import territories
+
+    generated = write("cleanup", 2_000, "utf8", tmp_path / "c.csv")
+    result = step("alternative", path=generated["path"], territories=territories())
+    assert check(result, generated) == []
