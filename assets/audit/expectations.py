@@ -67,6 +67,9 @@ def check_name(expectation: dict) -> str:
     on = kwargs.get("column") or ",".join(kwargs.get("column_list", [])[:4])
     if expectation["type"] == "expect_table_columns_to_match_ordered_list":
         on = "table"
+    if "min_value" in kwargs or "max_value" in kwargs:
+        # The same column can have a generated range (>= 0) and a declared one (0..1).
+        on += f", {kwargs.get('min_value', '')}..{kwargs.get('max_value', '')}"
     return f"gx:{expectation['type']}({on})"
 
 
@@ -101,6 +104,9 @@ def run_suites(
     for table, frame in frames.items():
         model = models[table]
         spec = suite_spec(model)
+        names = [check_name(item) for item in spec]
+        if len(set(names)) != len(names):
+            raise ValueError(f"{table}: two expectations share a name: {sorted(names)}")
         suite = context.suites.add(gx.ExpectationSuite(name=f"{SUITE_PREFIX}.{table}"))
         for item in spec:
             added = suite.add_expectation(get_expectation_impl(item["type"])(**item["kwargs"]))

@@ -37,8 +37,8 @@ def test_the_suite_comes_from_the_declaration() -> None:
         "gx:expect_column_values_to_not_be_null(territory_id)",
         "gx:expect_column_values_to_not_be_null(year)",
         "gx:expect_compound_columns_to_be_unique(territory_id,year)",
-        "gx:expect_column_values_to_be_between(value)",
-        "gx:expect_column_values_to_be_between(share)",
+        "gx:expect_column_values_to_be_between(value, 0..)",
+        "gx:expect_column_values_to_be_between(share, 0..1)",
     ]
     assert suite_spec(_model())[-1]["severity"] == "warning"
 
@@ -62,10 +62,10 @@ def test_a_broken_mart_fails_with_counts_and_samples(tmp_path: Path) -> None:
     nulls = results["gx:expect_column_values_to_not_be_null(territory_id)"]
     assert (nulls.passed, nulls.rows_failed, nulls.rows_checked) == (False, 1, 4)
     assert not results["gx:expect_compound_columns_to_be_unique(territory_id,year)"].passed
-    negative = results["gx:expect_column_values_to_be_between(value)"]
+    negative = results["gx:expect_column_values_to_be_between(value, 0..)"]
     assert (negative.passed, negative.rows_failed) == (False, 1)
     assert negative.sample.get_column("unexpected").to_list() == ["-5.0"]
-    share = results["gx:expect_column_values_to_be_between(share)"]
+    share = results["gx:expect_column_values_to_be_between(share, 0..1)"]
     assert (share.passed, share.severity) == (False, "warning")
     assert (tmp_path / "docs" / "index.html").exists()
 
@@ -104,3 +104,13 @@ def test_declared_value_sets_agree_with_what_they_repeat() -> None:
         currencies = {row["currency"] for row in csv.DictReader(f)}
     assert declared[("marts.water_fee_revenue", "currency")] == currencies
     assert declared[("marts.region_year_indicators", "dataset")] == set(datasets())
+
+
+def test_every_mart_suite_has_distinct_check_names() -> None:
+    """Results are keyed by check name: two expectations under one name would lose one."""
+    from warehouse import sql_models
+
+    for model in sql_models():
+        if model.layer == "marts":
+            names = [check_name(e) for e in suite_spec(model)]
+            assert len(names) == len(set(names)), model.table
