@@ -37,21 +37,38 @@ def normalise_key(text: str) -> str:
     return _SPACES.sub(" ", t).strip()
 
 
-def clean_cells(expr: pl.Expr) -> pl.Expr:
+# What makes a cell need more than trimming: HTML tags or entities, non-breaking or repeated
+# spaces, tabs and line breaks.
+_NEEDS_FULL_CLEAN = r"[<&\u00a0\u202f\t\n\r]|\s\s"
+# Table separators ("-----", "|===|") and lone dashes are made of these characters only.
+_SEPARATOR_CHARS = "-–—=_|:+ "
+
+
+def clean_cells(expr: pl.Expr, full: bool = True) -> pl.Expr:
     """Trim a text column. Empty cells, lone dashes (the statistical "no data") and table
-    separators ("-----", "|===|") become null; HTML pasted into a cell ("<p>...</p>",
-    "&nbsp;") becomes plain text."""
-    t = (
-        expr.str.replace_all(r"<br\s*/?>|</p>\s*<p[^>]*>", " ")
-        .str.replace_all(r"<[^>]+>", "")
-        .str.replace_all("&nbsp;", " ", literal=True)
-        .str.replace_all("&quot;", '"', literal=True)
-        .str.replace_all("&amp;", "&", literal=True)
-        .str.replace_all(r"[\s\u00a0\u202f]+", " ")
-        .str.strip_chars()
-    )
-    separator = t.str.contains(r"^[-–—=_|:+ ]+$")
-    return pl.when(t.is_in(["", "...", "…", "x", "х"]) | separator).then(None).otherwise(t)
+    separators ("-----", "|===|") become null; with ``full``, HTML pasted into a cell
+    ("<p>...</p>", "&nbsp;") becomes plain text and runs of spaces become one.
+
+    ``full=False`` is for columns where ``needs_full_clean`` found nothing to do: the regular
+    expressions are most of the cost of staging a large file."""
+    t = expr
+    if full:
+        t = (
+            t.str.replace_all(r"<br\s*/?>|</p>\s*<p[^>]*>", " ")
+            .str.replace_all(r"<[^>]+>", "")
+            .str.replace_all("&nbsp;", " ", literal=True)
+            .str.replace_all("&quot;", '"', literal=True)
+            .str.replace_all("&amp;", "&", literal=True)
+            .str.replace_all(r"[\s\u00a0\u202f]+", " ")
+        )
+    t = t.str.strip_chars()
+    empty_or_separator = t.str.strip_chars(_SEPARATOR_CHARS).str.len_bytes() == 0
+    return pl.when(empty_or_separator | t.is_in(["...", "…", "x", "х"])).then(None).otherwise(t)
+
+
+def needs_full_clean(values: pl.Series) -> bool:
+    """Whether any cell of a text column holds HTML or irregular whitespace."""
+    return bool(values.str.contains(_NEEDS_FULL_CLEAN).any())
 
 
 # ---------------------------------------------------------------------------------------------

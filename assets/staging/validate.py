@@ -15,7 +15,14 @@ from dataclasses import dataclass, field
 import pandera.polars as pa
 import polars as pl
 
-from assets.staging.parse import Units, clean_cells, normalise_key, parse_measure, parse_periods
+from assets.staging.parse import (
+    Units,
+    clean_cells,
+    needs_full_clean,
+    normalise_key,
+    parse_measure,
+    parse_periods,
+)
 from assets.staging.territories import TerritoryIndex
 from contracts import Contract
 
@@ -103,7 +110,9 @@ def stage(
             "source_column"
         ),
         *[
-            clean_cells(pl.col(c) if c in raw.columns else pl.lit(None, dtype=pl.String)).alias(c)
+            clean_cells(pl.col(c), full=needs_full_clean(raw.get_column(c))).alias(c)
+            if c in raw.columns
+            else pl.lit(None, dtype=pl.String).alias(c)
             for c in text_cols
         ],
     )
