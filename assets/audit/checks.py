@@ -1,23 +1,20 @@
-"""Dagster asset check results that are also recorded in audit.validation_results."""
+"""Check results as Dagster sees them; the same results are recorded in
+audit.validation_results (warehouse/results.py) by the step that computes them."""
 
 import dagster as dg
 import polars as pl
 
 from assets.metadata import preview
-from pipelines.resources import Warehouse
-from warehouse.results import CheckResult, record_results
+from warehouse.results import CheckResult
 
 
-def report_check(
-    context: dg.AssetCheckExecutionContext,
-    warehouse: Warehouse,
-    result: CheckResult,
-    **metadata: object,
+def to_dagster(
+    result: CheckResult, asset_key: dg.AssetKey, **metadata: object
 ) -> dg.AssetCheckResult:
-    """Record a check's result for the run and return it to Dagster, with its sample."""
-    with warehouse.get_connection() as con:
-        record_results(con, context.run.run_id, [result])
+    """A recorded result as a Dagster asset check result (for multi-asset checks)."""
     return dg.AssetCheckResult(
+        asset_key=asset_key,
+        check_name=result.check_name,
         passed=result.passed,
         severity=dg.AssetCheckSeverity.WARN
         if result.severity == "warning"

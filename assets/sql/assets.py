@@ -3,11 +3,11 @@ the declared key and non-negative columns."""
 
 import dagster as dg
 
-from assets.audit.checks import report_check
+from assets.audit.checks import to_dagster
 from assets.metadata import column_schema, preview
 from pipelines.resources import Warehouse
 from warehouse import SqlModel, build_model, scalar, sql_models
-from warehouse.results import CheckResult
+from warehouse.results import CheckResult, record_results
 
 # Tables written by assets other than SQL models; a SQL model may read them.
 _NOT_ASSETS = {"audit.source_files", "audit.rejected_rows", "audit.validation_results"}
@@ -39,120 +39,87 @@ def sql_asset(model: SqlModel) -> dg.AssetsDefinition:
     return _asset
 
 
+def _model_checks(model: SqlModel) -> list[tuple[str, str, str, str]]:
+    """(name, severity, description, SQL selecting the rows that break it) of every check of a
+    model: its key, its non-negative columns and the rules its YAML declares."""
+    checks = []
+    if model.key:
+        key_cols = ", ".join(model.key)
+        nulls = " or ".join(f"{c} is null" for c in model.key)
+        checks.append(
+            (
+                "unique_key",
+                "error",
+                f"One row per {key_cols}; no key column is NULL.",
+                f"select {key_cols}, count(*) as n from {model.table} group by all "
+                f"having count(*) > 1 or {nulls}",
+            )
+        )
+    if model.non_negative:
+        checks.append(
+            (
+                "non_negative",
+                "error",
+                "No negative value in: " + ", ".join(model.non_negative),
+                f"select * from {model.table} where "
+                + " or ".join(f"{c} < 0" for c in model.non_negative),
+            )
+        )
+    for declared in model.checks:
+        severity = "warning" if declared.get("severity") == "warn" else "error"
+        checks.append((declared["name"], severity, declared["description"], declared["sql"]))
+    return checks
+
+
 def sql_checks(model: SqlModel) -> list[dg.AssetChecksDefinition]:
-    """The model's checks: its key, its non-negative columns and the rules its YAML declares.
+    """One Dagster step runs all of a model's checks (one connection, one step's overhead) and
+    reports each as its own asset check.
 
     Every check is blocking, so that what depends on a table waits until all its checks have
     run and been recorded (the validation report is built last). Only a failed error stops what
     depends on the table; a warning does not.
     """
-    checks = []
-    if model.key:
-        key_cols = ", ".join(model.key)
+    checks = _model_checks(model)
+    if not checks:
+        return []
+    key = _key(model.table)
 
-        @dg.asset_check(
-            asset=_key(model.table),
-            name="unique_key",
-            blocking=True,
-            description=f"One row per {key_cols}; no key column is NULL.",
-        )
-        def unique_key(
-            context: dg.AssetCheckExecutionContext, warehouse: Warehouse
-        ) -> dg.AssetCheckResult:
-            with warehouse.get_connection() as con:
-                broken = con.sql(
-                    f"""select {key_cols}, count(*) as n from {model.table} group by all
-                        having count(*) > 1 or {" or ".join(f"{c} is null" for c in model.key)}"""
-                ).pl()
-                rows = scalar(con, f"select count(*) from {model.table}")
-            failed = int(broken.get_column("n").sum()) if broken.height else 0
-            return report_check(
-                context,
-                warehouse,
-                CheckResult(
-                    model.table,
-                    "unique_key",
-                    "sql",
-                    "error",
-                    broken.height == 0,
-                    rows,
-                    failed,
-                    f"One row per {key_cols}; no key column is NULL.",
-                    broken,
-                ),
-            )
-
-        checks.append(unique_key)
-    if model.non_negative:
-        description = "No negative value in: " + ", ".join(model.non_negative)
-
-        @dg.asset_check(
-            asset=_key(model.table),
-            name="non_negative",
-            blocking=True,
-            description=description,
-        )
-        def non_negative(
-            context: dg.AssetCheckExecutionContext, warehouse: Warehouse
-        ) -> dg.AssetCheckResult:
-            with warehouse.get_connection() as con:
-                broken = con.sql(
-                    f"select * from {model.table} where "
-                    + " or ".join(f"{c} < 0" for c in model.non_negative)
-                ).pl()
-                rows = scalar(con, f"select count(*) from {model.table}")
-            return report_check(
-                context,
-                warehouse,
-                CheckResult(
-                    model.table,
-                    "non_negative",
-                    "sql",
-                    "error",
-                    broken.height == 0,
-                    rows,
-                    broken.height,
-                    description,
-                    broken,
-                ),
-            )
-
-        checks.append(non_negative)
-    checks += [_declared_check(model, declared) for declared in model.checks]
-    return checks
-
-
-def _declared_check(model: SqlModel, declared: dict) -> dg.AssetChecksDefinition:
-    # A rule is an error that stops what depends on the table, unless declared a warning.
-    severity = "warning" if declared.get("severity") == "warn" else "error"
-
-    @dg.asset_check(
-        asset=_key(model.table),
-        name=declared["name"],
-        blocking=True,
-        description=declared["description"],
+    @dg.multi_asset_check(
+        name=f"{model.layer}_{model.name}_checks",
+        specs=[
+            dg.AssetCheckSpec(name, asset=key, description=description, blocking=True)
+            for name, _, description, _ in checks
+        ],
     )
-    def _check(context: dg.AssetCheckExecutionContext, warehouse: Warehouse) -> dg.AssetCheckResult:
+    def _checks(context: dg.AssetCheckExecutionContext, warehouse: Warehouse):
+        results = []
         with warehouse.get_connection() as con:
-            broken = con.sql(declared["sql"]).pl()
             rows = scalar(con, f"select count(*) from {model.table}")
-        return report_check(
-            context,
-            warehouse,
-            CheckResult(
-                model.table,
-                declared["name"],
-                "sql",
-                severity,
-                broken.height == 0,
-                rows,
-                broken.height,
-                declared["description"],
-                broken,
-            ),
-        )
+            for name, severity, description, sql in checks:
+                broken = con.sql(sql).pl()
+                failed = (
+                    int(broken.get_column("n").sum())
+                    if name == "unique_key" and broken.height
+                    else broken.height
+                )
+                results.append(
+                    CheckResult(
+                        model.table,
+                        name,
+                        "sql",
+                        severity,
+                        broken.height == 0,
+                        rows,
+                        failed,
+                        description,
+                        broken,
+                    )
+                )
+            record_results(con, context.run.run_id, results)
+        for result in results:
+            yield to_dagster(result, key)
 
-    return _check
+    return [_checks]
 
 
 def sql_model_assets() -> tuple[list[dg.AssetsDefinition], list[dg.AssetChecksDefinition]]:

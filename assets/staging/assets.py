@@ -5,7 +5,7 @@ import duckdb
 import pandera.polars as pa
 import polars as pl
 
-from assets.audit.checks import report_check
+from assets.audit.checks import to_dagster
 from assets.metadata import column_schema, preview
 from assets.staging.load import (
     StageOutcome,
@@ -150,55 +150,32 @@ def contract_rule_results(con: duckdb.DuckDBPyConnection, contract: Contract) ->
 
 
 def staging_checks(contract: Contract) -> list[dg.AssetChecksDefinition]:
-    """Checks of staging.<dataset>. All blocking, so that core waits until they are recorded;
-    the two warnings never stop it."""
+    """Checks of staging.<dataset>, run in one step and reported one by one. All blocking, so
+    that core waits until they are recorded; the two warnings never stop it."""
     ds = contract.dataset
     key = dg.AssetKey(["staging", ds])
     table = f"staging.{ds}"
+    descriptions = {
+        "contract": f"Every row of staging.{ds} satisfies the pandera model of contracts/{ds}/ "
+        "(checked again on the whole table).",
+        "files_balance": "For every loaded file: rows read = rows loaded + rows rejected, and "
+        "staging holds exactly the rows counted as loaded.",
+        "no_rejected_rows": "Warning when rows of current files were rejected (see "
+        "audit.rejected_rows).",
+        "no_failed_files": "Warning when a current file could not be read (see "
+        "audit.source_files.error).",
+    }
 
-    @dg.asset_check(
-        asset=key,
-        name="contract",
-        blocking=True,
-        description=f"Every row of staging.{ds} satisfies the pandera model of contracts/{ds}/.",
+    @dg.multi_asset_check(
+        name=f"staging_{ds}_checks",
+        specs=[
+            dg.AssetCheckSpec(name, asset=key, description=description, blocking=True)
+            for name, description in descriptions.items()
+        ],
     )
-    def contract_check(
-        context: dg.AssetCheckExecutionContext, warehouse: Warehouse
-    ) -> dg.AssetCheckResult:
+    def _checks(context: dg.AssetCheckExecutionContext, warehouse: Warehouse):
         with warehouse.get_connection() as con:
             frame = con.sql(f"select * from staging.{ds}").pl()
-        try:
-            contract.model().validate(frame, lazy=True)
-            failures = pl.DataFrame()
-        except pa.errors.SchemaErrors as e:
-            failures = e.failure_cases
-        return report_check(
-            context,
-            warehouse,
-            CheckResult(
-                table,
-                "contract",
-                "contract",
-                "error",
-                failures.height == 0,
-                frame.height,
-                failures.height,
-                f"Every staged row satisfies the pandera model of contracts/{ds}/ (checked again "
-                "on the whole table).",
-                failures,
-            ),
-        )
-
-    balance_description = (
-        "For every loaded file: rows read = rows loaded + rows rejected, and staging holds "
-        "exactly the rows counted as loaded."
-    )
-
-    @dg.asset_check(asset=key, name="files_balance", blocking=True, description=balance_description)
-    def balance_check(
-        context: dg.AssetCheckExecutionContext, warehouse: Warehouse
-    ) -> dg.AssetCheckResult:
-        with warehouse.get_connection() as con:
             off = con.sql(
                 f"""select f.path, f.rows_read, f.rows_loaded, f.rows_rejected, count(s.row_number) as in_staging
                     from audit.source_files f left join staging.{ds} s using (file_id)
@@ -208,35 +185,6 @@ def staging_checks(contract: Contract) -> list[dg.AssetChecksDefinition]:
                 params=[ds],
             ).pl()
             files = scalar(con, f"select count(*) from audit.source_files f where {_CURRENT}", [ds])
-        return report_check(
-            context,
-            warehouse,
-            CheckResult(
-                table,
-                "files_balance",
-                "sql",
-                "error",
-                off.height == 0,
-                files,  # the rows checked are files (rows of audit.source_files)
-                off.height,
-                balance_description,
-                off,
-            ),
-            files_checked=files,
-            files_off_balance=off.height,
-        )
-
-    rejected_description = (
-        "Warning when rows of current files were rejected (see audit.rejected_rows)."
-    )
-
-    @dg.asset_check(
-        asset=key, name="no_rejected_rows", blocking=True, description=rejected_description
-    )
-    def rejected_check(
-        context: dg.AssetCheckExecutionContext, warehouse: Warehouse
-    ) -> dg.AssetCheckResult:
-        with warehouse.get_connection() as con:
             rejected = con.sql(
                 "select r.path, r.row_number, r.source_column, r.column_name, r.rule, r.value, r.message "
                 "from audit.rejected_rows r join audit.source_files f using (file_id) "
@@ -248,63 +196,79 @@ def staging_checks(contract: Contract) -> list[dg.AssetChecksDefinition]:
                 f"select coalesce(sum(rows_read), 0) from audit.source_files f where {_CURRENT}",
                 [ds],
             )
-        rows = (
-            rejected.select(pl.struct("path", "row_number", "source_column").n_unique()).item()
-            if rejected.height
-            else 0
-        )
-        return report_check(
-            context,
-            warehouse,
-            CheckResult(
-                table,
-                "no_rejected_rows",
-                "sql",
-                "warning",
-                rows == 0,
-                rows_read,
-                rows,
-                rejected_description,
-                rejected,
-            ),
-            rule_failures=rejected.height,
-        )
-
-    failed_description = (
-        "Warning when a current file could not be read (see audit.source_files.error)."
-    )
-
-    @dg.asset_check(
-        asset=key, name="no_failed_files", blocking=True, description=failed_description
-    )
-    def failed_check(
-        context: dg.AssetCheckExecutionContext, warehouse: Warehouse
-    ) -> dg.AssetCheckResult:
-        with warehouse.get_connection() as con:
             failed = con.sql(
                 "select path, error from audit.source_files where status = 'failed' and dataset = ? order by path",
                 params=[ds],
             ).pl()
-            files = scalar(
+            current = scalar(
                 con,
                 "select count(*) from audit.source_files where status in ('loaded', 'failed') and dataset = ?",
                 [ds],
             )
-        return report_check(
-            context,
-            warehouse,
-            CheckResult(
-                table,
-                "no_failed_files",
-                "sql",
-                "warning",
-                failed.height == 0,
-                files,  # the rows checked are files (rows of audit.source_files)
-                failed.height,
-                failed_description,
-                failed,
-            ),
-            files_failed=failed.height,
-        )
+            try:
+                contract.model().validate(frame, lazy=True)
+                failures = pl.DataFrame()
+            except pa.errors.SchemaErrors as e:
+                failures = e.failure_cases
+            rows_rejected = (
+                rejected.select(pl.struct("path", "row_number", "source_column").n_unique()).item()
+                if rejected.height
+                else 0
+            )
+            # The rows checked by the two file checks are files (rows of audit.source_files).
+            results = [
+                CheckResult(
+                    table,
+                    "contract",
+                    "contract",
+                    "error",
+                    failures.height == 0,
+                    frame.height,
+                    failures.height,
+                    descriptions["contract"],
+                    failures,
+                ),
+                CheckResult(
+                    table,
+                    "files_balance",
+                    "sql",
+                    "error",
+                    off.height == 0,
+                    files,
+                    off.height,
+                    descriptions["files_balance"],
+                    off,
+                ),
+                CheckResult(
+                    table,
+                    "no_rejected_rows",
+                    "sql",
+                    "warning",
+                    rows_rejected == 0,
+                    rows_read,
+                    rows_rejected,
+                    descriptions["no_rejected_rows"],
+                    rejected,
+                ),
+                CheckResult(
+                    table,
+                    "no_failed_files",
+                    "sql",
+                    "warning",
+                    failed.height == 0,
+                    current,
+                    failed.height,
+                    descriptions["no_failed_files"],
+                    failed,
+                ),
+            ]
+            record_results(con, context.run.run_id, results)
+        extra = {
+            "files_balance": {"files_checked": files, "files_off_balance": off.height},
+            "no_rejected_rows": {"rule_failures": rejected.height},
+            "no_failed_files": {"files_failed": failed.height},
+        }
+        for result in results:
+            yield to_dagster(result, key, **extra.get(result.check_name, {}))
 
-    return [contract_check, balance_check, rejected_check, failed_check]
+    return [_checks]
