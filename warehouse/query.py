@@ -50,13 +50,10 @@ def check_read_only(sql: str) -> None:
 
 
 def publish(warehouse: Path, published: Path) -> Path:
-    """Replace the published copy with the warehouse as it is now (no writer may be connected)."""
+    """Replace the published copy with the warehouse file as it is. The caller checkpoints the
+    warehouse first (everything in the file, nothing left in the write-ahead log) and writes
+    nothing while the copy is made."""
     published.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(warehouse))
-    try:
-        con.execute("checkpoint")  # everything in the file, nothing left in the write-ahead log
-    finally:
-        con.close()
     tmp = published.with_name(f".{published.name}.{os.getpid()}.tmp")
     shutil.copyfile(warehouse, tmp)
     os.replace(tmp, published)  # atomic: readers see the old copy or the new one

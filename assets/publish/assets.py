@@ -65,6 +65,10 @@ def dashboard(warehouse: Warehouse, home: HomeResource) -> dg.MaterializeResult:
     ),
 )
 def published_warehouse(warehouse: Warehouse, home: HomeResource) -> dg.MaterializeResult:
+    # Through the resource, so that a reader of the live file (ecostat query --live) is waited
+    # out rather than failing the step.
+    with warehouse.get_connection() as con:
+        con.execute("checkpoint")
     path = publish(Path(warehouse.database), home.home.published)
     return dg.MaterializeResult(
         metadata={
