@@ -18,7 +18,10 @@ from assets.staging.parse import Units
 from assets.staging.territories import TerritoryIndex
 from assets.staging.validate import StagingOptions, stage
 from contracts import Contract
-from warehouse import insert_frame
+from warehouse import first_row, insert_frame
+
+# Source rows staged at a time (see stage_file).
+CHUNK_ROWS = 200_000
 
 
 @dataclass(frozen=True)
@@ -87,28 +90,43 @@ def stage_file(
     run_id: str,
 ) -> StageOutcome:
     ds = contract.dataset
-    raw = con.sql(
-        f"select * from raw.{ds} where file_id = ? order by row_number", params=[file_id]
-    ).pl()
-    result = stage(raw, contract, units, territories, options_from_column_map(column_map))
-    rejected = result.rejections.with_columns(
-        file_id=pl.lit(file_id),
-        dataset=pl.lit(ds),
-        path=pl.lit(path),
-        sheet=pl.lit(sheet, dtype=pl.String),
-        run_id=pl.lit(run_id),
+    options = options_from_column_map(column_map)
+    first, last = first_row(
+        con, f"select min(row_number), max(row_number) from raw.{ds} where file_id = ?", [file_id]
     )
+    # Rows are staged in chunks of source rows: no rule looks across rows, and a large file then
+    # needs memory for one chunk at a time. All chunks go in one transaction.
+    starts = range(first, last + 1, CHUNK_ROWS) if first is not None else [0]
+    rows_read = rows_loaded = rows_rejected = 0
     con.execute("begin transaction")
     try:
-        insert_frame(con, f"staging.{ds}", result.rows.with_columns(file_id=pl.lit(file_id)))
-        insert_frame(con, "audit.rejected_rows", rejected)
+        for start in starts:
+            raw = con.sql(
+                f"select * from raw.{ds} where file_id = ? and row_number >= ? and row_number < ? "
+                "order by row_number",
+                params=[file_id, start, start + CHUNK_ROWS],
+            ).pl()
+            result = stage(raw, contract, units, territories, options)
+            rejected = result.rejections.with_columns(
+                file_id=pl.lit(file_id),
+                dataset=pl.lit(ds),
+                path=pl.lit(path),
+                sheet=pl.lit(sheet, dtype=pl.String),
+                run_id=pl.lit(run_id),
+            )
+            insert_frame(con, f"staging.{ds}", result.rows.with_columns(file_id=pl.lit(file_id)))
+            insert_frame(con, "audit.rejected_rows", rejected)
+            rows_read += result.rows_read
+            rows_loaded += result.rows_loaded
+            rows_rejected += result.rows_rejected
+            del raw, result, rejected
         con.execute(
             "update audit.source_files set status = 'loaded', rows_read = ?, rows_loaded = ?, "
             "rows_rejected = ?, loaded_at = ?, run_id = ? where file_id = ?",
             [
-                result.rows_read,
-                result.rows_loaded,
-                result.rows_rejected,
+                rows_read,
+                rows_loaded,
+                rows_rejected,
                 datetime.now(UTC).replace(tzinfo=None),
                 run_id,
                 file_id,
@@ -118,9 +136,7 @@ def stage_file(
     except Exception:
         con.execute("rollback")
         raise
-    return StageOutcome(
-        path, file_id, "loaded", result.rows_read, result.rows_loaded, result.rows_rejected
-    )
+    return StageOutcome(path, file_id, "loaded", rows_read, rows_loaded, rows_rejected)
 
 
 def record_stage_failure(
