@@ -65,6 +65,14 @@ def _decimal(col: pl.Expr, ru: bool) -> pl.Expr:
     return whole.cast(pl.String) + "." + frac
 
 
+def _bad_counts(rules: list[str], rows: int) -> dict[str, int]:
+    """Bad rows injected per rule: every BAD_EVERY-th row, the rules taken in turn."""
+    counts = dict.fromkeys(rules, 0)
+    for k in range(rows // BAD_EVERY):
+        counts[rules[k % len(rules)]] += 1
+    return counts
+
+
 def cleanup_frame(rows: int, seed: int, ru: bool) -> tuple[pl.DataFrame, dict[str, int]]:
     rng = np.random.default_rng(seed)
     names = territories()
@@ -106,11 +114,7 @@ def cleanup_frame(rows: int, seed: int, ru: bool) -> tuple[pl.DataFrame, dict[st
         _decimal(pl.col("glass"), ru).alias("Стекло, т"),
         pl.lit("Синтетические данные ecostat").alias("Источник"),
     )
-    n_bad = rows // BAD_EVERY
-    counts = {rule: 0 for rule in CLEANUP_BAD}
-    for k in range(n_bad):
-        counts[CLEANUP_BAD[k % len(CLEANUP_BAD)]] += 1
-    return out, counts
+    return out, _bad_counts(CLEANUP_BAD, rows)
 
 
 def emissions_frame(rows: int, seed: int, ru: bool) -> tuple[pl.DataFrame, dict[str, int]]:
@@ -142,10 +146,7 @@ def emissions_frame(rows: int, seed: int, ru: bool) -> tuple[pl.DataFrame, dict[
         .alias("Выбросы, тыс. т"),
         pl.lit("Синтетические данные ecostat").alias("Источник"),
     )
-    counts = {rule: 0 for rule in EMISSIONS_BAD}
-    for k in range(rows // BAD_EVERY):
-        counts[EMISSIONS_BAD[k % len(EMISSIONS_BAD)]] += 1
-    return out, counts
+    return out, _bad_counts(EMISSIONS_BAD, rows)
 
 
 FRAMES = {"cleanup": cleanup_frame, "emissions": emissions_frame}

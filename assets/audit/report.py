@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from assets.html import bar_chart, render
 from warehouse import first_row
 from warehouse.trace import find_rows, trace_row
 
@@ -149,21 +150,8 @@ def headline_provenance(con: duckdb.DuckDBPyConnection) -> list[dict]:
     return traces
 
 
-def number(value: object) -> str:
-    """3346.259 -> '3,346.259'; 5100.0 -> '5,100'; at most 3 decimals, none trailing."""
-    if value is None:
-        return ""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return str(value)
-    text = f"{value:,.3f}".rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text
-
-
 def charts(report: dict) -> dict[str, str]:
     """Inline SVG charts (Vega-Lite, rendered by vl-convert without a browser or network)."""
-    import altair as alt
-    import vl_convert
-
     rows = pl.DataFrame(
         [
             {"dataset": d["dataset"], "rows": d[f"rows_{kind}"], "outcome": kind}
@@ -184,58 +172,45 @@ def charts(report: dict) -> dict[str, str]:
         ],
         schema={"layer": pl.String, "result": pl.String},
     )
-    row_colours = alt.Scale(domain=["loaded", "rejected"], range=["#2f6f4f", "#c0392b"])
-    check_colours = alt.Scale(
-        domain=["passed", "warning", "failed (error)"], range=["#2f6f4f", "#d68910", "#c0392b"]
-    )
     out = {}
     if rows.height:
-        out["rows"] = vl_convert.vegalite_to_svg(
-            alt.Chart(rows.to_pandas(), title="Rows of current files, by dataset")
-            .mark_bar()
-            .encode(
-                x=alt.X("sum(rows):Q", title="rows"),
-                y=alt.Y("dataset:N", title=None),
-                color=alt.Color("outcome:N", scale=row_colours, title=None),
-                tooltip=["dataset", "outcome", "rows"],
-            )
-            .properties(width=420)
-            .to_dict()
+        out["rows"] = bar_chart(
+            rows,
+            "Rows of current files, by dataset",
+            "sum(rows):Q",
+            "rows",
+            "dataset:N",
+            "outcome:N",
+            {"loaded": "#2f6f4f", "rejected": "#c0392b"},
         )
     if checks.height:
-        out["checks"] = vl_convert.vegalite_to_svg(
-            alt.Chart(checks.to_pandas(), title="Checks of this run, by layer")
-            .mark_bar()
-            .encode(
-                x=alt.X("count():Q", title="checks"),
-                y=alt.Y("layer:N", title=None),
-                color=alt.Color("result:N", scale=check_colours, title=None),
-            )
-            .properties(width=420)
-            .to_dict()
+        out["checks"] = bar_chart(
+            checks,
+            "Checks of this run, by layer",
+            "count():Q",
+            "checks",
+            "layer:N",
+            "result:N",
+            {"passed": "#2f6f4f", "warning": "#d68910", "failed (error)": "#c0392b"},
         )
     return out
 
 
 def render_html(report: dict) -> str:
     """The report as one self-contained HTML page."""
-    from jinja2 import Environment, FileSystemLoader, select_autoescape
-
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATES),
-        autoescape=select_autoescape(["html", "j2"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["number"] = number
     by_rule: dict[tuple[str, str], list[dict]] = {}
     for r in report["rejected_rows"]:
         by_rule.setdefault((r["dataset"], r["rule"]), []).append(r)
     by_target: dict[str, list[dict]] = {}
     for c in report["checks"]:
         by_target.setdefault(c["target"], []).append(c)
-    return env.get_template("validation_report.html.j2").render(
-        r=report, charts=charts(report), rejected_by_rule=by_rule, checks_by_target=by_target
+    return render(
+        TEMPLATES,
+        "validation_report.html.j2",
+        r=report,
+        charts=charts(report),
+        rejected_by_rule=by_rule,
+        checks_by_target=by_target,
     )
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from assets.audit.report import number
+from assets.html import render
 from pipelines.dictionary import table_docs
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -104,16 +104,5 @@ def chart(indicator: dict) -> str:
 
 
 def render_html(data: dict, generated_at: str) -> str:
-    from jinja2 import Environment, FileSystemLoader, select_autoescape
-
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATES),
-        autoescape=select_autoescape(["html", "j2"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["number"] = number
     charts = {i["indicator"]: chart(i) for i in data["indicators"]}
-    return env.get_template("dashboard.html.j2").render(
-        d=data, charts=charts, generated_at=generated_at
-    )
+    return render(TEMPLATES, "dashboard.html.j2", d=data, charts=charts, generated_at=generated_at)
