@@ -74,7 +74,7 @@ def test_data_docs_pages_lose_every_external_resource(tmp_path: Path) -> None:
     page = tmp_path / "index.html"
     page.write_text(
         '<html><head><link href="https://static.example.org/x.css" rel="stylesheet">'
-        '<script src="https://code.jquery.com/jquery.js"></script></head><body>'
+        '<script src="https://scripts.example.org/jquery.js"></script></head><body>'
         '<img src="//s3.example/logo.png"><script>$(function(){})</script>'
         '<a href="https://greatexpectations.io/newsletter">news</a><table><tr><td>ok</td></tr></table>'
         "</body></html>",
