@@ -227,3 +227,42 @@ def test_clean_cells(cell: str, expected: str | None) -> None:
     from assets.staging.parse import clean_cells
 
     assert pl.select(clean_cells(pl.lit(cell))).item() == expected
+
+
+def _cells_of_every_form() -> list[str | None]:
+    """Plain numbers in both styles (random, so many digit patterns) and every other form."""
+    import random
+
+    rng = random.Random(7)
+    cells: list[str | None] = [None]
+    for _ in range(400):
+        x = rng.choice([rng.randint(0, 99), rng.randint(0, 9_999_999), rng.random() * 10**6])
+        text = f"{x:,.{rng.randint(0, 4)}f}" if isinstance(x, float) else f"{x:,}"
+        cells += [
+            text,  # 1,234,567.5
+            text.replace(",", ""),  # 1234567.5
+            text.replace(",", " "),  # 1 234 567.5
+            text.replace(",", " ").replace(".", ","),  # 1 234 567,5
+            text.replace(",", "\u00a0").replace(".", ","),  # no-break space
+            text.replace(",", ".").replace(".", ",", 1) if "." in text else text,
+            "-" + text.replace(",", ""),
+        ]
+    cells += ["1e5", "inf", "NaN", "+5", "12,5,6", "1 23", "3,6 тыс. т", "620 922 кг", "5 м3", "x"]
+    cells += ["1.5", "2,75", "7.", "0,000001", "12 345", "12,345", "1 234.5", "1.234,5"]
+    return cells
+
+
+@pytest.mark.parametrize("decimal", [",", "."])
+@pytest.mark.parametrize(("target", "integer"), [("t", False), ("persons", True)])
+def test_plain_numbers_take_a_shortcut_with_the_same_result(units, decimal, target, integer):
+    """parse_measure casts plain numbers directly; the general path must agree on every cell."""
+    from assets.staging.parse import _parse_measure_text
+
+    cells = _cells_of_every_form()
+    frame = pl.DataFrame({"x": cells}, schema={"x": pl.String})
+    fast = parse_measure(frame, "x", target, units, "", decimal, integer=integer)
+    general = _parse_measure_text(
+        frame.get_column("x"), target, units, "", decimal, integer, [units.dimension_of[target]]
+    )
+    assert fast.to_dicts() == general.to_dicts()
+    assert fast.get_column("value").null_count() < len(cells) / 2  # most cells are numbers
