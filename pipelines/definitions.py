@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import os
+
 import dagster as dg
 
 from assets import all_assets
@@ -21,7 +23,10 @@ def build_definitions(home: str | None = None) -> dg.Definitions:
         sensors=[landing_sensor],
         schedules=[daily_schedule],
         resources={
-            "warehouse": Warehouse(database=str(root / "warehouse.duckdb")),
+            "warehouse": Warehouse(
+                database=str(root / "warehouse.duckdb"),
+                memory_limit=os.environ.get("ECOSTAT_DUCKDB_MEMORY", "2GB"),
+            ),
             "home": HomeResource(root=str(root)),
         },
         # One process runs a run's steps one after another: a single writer of the warehouse.

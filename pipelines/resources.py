@@ -29,15 +29,17 @@ class Warehouse(DuckDBResource):
     """
 
     lock_timeout_s: float = 120.0
+    # DuckDB's own default is 80% of the machine's memory, which a 10-million-row rebuild takes.
+    # Bounded, it spills sorts and joins to <warehouse>.duckdb.tmp/ instead (ECOSTAT_DUCKDB_MEMORY).
+    memory_limit: str = "2GB"
 
     def _connect(self, read_only: bool) -> duckdb.DuckDBPyConnection:
         deadline = time.monotonic() + self.lock_timeout_s
         delay = 0.1
+        config = {"memory_limit": self.memory_limit, **dict(self.connection_config)}
         while True:
             try:
-                return duckdb.connect(
-                    self.database, read_only=read_only, config=dict(self.connection_config)
-                )
+                return duckdb.connect(self.database, read_only=read_only, config=config)
             except duckdb.IOException as e:
                 if time.monotonic() + delay > deadline:
                     raise WarehouseBusy(

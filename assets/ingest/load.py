@@ -12,6 +12,7 @@ A file is identified by its path inside ``landing/<dataset>/`` and the SHA-256 o
 from __future__ import annotations
 
 import hashlib
+import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -128,33 +129,44 @@ def ingest_file(
 
     spec = spec_for(f.dataset, Path(f.path).name, specs)
     record["source_spec"] = spec.name
-    try:
-        sub = read_submission(f.absolute, contract, spec, units)
-    except SubmissionError as e:
-        if retry_of_failed:
-            return IngestOutcome(f.path, f.file_id, "skipped", error=str(e))
-        return record_failure(con, f, str(e), run_id, spec.name)
-
-    record |= {
-        "status": "landed",
-        "encoding": sub.encoding,
-        "delimiter": sub.delimiter,
-        "sheet": sub.sheet,
-        "header_row": sub.header_row,
-        "column_map": describe_column_map(sub, spec),
-        "rows_read": sub.rows.height,
-    }
-    raw = sub.rows.with_columns(file_id=pl.lit(f.file_id))
-    con.execute("begin transaction")
-    try:
-        _supersede(con, f, f.file_id)
-        insert_frame(con, f"raw.{contract.dataset}", raw)
-        _insert_record(con, record)
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
-    return IngestOutcome(f.path, f.file_id, "landed", sub.rows.height, unmapped=tuple(sub.unmapped))
+    # A large CSV file is read in a stream into a Parquet file here, which DuckDB then loads in
+    # a stream too: memory stays flat however large the file.
+    with tempfile.TemporaryDirectory(prefix="ecostat-ingest-") as spill:
+        try:
+            sub = read_submission(f.absolute, contract, spec, units, spill_dir=Path(spill))
+        except SubmissionError as e:
+            if retry_of_failed:
+                return IngestOutcome(f.path, f.file_id, "skipped", error=str(e))
+            return record_failure(con, f, str(e), run_id, spec.name)
+        rows_read = sub.rows_read
+        record |= {
+            "status": "landed",
+            "encoding": sub.encoding,
+            "delimiter": sub.delimiter,
+            "sheet": sub.sheet,
+            "header_row": sub.header_row,
+            "column_map": describe_column_map(sub, spec),
+            "rows_read": rows_read,
+        }
+        con.execute("begin transaction")
+        try:
+            _supersede(con, f, f.file_id)
+            if sub.rows_file is not None:
+                con.execute(
+                    f"insert into raw.{contract.dataset} by name "
+                    "select *, ?::varchar as file_id from read_parquet(?)",
+                    [f.file_id, str(sub.rows_file)],
+                )
+            else:
+                insert_frame(
+                    con, f"raw.{contract.dataset}", sub.rows.with_columns(file_id=pl.lit(f.file_id))
+                )
+            _insert_record(con, record)
+            con.execute("commit")
+        except Exception:
+            con.execute("rollback")
+            raise
+    return IngestOutcome(f.path, f.file_id, "landed", rows_read, unmapped=tuple(sub.unmapped))
 
 
 def record_failure(

@@ -48,15 +48,25 @@ class Cells:
 
 @dataclass
 class Submission:
-    """One file read into raw rows: contract columns as text plus where each row came from."""
+    """One file read into raw rows: contract columns as text plus where each row came from.
 
-    rows: pl.DataFrame  # row_number, <contract columns as text>, extra, overflow (JSON or null)
+    The rows are in memory (``rows``) or, for a large CSV file read in a stream, in a Parquet file
+    (``rows_file``) that the caller loads and then deletes with its spill folder."""
+
+    rows: pl.DataFrame | None  # row_number, <contract columns as text>, extra, overflow (JSON)
     sheet: str | None
     encoding: str | None
     delimiter: str | None
     header_row: int
     column_map: dict[str, dict[str, str | None]]  # header -> {column, unit}
     unmapped: list[str] = field(default_factory=list)
+    rows_file: Path | None = None
+
+    @property
+    def rows_read(self) -> int:
+        if self.rows is not None:
+            return self.rows.height
+        return pl.scan_parquet(self.rows_file).select(pl.len()).collect().item()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -136,13 +146,13 @@ def read_csv_cells(data: bytes, spec: SourceSpec) -> Cells:
         )
     except pl.exceptions.ComputeError:
         # Rows of unequal width: Polars refuses them, the csv module does not. Short rows are
-        # padded; no cell is dropped.
+        # padded; no cell is dropped. An empty cell is null, as Polars reads it.
         rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
         width = max((len(r) for r in rows), default=0)
         frame = (
             pl.DataFrame(
                 {
-                    f"column_{i + 1}": [r[i] if i < len(r) else None for r in rows]
+                    f"column_{i + 1}": [r[i] if i < len(r) and r[i] else None for r in rows]
                     for i in range(width)
                 },
                 schema={f"column_{i + 1}": pl.String for i in range(width)},
@@ -271,35 +281,34 @@ def find_header(cells: pl.DataFrame, matcher: HeaderMatcher, header_row: int | N
     return best
 
 
-def read_submission(path: Path, contract: Contract, spec: SourceSpec, units: Units) -> Submission:
-    """Read one landed file into raw rows (every value as text) with its column map.
+@dataclass(frozen=True)
+class _Layout:
+    """How a file's cell columns (c0..cN) map onto the contract, from its header row."""
 
-    Blank rows are skipped; every other row below the header is kept, footnotes included, so that
-    staging can account for it. Raises SubmissionError for a file that is not a table.
-    """
-    suffix = path.suffix.lower()
-    if suffix in EXCEL_SUFFIXES:
-        cells = read_excel_cells(path, spec)
-    elif suffix in CSV_SUFFIXES:
-        cells = read_csv_cells(path.read_bytes(), spec)
-    else:
-        raise SubmissionError(
-            f"unsupported file type '{suffix}': land .csv, .txt, .tsv or .xlsx files"
-        )
-    frame = cells.frame
-    if frame.height == 0 or frame.width <= 1:
-        raise SubmissionError("the file is empty")
+    header_row: int  # 1-based row number of the header in the file
+    header_cells: tuple[str | None, ...]
+    cell_cols: list[str]
+    mapped: dict[str, tuple[str, ColumnMapping]]  # cell column -> (header, mapping)
+    taken: set[str]  # contract columns some header maps to
+    wide: list[tuple[str, str]]  # cell column -> header, for a wide table's value columns
+    unmapped: list[str]
 
-    matcher = HeaderMatcher(contract, spec, units)
-    h = find_header(frame, matcher, spec.header_row)
-    header_cells = frame.row(h)[1:]
-    header_row = frame.item(h, "row_number")
+    @property
+    def column_map(self) -> dict[str, dict[str, str | None]]:
+        return {hd: {"column": m.column, "unit": m.unit} for hd, m in self.mapped.values()}
 
-    mapped: dict[str, tuple[str, ColumnMapping]] = {}  # cell column -> (header, mapping)
+
+def _layout(
+    header_cells: tuple[str | None, ...],
+    cell_cols: list[str],
+    matcher: HeaderMatcher,
+    header_row: int,
+) -> _Layout:
+    mapped: dict[str, tuple[str, ColumnMapping]] = {}
     taken: dict[str, str] = {}
     unmapped: list[str] = []
-    wide: list[tuple[str, str]] = []  # cell column -> header, for a wide table's value columns
-    for col, header in zip(frame.columns[1:], header_cells, strict=True):
+    wide: list[tuple[str, str]] = []
+    for col, header in zip(cell_cols, header_cells, strict=True):
         if matcher.is_wide(header):
             wide.append((col, header.strip()))
             continue
@@ -319,12 +328,16 @@ def read_submission(path: Path, contract: Contract, spec: SourceSpec, units: Uni
             )
         taken[m.column] = header
         mapped[col] = (header, m)
+    return _Layout(header_row, header_cells, cell_cols, mapped, set(taken), wide, unmapped)
 
-    body = frame.slice(h + 1)
-    cell_cols = frame.columns[1:]
-    body = body.filter(
-        pl.any_horizontal(pl.col(c).str.strip_chars().str.len_chars() > 0 for c in cell_cols)
-    )
+
+def _non_blank(cell_cols: list[str]) -> pl.Expr:
+    return pl.any_horizontal(pl.col(c).str.strip_chars().str.len_chars() > 0 for c in cell_cols)
+
+
+def _row_exprs(layout: _Layout) -> list[pl.Expr]:
+    """row_number, the mapped columns, extra and overflow, from a body of cell columns."""
+    cell_cols, header_cells = layout.cell_cols, layout.header_cells
     # Cells right of the header's last column: usually a delimiter inside an unquoted value that
     # shifted the row. They are kept (overflow) so that staging can refuse the row with a reason.
     width = max((i + 1 for i, hd in enumerate(header_cells) if hd and hd.strip()), default=0)
@@ -338,34 +351,216 @@ def read_submission(path: Path, contract: Contract, spec: SourceSpec, units: Uni
         if beyond
         else pl.lit(None, dtype=pl.String)
     )
-    wide_cols = {c for c, _ in wide}
+    wide_cols = {c for c, _ in layout.wide}
     named = [
         (c, hd)
         for c, hd in zip(cell_cols[:width], header_cells[:width], strict=True)
-        if c not in mapped and c not in wide_cols and hd
+        if c not in layout.mapped and c not in wide_cols and hd
     ]
     extra = (
         pl.struct([pl.col(c).alias(str(hd).strip()) for c, hd in named]).struct.json_encode()
         if named
         else pl.lit(None, dtype=pl.String)
     )
-    common = [
+    return [
         pl.col("row_number"),
-        *[pl.col(c).alias(m.column) for c, (_, m) in mapped.items()],
+        *[pl.col(c).alias(m.column) for c, (_, m) in layout.mapped.items()],
         extra.alias("extra"),
         overflow.alias("overflow"),
     ]
-    column_map = {hd: {"column": m.column, "unit": m.unit} for hd, m in mapped.values()}
-    if wide:
-        rows = _unpivot(body, common, wide, spec, set(taken))
-        column_map[f"{len(wide)} columns {wide[0][1]}..{wide[-1][1]}"] = {
+
+
+def read_submission(
+    path: Path,
+    contract: Contract,
+    spec: SourceSpec,
+    units: Units,
+    spill_dir: Path | None = None,
+) -> Submission:
+    """Read one landed file into raw rows (every value as text) with its column map.
+
+    Blank rows are skipped; every other row below the header is kept, footnotes included, so that
+    staging can account for it. Raises SubmissionError for a file that is not a table.
+
+    With ``spill_dir``, a CSV file larger than STREAM_BYTES is read in a stream into a Parquet file
+    there (see _stream_csv), so that memory does not grow with the file.
+    """
+    suffix = path.suffix.lower()
+    if suffix in CSV_SUFFIXES and spill_dir is not None and path.stat().st_size > STREAM_BYTES:
+        streamed = _stream_csv(path, contract, spec, units, spill_dir)
+        if streamed is not None:
+            return streamed
+    if suffix in EXCEL_SUFFIXES:
+        cells = read_excel_cells(path, spec)
+    elif suffix in CSV_SUFFIXES:
+        cells = read_csv_cells(path.read_bytes(), spec)
+    else:
+        raise SubmissionError(
+            f"unsupported file type '{suffix}': land .csv, .txt, .tsv or .xlsx files"
+        )
+    frame = cells.frame
+    if frame.height == 0 or frame.width <= 1:
+        raise SubmissionError("the file is empty")
+
+    matcher = HeaderMatcher(contract, spec, units)
+    h = find_header(frame, matcher, spec.header_row)
+    layout = _layout(frame.row(h)[1:], frame.columns[1:], matcher, frame.item(h, "row_number"))
+    body = frame.slice(h + 1).filter(_non_blank(layout.cell_cols))
+    common = _row_exprs(layout)
+    column_map = layout.column_map
+    if layout.wide:
+        rows = _unpivot(body, common, layout.wide, spec, layout.taken)
+        column_map[f"{len(layout.wide)} columns {layout.wide[0][1]}..{layout.wide[-1][1]}"] = {
             "column": spec.unpivot.value_to,
             "unit": spec.unpivot.unit,
         }
     else:
         rows = body.select(*common, source_column=pl.lit(""))
     return Submission(
-        rows, cells.sheet, cells.encoding, cells.delimiter, header_row, column_map, unmapped
+        rows,
+        cells.sheet,
+        cells.encoding,
+        cells.delimiter,
+        layout.header_row,
+        column_map,
+        layout.unmapped,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Large CSV files, in a stream
+
+# CSV files above this size are read in a stream (when the caller gives a spill folder).
+STREAM_BYTES = 32 * 2**20
+_HEAD_BYTES = 1 * 2**20
+_BLOCK_BYTES = 16 * 2**20
+
+
+def _encoding_of(path: Path, head: bytes, declared: str) -> str:
+    """The file's encoding, decided as decode() does, without holding the file in memory."""
+    if declared != "auto":
+        return declared
+    for bom, name in (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
+        if head.startswith(bom):
+            return name
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with path.open("rb") as f:
+            while block := f.read(_BLOCK_BYTES):
+                decoder.decode(block)
+        decoder.decode(b"", final=True)
+        return "utf-8"
+    except UnicodeDecodeError:
+        best = from_bytes(head[:200_000], cp_isolation=_CYRILLIC_CODEPAGES).best()
+        return best.encoding if best is not None else "cp1251"
+
+
+def _as_utf8(path: Path, encoding: str, spill_dir: Path) -> Path:
+    """The file itself if it is UTF-8, else a UTF-8 copy in ``spill_dir``, written block by block."""
+    if encoding == "utf-8":
+        return path
+    out = spill_dir / "utf8.csv"
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    try:
+        with path.open("rb") as src, out.open("wb") as dst:
+            while block := src.read(_BLOCK_BYTES):
+                dst.write(decoder.decode(block).encode("utf-8"))
+            dst.write(decoder.decode(b"", final=True).encode("utf-8"))
+    except (UnicodeDecodeError, LookupError) as e:
+        raise SubmissionError(f"cannot decode the file as {encoding}: {e}") from e
+    return out
+
+
+def _stream_csv(
+    path: Path, contract: Contract, spec: SourceSpec, units: Units, spill_dir: Path
+) -> Submission | None:
+    """Read a large CSV file with the Polars streaming engine into ``spill_dir``/rows.parquet.
+
+    The header is found in the file's first MB, exactly as for a file read whole; the body is then
+    shaped by the same expressions. Returns None, so that the file is read whole instead, where
+    the stream cannot give the same rows: a wide table to unpivot, a header beyond the first MB,
+    or rows wider than the header row (Polars refuses them; the csv module keeps every cell).
+    """
+    with path.open("rb") as f:
+        head = f.read(_HEAD_BYTES)
+    encoding = _encoding_of(path, head, spec.encoding)
+    try:
+        head_text = codecs.getincrementaldecoder(encoding)(errors="strict").decode(head)
+    except (UnicodeDecodeError, LookupError) as e:
+        raise SubmissionError(f"cannot decode the file as {encoding}: {e}") from e
+    delimiter = (
+        sniff_delimiter(head_text) if spec.delimiter == "auto" else _unescape(spec.delimiter)
+    )
+    lines = head_text.splitlines(keepends=True)[:-1]  # the last line may be cut by the head's end
+    head_rows = list(csv.reader(io.StringIO("".join(lines)), delimiter=delimiter))
+    if not head_rows:
+        return None
+    width = max(len(r) for r in head_rows)
+    cells = (
+        pl.DataFrame(
+            {
+                f"c{i}": [r[i] if i < len(r) and r[i] else None for r in head_rows]
+                for i in range(width)
+            },
+            schema={f"c{i}": pl.String for i in range(width)},
+        )
+        .with_row_index("row_number", offset=1)
+        .with_columns(pl.col("row_number").cast(pl.Int64))
+    )
+    matcher = HeaderMatcher(contract, spec, units)
+    try:
+        h = find_header(cells, matcher, spec.header_row)
+    except SubmissionError:
+        return None  # the whole-file reader says what is wrong
+    utf8 = _as_utf8(path, encoding, spill_dir)
+    scan = pl.scan_csv(
+        utf8,
+        separator=delimiter,
+        has_header=False,
+        infer_schema=False,
+        quote_char='"',
+        skip_rows=h,
+    )
+    scan = scan.rename({c: f"c{i}" for i, c in enumerate(scan.collect_schema().names())})
+    cell_cols = scan.collect_schema().names()
+    header_cells = tuple(cells.row(h)[1:]) + (None,) * max(0, len(cell_cols) - width)
+    try:
+        first = scan.head(1).collect().row(0)
+    except pl.exceptions.ComputeError:
+        return None  # rows wider than the header row
+    # The stream starts at the header row: skip_rows counts lines, so a quoted line break above
+    # the header would shift it. The header must read the same both ways.
+    if [c or "" for c in first] != [c or "" for c in header_cells[: len(first)]]:
+        return None
+    layout = _layout(header_cells[: len(cell_cols)], cell_cols, matcher, h + 1)
+    if layout.wide:
+        return None
+    rows_file = spill_dir / "rows.parquet"
+    try:
+        (
+            scan.with_row_index("row_number", offset=h + 1)
+            .slice(1)
+            .with_columns(pl.col("row_number").cast(pl.Int64))
+            .filter(_non_blank(cell_cols))
+            .select(*_row_exprs(layout), source_column=pl.lit(""))
+            .sink_parquet(rows_file)
+        )
+    except pl.exceptions.ComputeError:
+        rows_file.unlink(missing_ok=True)
+        return None
+    return Submission(
+        None,
+        None,
+        encoding,
+        delimiter,
+        layout.header_row,
+        layout.column_map,
+        layout.unmapped,
+        rows_file=rows_file,
     )
 
 

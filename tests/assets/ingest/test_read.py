@@ -175,3 +175,52 @@ def test_a_wide_table_becomes_one_record_per_year(tmp_path: Path, units) -> None
         (4, "", "Абай", None, None),  # no figure at all: kept, so that staging accounts for it
     ]
     assert sub.column_map["3 columns 2019..2021"] == {"column": "emissions_t", "unit": "тыс. т"}
+
+
+# A large CSV file is read in a stream (assets.ingest.read._stream_csv); it must give the rows a
+# whole-file read gives, or fall back to the whole-file read where it cannot.
+_STREAM_CASES = {
+    "title rows, blank rows, cp1251": TEXT.encode("cp1251"),
+    "utf-8 with BOM, commas": (
+        "\ufeffТерритория,Дата,Собрано всего, т\n"
+        '"г. Бишкек",2024-03-30,"3 346,259"\n'
+        '"Кузбасс, Кемерово",2023-04-20,12\n'
+    ).encode("utf-8"),
+    "a quoted line break in the body, koi8-r": (
+        'Территория;Дата;Собрано всего, т;Примечание\nг. Бишкек;30.03.2024;270;"две\nстроки"\n'
+        "Кузбасс;2023;5;\n"
+    ).encode("koi8_r"),
+    "a row wider than the header (falls back)": (
+        "Территория;Дата;Собрано всего, т\nг. Бишкек;30.03.2024;270;лишнее\nКузбасс;2023;5\n"
+    ).encode("utf-8"),
+    "short rows and a footnote": (
+        "Территория;Дата;Собрано всего, т;Участники, чел.\nг. Бишкек;30.03.2024\n"
+        "Кузбасс;2023;5;100\n\n* данные предварительные\n"
+    ).encode("cp1251"),
+}
+
+
+@pytest.mark.parametrize("name", list(_STREAM_CASES))
+def test_a_large_csv_read_in_a_stream_gives_the_same_rows(
+    tmp_path: Path, units, monkeypatch, name: str
+) -> None:
+    import polars as pl
+
+    import assets.ingest.read as read
+
+    path = _write(tmp_path, "sub.csv", _STREAM_CASES[name])
+    whole = read_submission(path, CONTRACT, default_spec("cleanup"), units)
+    monkeypatch.setattr(read, "STREAM_BYTES", 0)
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    streamed = read_submission(path, CONTRACT, default_spec("cleanup"), units, spill_dir=spill)
+    rows = streamed.rows if streamed.rows is not None else pl.read_parquet(streamed.rows_file)
+    assert (streamed.rows_file is None) == name.endswith("(falls back)")
+    assert rows.to_dicts() == whole.rows.to_dicts()
+    assert streamed.rows_read == whole.rows_read
+    assert (streamed.header_row, streamed.column_map, streamed.unmapped) == (
+        whole.header_row,
+        whole.column_map,
+        whole.unmapped,
+    )
+    assert (streamed.encoding, streamed.delimiter) == (whole.encoding, whole.delimiter)
