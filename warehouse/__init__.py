@@ -8,6 +8,8 @@ each with a YAML beside it that states the grain, the columns and the checks.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -60,6 +62,21 @@ def ensure_dataset_tables(con: duckdb.DuckDBPyConnection, contract: Contract) ->
         con.execute(
             f"alter table {layer}.{ds} add column if not exists source_column varchar default ''"
         )
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Run a block in one transaction: committed if it ends normally, rolled back if it raises."""
+    con.execute("begin transaction")
+    try:
+        yield
+        con.execute("commit")
+    except BaseException:
+        # A commit that failed has ended the transaction already; the error worth reporting is
+        # the original one, not "no transaction is active".
+        with suppress(duckdb.TransactionException):
+            con.execute("rollback")
+        raise
 
 
 def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> int:
@@ -129,13 +146,8 @@ def sql_models() -> tuple[SqlModel, ...]:
 def build_model(con: duckdb.DuckDBPyConnection, model: SqlModel) -> int:
     """(Re)build one model's table from its SQL, atomically. Returns its row count."""
     ensure_schemas(con)
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         con.execute(f"create or replace table {model.table} as\n{model.sql}")
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
     return scalar(con, f"select count(*) from {model.table}")
 
 

@@ -27,7 +27,7 @@ from assets.ingest.read import (
 )
 from assets.staging.parse import Units
 from contracts import Contract, SourceSpec, spec_for
-from warehouse import first_row, insert_frame
+from warehouse import first_row, insert_frame, transaction
 
 
 @dataclass(frozen=True)
@@ -148,8 +148,7 @@ def ingest_file(
             "column_map": describe_column_map(sub, spec),
             "rows_read": rows_read,
         }
-        con.execute("begin transaction")
-        try:
+        with transaction(con):
             _supersede(con, f, f.file_id)
             if sub.rows_file is not None:
                 con.execute(
@@ -162,10 +161,6 @@ def ingest_file(
                     con, f"raw.{contract.dataset}", sub.rows.with_columns(file_id=pl.lit(f.file_id))
                 )
             _insert_record(con, record)
-            con.execute("commit")
-        except Exception:
-            con.execute("rollback")
-            raise
     return IngestOutcome(f.path, f.file_id, "landed", rows_read, unmapped=tuple(sub.unmapped))
 
 
@@ -183,14 +178,9 @@ def record_failure(
         "status": "failed",
         "error": error,
     }
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         _supersede(con, f, f.file_id)
         _insert_record(con, record)
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
     return IngestOutcome(f.path, f.file_id, "failed", None, error)
 
 

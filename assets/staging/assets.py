@@ -8,6 +8,7 @@ import polars as pl
 from assets.audit.checks import to_dagster
 from assets.metadata import column_schema, preview
 from assets.staging.load import (
+    CHUNK_ROWS,
     StageOutcome,
     pending_files,
     record_stage_failure,
@@ -149,6 +150,24 @@ def contract_rule_results(con: duckdb.DuckDBPyConnection, contract: Contract) ->
     return results
 
 
+def revalidate(
+    con: duckdb.DuckDBPyConnection, table: str, contract: Contract
+) -> tuple[int, pl.DataFrame]:
+    """Check every row of a staging table against the dataset's pandera model again, CHUNK_ROWS
+    rows at a time so that memory does not grow with the table. Returns the rows checked and
+    pandera's failure cases (``index`` counted over the whole table)."""
+    model = contract.model()
+    checked, failures = 0, []
+    for batch in con.sql(f"select * from {table}").to_arrow_reader(CHUNK_ROWS):
+        frame = pl.from_arrow(batch)
+        try:
+            model.validate(frame, lazy=True)
+        except pa.errors.SchemaErrors as e:
+            failures.append(e.failure_cases.with_columns(pl.col("index") + checked))
+        checked += frame.height
+    return checked, pl.concat(failures, how="diagonal_relaxed") if failures else pl.DataFrame()
+
+
 def staging_checks(contract: Contract) -> list[dg.AssetChecksDefinition]:
     """Checks of staging.<dataset>, run in one step and reported one by one. All blocking, so
     that core waits until they are recorded; the two warnings never stop it."""
@@ -175,7 +194,6 @@ def staging_checks(contract: Contract) -> list[dg.AssetChecksDefinition]:
     )
     def _checks(context: dg.AssetCheckExecutionContext, warehouse: Warehouse):
         with warehouse.get_connection() as con:
-            frame = con.sql(f"select * from staging.{ds}").pl()
             off = con.sql(
                 f"""select f.path, f.rows_read, f.rows_loaded, f.rows_rejected, count(s.row_number) as in_staging
                     from audit.source_files f left join staging.{ds} s using (file_id)
@@ -205,11 +223,7 @@ def staging_checks(contract: Contract) -> list[dg.AssetChecksDefinition]:
                 "select count(*) from audit.source_files where status in ('loaded', 'failed') and dataset = ?",
                 [ds],
             )
-            try:
-                contract.model().validate(frame, lazy=True)
-                failures = pl.DataFrame()
-            except pa.errors.SchemaErrors as e:
-                failures = e.failure_cases
+            rows_checked, failures = revalidate(con, table, contract)
             rows_rejected = (
                 rejected.select(pl.struct("path", "row_number", "source_column").n_unique()).item()
                 if rejected.height
@@ -223,7 +237,7 @@ def staging_checks(contract: Contract) -> list[dg.AssetChecksDefinition]:
                     "contract",
                     "error",
                     failures.height == 0,
-                    frame.height,
+                    rows_checked,
                     failures.height,
                     descriptions["contract"],
                     failures,

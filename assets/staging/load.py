@@ -1,8 +1,10 @@
 """raw.<dataset> -> staging.<dataset> and audit.rejected_rows, one landed file at a time.
 
-Each file is staged in one transaction: its valid rows, its rejections and its counts in
-audit.source_files are written together or not at all. A file whose staging fails unexpectedly is
-marked ``failed`` with the error; the other files go on.
+A file is staged all or nothing: its valid rows and its rejections are written chunk by chunk,
+and the file counts as staged only when its status in audit.source_files turns ``loaded``, with
+its counts, in the last commit. Core reads the rows of loaded files only. A file whose staging
+fails has its rows removed and is marked ``failed`` with the error; the other files go on. Rows
+left by an interrupted run (a killed process) are removed before the file is staged again.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from assets.staging.parse import Units
 from assets.staging.territories import TerritoryIndex
 from assets.staging.validate import StagingOptions, stage
 from contracts import Contract
-from warehouse import first_row, insert_frame
+from warehouse import first_row, insert_frame, transaction
 
 # Source rows staged at a time (see stage_file).
 CHUNK_ROWS = 200_000
@@ -95,10 +97,11 @@ def stage_file(
         con, f"select min(row_number), max(row_number) from raw.{ds} where file_id = ?", [file_id]
     )
     # Rows are staged in chunks of source rows: no rule looks across rows, and a large file then
-    # needs memory for one chunk at a time. All chunks go in one transaction.
+    # needs memory for one chunk at a time. Each chunk is its own transaction because DuckDB holds
+    # a transaction's new rows in memory until it commits: gigabytes for a 10-million-row file.
     starts = range(first, last + 1, CHUNK_ROWS) if first is not None else [0]
     rows_read = rows_loaded = rows_rejected = 0
-    con.execute("begin transaction")
+    clear_staged(con, ds, file_id)
     try:
         for start in starts:
             raw = con.sql(
@@ -114,8 +117,11 @@ def stage_file(
                 sheet=pl.lit(sheet, dtype=pl.String),
                 run_id=pl.lit(run_id),
             )
-            insert_frame(con, f"staging.{ds}", result.rows.with_columns(file_id=pl.lit(file_id)))
-            insert_frame(con, "audit.rejected_rows", rejected)
+            with transaction(con):
+                insert_frame(
+                    con, f"staging.{ds}", result.rows.with_columns(file_id=pl.lit(file_id))
+                )
+                insert_frame(con, "audit.rejected_rows", rejected)
             rows_read += result.rows_read
             rows_loaded += result.rows_loaded
             rows_rejected += result.rows_rejected
@@ -132,11 +138,17 @@ def stage_file(
                 file_id,
             ],
         )
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
+    except BaseException:
+        clear_staged(con, ds, file_id)
         raise
     return StageOutcome(path, file_id, "loaded", rows_read, rows_loaded, rows_rejected)
+
+
+def clear_staged(con: duckdb.DuckDBPyConnection, dataset: str, file_id: str) -> None:
+    """Remove a file's staged rows and rejections: a failed or interrupted attempt's."""
+    with transaction(con):
+        con.execute(f"delete from staging.{dataset} where file_id = ?", [file_id])
+        con.execute("delete from audit.rejected_rows where file_id = ?", [file_id])
 
 
 def record_stage_failure(

@@ -18,6 +18,8 @@ create or replace macro period_kind(period_start, period_end) as
     end;
 
 -- Every core model starts here: its staging table joined with the gazetteer and the file log.
+-- Only files whose staging finished (status loaded) count: a file is staged chunk by chunk, and
+-- its rows are not a file's figures until the last chunk is in.
 -- Where each record came from (file, row, column, path, checksum), its territory as written and
 -- as harmonised, its period; then the dataset's own columns; then its sources.
 create or replace macro staged_rows(staging_table) as table
@@ -47,4 +49,4 @@ create or replace macro staged_rows(staging_table) as table
         coalesce(s.source_confidence, 'unrated') as source_confidence
     from query_table(staging_table) as s
     inner join core.regions as r on r.territory_id = s.territory_id
-    left join audit.source_files as f on f.file_id = s.file_id;
+    inner join audit.source_files as f on f.file_id = s.file_id and f.status = 'loaded';

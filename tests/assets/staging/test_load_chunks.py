@@ -16,7 +16,8 @@ from contracts import SourceSpec, load_contract
 from warehouse import ensure_dataset_tables, ensure_schemas, insert_frame
 
 
-def _staged(tmp_path: Path, chunk_rows: int, monkeypatch) -> tuple:
+def _landed(tmp_path: Path, chunk_rows: int, monkeypatch) -> tuple:
+    """A warehouse with one landed file of 2,000 generated rows (20 bad), not staged yet."""
     monkeypatch.setattr(staging_load, "CHUNK_ROWS", chunk_rows)
     contract = load_contract("cleanup")
     con = duckdb.connect(str(tmp_path / f"w{chunk_rows}.duckdb"))
@@ -37,13 +38,23 @@ def _staged(tmp_path: Path, chunk_rows: int, monkeypatch) -> tuple:
         "insert into audit.source_files (file_id, dataset, path, sha256, status) "
         "values ('f', 'cleanup', 'c.csv', 'x', 'landed')"
     )
-    outcome = staging_load.stage_file(
-        con, contract, "f", "c.csv", None, None, units, territories, "run"
-    )
+    return con, contract, units, territories
+
+
+def _tables(con: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, pl.DataFrame]:
     staged = con.sql("select * from staging.cleanup order by row_number").pl()
     rejected = con.sql(
         "select * exclude (run_id) from audit.rejected_rows order by row_number, column_name, rule"
     ).pl()
+    return staged, rejected
+
+
+def _staged(tmp_path: Path, chunk_rows: int, monkeypatch) -> tuple:
+    con, contract, units, territories = _landed(tmp_path, chunk_rows, monkeypatch)
+    outcome = staging_load.stage_file(
+        con, contract, "f", "c.csv", None, None, units, territories, "run"
+    )
+    staged, rejected = _tables(con)
     con.close()
     return outcome, staged, rejected
 
@@ -56,3 +67,44 @@ def test_chunks_change_nothing(tmp_path: Path, monkeypatch, chunk_rows: int) -> 
     assert chunked[0] == whole[0]
     assert chunked[1].equals(whole[1])
     assert chunked[2].equals(whole[2])
+
+
+def test_a_failure_in_a_later_chunk_leaves_nothing_of_the_file(tmp_path: Path, monkeypatch) -> None:
+    """Chunks are committed one by one; a failure removes what the earlier ones wrote."""
+    con, contract, units, territories = _landed(tmp_path, 500, monkeypatch)
+    calls = []
+    stage = staging_load.stage
+
+    def failing_third_chunk(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("disk full")
+        return stage(*args, **kwargs)
+
+    monkeypatch.setattr(staging_load, "stage", failing_third_chunk)
+    with pytest.raises(RuntimeError, match="disk full"):
+        staging_load.stage_file(con, contract, "f", "c.csv", None, None, units, territories, "r")
+    staged, rejected = _tables(con)
+    assert (staged.height, rejected.height, len(calls)) == (0, 0, 3)
+    assert con.sql("select status from audit.source_files").fetchall() == [("landed",)]
+
+
+def test_rows_left_by_an_interrupted_run_are_not_read_and_are_replaced(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """A killed process can leave some chunks of a file in staging. Core does not read them (the
+    file is not loaded), and staging the file again replaces them."""
+    whole = _staged(tmp_path, 10**9, monkeypatch)
+    again = tmp_path / "again"
+    again.mkdir()
+    con, contract, units, territories = _landed(again, 500, monkeypatch)
+    insert_frame(con, "staging.cleanup", whole[1].head(700))
+    insert_frame(con, "audit.rejected_rows", whole[2].head(5).with_columns(run_id=pl.lit("old")))
+    assert con.sql("select count(*) from staged_rows('staging.cleanup')").fetchall() == [(0,)]
+    outcome = staging_load.stage_file(
+        con, contract, "f", "c.csv", None, None, units, territories, "run"
+    )
+    staged, rejected = _tables(con)
+    assert outcome == whole[0]
+    assert staged.equals(whole[1]) and rejected.equals(whole[2])
+    assert con.sql("select count(*) from staged_rows('staging.cleanup')").fetchall() == [(1_980,)]
