@@ -68,10 +68,9 @@ def landed_files(landing_dir: Path, dataset: str) -> list[LandedFile]:
         rel = p.relative_to(root)
         if not p.is_file() or any(part.startswith((".", "~$")) for part in rel.parts):
             continue
-        data = p.read_bytes()
-        out.append(
-            LandedFile(dataset, rel.as_posix(), p, hashlib.sha256(data).hexdigest(), len(data))
-        )
+        with p.open("rb") as fh:  # hashed in blocks: a landed file may be gigabytes
+            sha256 = hashlib.file_digest(fh, "sha256").hexdigest()
+        out.append(LandedFile(dataset, rel.as_posix(), p, sha256, p.stat().st_size))
     return out
 
 
@@ -151,11 +150,17 @@ def ingest_file(
         with transaction(con):
             _supersede(con, f, f.file_id)
             if sub.rows_file is not None:
-                con.execute(
-                    f"insert into raw.{contract.dataset} by name "
-                    "select *, ?::varchar as file_id from read_parquet(?)",
-                    [f.file_id, str(sub.rows_file)],
-                )
+                # Raw rows are always read back ordered by row_number, so their order on disk
+                # does not matter, and DuckDB loads them on every core when it need not keep it.
+                con.execute("set preserve_insertion_order = false")
+                try:
+                    con.execute(
+                        f"insert into raw.{contract.dataset} by name "
+                        "select *, ?::varchar as file_id from read_parquet(?)",
+                        [f.file_id, str(sub.rows_file)],
+                    )
+                finally:
+                    con.execute("reset preserve_insertion_order")
             else:
                 insert_frame(
                     con, f"raw.{contract.dataset}", sub.rows.with_columns(file_id=pl.lit(f.file_id))

@@ -436,8 +436,9 @@ _HEAD_BYTES = 1 * 2**20
 _BLOCK_BYTES = 16 * 2**20
 
 
-def _encoding_of(path: Path, head: bytes, declared: str) -> str:
-    """The file's encoding, decided as decode() does, without holding the file in memory."""
+def _encoding_of(head: bytes, declared: str) -> str:
+    """The file's encoding, decided from its first MB as decode() decides from the whole file. A
+    UTF-8 head with invalid bytes further on makes Polars fail, and the file is read whole."""
     if declared != "auto":
         return declared
     for bom, name in (
@@ -447,12 +448,8 @@ def _encoding_of(path: Path, head: bytes, declared: str) -> str:
     ):
         if head.startswith(bom):
             return name
-    decoder = codecs.getincrementaldecoder("utf-8")()
     try:
-        with path.open("rb") as f:
-            while block := f.read(_BLOCK_BYTES):
-                decoder.decode(block)
-        decoder.decode(b"", final=True)
+        codecs.getincrementaldecoder("utf-8")().decode(head)  # a character cut at the end is fine
         return "utf-8"
     except UnicodeDecodeError:
         best = from_bytes(head[:200_000], cp_isolation=_CYRILLIC_CODEPAGES).best()
@@ -487,7 +484,7 @@ def _stream_csv(
     """
     with path.open("rb") as f:
         head = f.read(_HEAD_BYTES)
-    encoding = _encoding_of(path, head, spec.encoding)
+    encoding = _encoding_of(head, spec.encoding)
     try:
         head_text = codecs.getincrementaldecoder(encoding)(errors="strict").decode(head)
     except (UnicodeDecodeError, LookupError) as e:

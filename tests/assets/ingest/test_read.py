@@ -192,7 +192,7 @@ _STREAM_CASES = {
     ).encode("koi8_r"),
     "a row wider than the header (falls back)": (
         "Территория;Дата;Собрано всего, т\nг. Бишкек;30.03.2024;270;лишнее\nКузбасс;2023;5\n"
-    ).encode("utf-8"),
+    ).encode(),
     "short rows and a footnote": (
         "Территория;Дата;Собрано всего, т;Участники, чел.\nг. Бишкек;30.03.2024\n"
         "Кузбасс;2023;5;100\n\n* данные предварительные\n"
@@ -224,3 +224,24 @@ def test_a_large_csv_read_in_a_stream_gives_the_same_rows(
         whole.unmapped,
     )
     assert (streamed.encoding, streamed.delimiter) == (whole.encoding, whole.delimiter)
+
+
+def test_a_utf8_head_with_other_bytes_further_on_is_read_whole(
+    tmp_path: Path, units, monkeypatch
+) -> None:
+    """The stream decides the encoding from the head; Polars refuses invalid UTF-8 later on, and
+    the file is then read whole, where the encoding is decided from all of it."""
+    import assets.ingest.read as read
+
+    ascii_head = b"territory;period;waste_collected_t\n" + b"KG;2023;1\n" * 20
+    data = ascii_head + "г. Бишкек;30.03.2024;270\n".encode("cp1251")
+    path = _write(tmp_path, "mixed.csv", data)
+    whole = read_submission(path, CONTRACT, default_spec("cleanup"), units)
+    monkeypatch.setattr(read, "STREAM_BYTES", 0)
+    monkeypatch.setattr(read, "_HEAD_BYTES", 100)
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    streamed = read_submission(path, CONTRACT, default_spec("cleanup"), units, spill_dir=spill)
+    assert streamed.rows_file is None
+    assert streamed.rows.to_dicts() == whole.rows.to_dicts()
+    assert streamed.rows.get_column("territory").to_list()[-1] == "г. Бишкек"
