@@ -10,6 +10,7 @@ left by an interrupted run (a killed process) are removed before the file is sta
 from __future__ import annotations
 
 import json
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -97,35 +98,52 @@ def stage_file(
         con, f"select min(row_number), max(row_number) from raw.{ds} where file_id = ?", [file_id]
     )
     # Rows are staged in chunks of source rows: no rule looks across rows, and a large file then
-    # needs memory for one chunk at a time. Each chunk is its own transaction because DuckDB holds
-    # a transaction's new rows in memory until it commits: gigabytes for a 10-million-row file.
-    starts = range(first, last + 1, CHUNK_ROWS) if first is not None else [0]
+    # needs memory for a few chunks at a time. Each chunk is its own transaction because DuckDB
+    # holds a transaction's new rows in memory until it commits: gigabytes for 10 million rows.
+    # While one chunk is validated (Polars), the next is read and the last written (DuckDB), on
+    # cursors of their own: both engines release the GIL, so the work overlaps on two cores.
+    starts = list(range(first, last + 1, CHUNK_ROWS)) if first is not None else [0]
     rows_read = rows_loaded = rows_rejected = 0
     clear_staged(con, ds, file_id)
+    reader, writer = con.cursor(), con.cursor()
+
+    def read(start: int) -> pl.DataFrame:
+        return reader.sql(
+            f"select * from raw.{ds} where file_id = ? and row_number >= ? and row_number < ? "
+            "order by row_number",
+            params=[file_id, start, start + CHUNK_ROWS],
+        ).pl()
+
+    def write(rows: pl.DataFrame, rejected: pl.DataFrame) -> None:
+        with transaction(writer):
+            insert_frame(writer, f"staging.{ds}", rows.with_columns(file_id=pl.lit(file_id)))
+            insert_frame(writer, "audit.rejected_rows", rejected)
+
     try:
-        for start in starts:
-            raw = con.sql(
-                f"select * from raw.{ds} where file_id = ? and row_number >= ? and row_number < ? "
-                "order by row_number",
-                params=[file_id, start, start + CHUNK_ROWS],
-            ).pl()
-            result = stage(raw, contract, units, territories, options)
-            rejected = result.rejections.with_columns(
-                file_id=pl.lit(file_id),
-                dataset=pl.lit(ds),
-                path=pl.lit(path),
-                sheet=pl.lit(sheet, dtype=pl.String),
-                run_id=pl.lit(run_id),
-            )
-            with transaction(con):
-                insert_frame(
-                    con, f"staging.{ds}", result.rows.with_columns(file_id=pl.lit(file_id))
+        with ThreadPoolExecutor(1) as reads, ThreadPoolExecutor(1) as writes:
+            next_raw = reads.submit(read, starts[0])
+            written: Future | None = None
+            for i in range(len(starts)):
+                raw = next_raw.result()
+                if i + 1 < len(starts):
+                    next_raw = reads.submit(read, starts[i + 1])
+                result = stage(raw, contract, units, territories, options)
+                rejected = result.rejections.with_columns(
+                    file_id=pl.lit(file_id),
+                    dataset=pl.lit(ds),
+                    path=pl.lit(path),
+                    sheet=pl.lit(sheet, dtype=pl.String),
+                    run_id=pl.lit(run_id),
                 )
-                insert_frame(con, "audit.rejected_rows", rejected)
-            rows_read += result.rows_read
-            rows_loaded += result.rows_loaded
-            rows_rejected += result.rows_rejected
-            del raw, result, rejected
+                if written is not None:
+                    written.result()  # one write in flight at most: memory stays bounded
+                written = writes.submit(write, result.rows, rejected)
+                rows_read += result.rows_read
+                rows_loaded += result.rows_loaded
+                rows_rejected += result.rows_rejected
+                del raw, result, rejected
+            if written is not None:
+                written.result()
         con.execute(
             "update audit.source_files set status = 'loaded', rows_read = ?, rows_loaded = ?, "
             "rows_rejected = ?, loaded_at = ?, run_id = ? where file_id = ?",
@@ -141,6 +159,9 @@ def stage_file(
     except BaseException:
         clear_staged(con, ds, file_id)
         raise
+    finally:
+        reader.close()
+        writer.close()
     return StageOutcome(path, file_id, "loaded", rows_read, rows_loaded, rows_rejected)
 
 

@@ -38,4 +38,5 @@ final as (
 )
 
 select * from final
-order by territory_id, flow, consumer_type, mining_method, period_start, file_id, row_number, source_column
+-- Not sorted: core has a row per source row (millions in a large submission), and a sort
+-- was 40% of the build. Queries that need an order say so.
