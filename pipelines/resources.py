@@ -39,7 +39,10 @@ class Warehouse(DuckDBResource):
         config = {"memory_limit": self.memory_limit, **dict(self.connection_config)}
         while True:
             try:
-                return duckdb.connect(self.database, read_only=read_only, config=config)
+                con = duckdb.connect(self.database, read_only=read_only, config=config)
+                # DuckDB draws a progress bar for queries over 2 s: noise in the run logs.
+                con.execute("set enable_progress_bar = false")
+                return con
             except duckdb.IOException as e:
                 if time.monotonic() + delay > deadline:
                     raise WarehouseBusy(

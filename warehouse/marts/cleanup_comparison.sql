@@ -47,21 +47,19 @@ long as (
     into name measure value value
 ),
 
-ranked as (
-    select
-        *,
-        row_number() over (same_figure order by confidence_rank, file_id, row_number) as preference,
-        min(value) over same_figure as min_value,
-        max(value) over same_figure as max_value
-    from long
-    window same_figure as (partition by territory_id, period_start, period_end, measure)
-),
-
+-- One figure per territory, period and measure: the preferred report's value (confidence, then
+-- the first loaded file and row), and the range the reports span. An aggregate, not a window:
+-- ten million reports in a window took over a minute.
 figures as (
-    select territory_id, year, period_start, period_end, measure, value,
-           min_value <> max_value as conflicting, min_value, max_value
-    from ranked
-    where preference = 1
+    select
+        territory_id, year, period_start, period_end, measure,
+        arg_min(value, {'confidence': confidence_rank, 'file': file_id, 'row': row_number})
+            as value,
+        min(value) <> max(value) as conflicting,
+        min(value) as min_value,
+        max(value) as max_value
+    from long
+    group by territory_id, year, period_start, period_end, measure
 ),
 
 -- A figure is inside another when an earlier-starting (or same-start, longer) figure of the same
