@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 import duckdb
 import polars as pl
 
+from warehouse import transaction
+
 SAMPLE_ROWS = 20
 
 
@@ -41,23 +43,24 @@ class CheckResult:
 def record_results(con: duckdb.DuckDBPyConnection, run_id: str, results: list[CheckResult]) -> None:
     """Write check results of a run; a check run again in the same run replaces its row."""
     now = datetime.now(UTC).replace(tzinfo=None)
-    for r in results:
-        con.execute(
-            """insert or replace into audit.validation_results
-               (run_id, checked_at, target, check_name, engine, severity, passed, rows_checked,
-                rows_failed, description, failure_sample)
-               values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            [
-                run_id,
-                now,
-                r.target,
-                r.check_name,
-                r.engine,
-                r.severity,
-                r.passed,
-                r.rows_checked,
-                r.rows_failed,
-                r.description,
-                r.sample_json(),
-            ],
-        )
+    with transaction(con):  # one commit for all, not one per result
+        for r in results:
+            con.execute(
+                """insert or replace into audit.validation_results
+                   (run_id, checked_at, target, check_name, engine, severity, passed, rows_checked,
+                    rows_failed, description, failure_sample)
+                   values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                [
+                    run_id,
+                    now,
+                    r.target,
+                    r.check_name,
+                    r.engine,
+                    r.severity,
+                    r.passed,
+                    r.rows_checked,
+                    r.rows_failed,
+                    r.description,
+                    r.sample_json(),
+                ],
+            )

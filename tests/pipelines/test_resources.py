@@ -61,3 +61,37 @@ def test_a_failed_block_still_closes_the_connection(tmp_path: Path) -> None:
     # A read-only connection in the same process is refused while a read-write one is open.
     with wh.read_connection() as con:
         assert con.execute("select a from t").fetchall() == [(1,)]
+
+
+def test_a_run_opens_the_warehouse_once_and_closes_it_at_the_end(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """Steps work on cursors of one connection held for the run; after the run the file is free."""
+    import dagster as dg
+    import duckdb
+
+    import pipelines.resources as resources
+
+    opened = []
+    connect = duckdb.connect
+    monkeypatch.setattr(
+        resources.duckdb, "connect", lambda *a, **k: opened.append(a) or connect(*a, **k)
+    )
+
+    @dg.asset
+    def first(warehouse: Warehouse) -> None:
+        with warehouse.get_connection() as con:
+            con.execute("create table t as select 1 as x")
+
+    @dg.asset(deps=[first])
+    def second(warehouse: Warehouse) -> None:
+        with warehouse.get_connection() as con:
+            con.execute("insert into t values (2)")
+            assert con.sql("select current_setting('enable_progress_bar')").fetchall() == [(False,)]
+
+    database = str(tmp_path / "w.duckdb")
+    result = dg.materialize([first, second], resources={"warehouse": Warehouse(database=database)})
+    assert result.success and len(opened) == 1
+    # Closed at the end: this process may now open it with another configuration.
+    with duckdb.connect(database, read_only=True) as con:
+        assert con.sql("select sum(x) from t").fetchall() == [(3,)]
