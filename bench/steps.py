@@ -37,6 +37,15 @@ CLEANUP_TYPES = {
 
 
 def _peak_rss_mb() -> float:
+    """This process's peak RSS. Not ru_maxrss: Linux carries that across fork and exec, so a step
+    started by bench.run, which has just generated ten million rows, would report bench.run's
+    peak. VmHWM belongs to the address space, which exec makes anew."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

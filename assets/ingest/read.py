@@ -492,7 +492,9 @@ def _stream_csv(
     delimiter = (
         sniff_delimiter(head_text) if spec.delimiter == "auto" else _unescape(spec.delimiter)
     )
-    lines = head_text.splitlines(keepends=True)[:-1]  # the last line may be cut by the head's end
+    lines = head_text.splitlines(keepends=True)
+    if len(head) == _HEAD_BYTES:
+        lines = lines[:-1]  # cut by the head's end
     head_rows = list(csv.reader(io.StringIO("".join(lines)), delimiter=delimiter))
     if not head_rows:
         return None
