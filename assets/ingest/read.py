@@ -546,7 +546,9 @@ def _stream_csv(
             .with_columns(pl.col("row_number").cast(pl.Int64))
             .filter(_non_blank(cell_cols))
             .select(*_row_exprs(layout), source_column=pl.lit(""))
-            .sink_parquet(rows_file)
+            # The spill lives for one insert: LZ4 writes faster than the default zstd (10 million
+            # rows: 5.0 s against 6.3 s) for 1.7x the temporary disk.
+            .sink_parquet(rows_file, compression="lz4")
         )
     except pl.exceptions.ComputeError:
         rows_file.unlink(missing_ok=True)
