@@ -147,21 +147,22 @@ def read_csv_cells(data: bytes, spec: SourceSpec) -> Cells:
     except pl.exceptions.ComputeError:
         # Rows of unequal width: Polars refuses them, the csv module does not. Short rows are
         # padded; no cell is dropped. An empty cell is null, as Polars reads it.
-        rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
-        width = max((len(r) for r in rows), default=0)
-        frame = (
-            pl.DataFrame(
-                {
-                    f"column_{i + 1}": [r[i] if i < len(r) and r[i] else None for r in rows]
-                    for i in range(width)
-                },
-                schema={f"column_{i + 1}": pl.String for i in range(width)},
-            )
-            .with_row_index("row_number", offset=1)
-            .with_columns(pl.col("row_number").cast(pl.Int64))
-        )
+        frame = _rows_frame(list(csv.reader(io.StringIO(text), delimiter=delimiter)))
     frame = frame.rename({c: f"c{i}" for i, c in enumerate(frame.columns[1:])})
     return Cells(frame, None, encoding, delimiter)
+
+
+def _rows_frame(rows: list[list[str]]) -> pl.DataFrame:
+    """Rows of the csv module as cells: row_number (from 1), then c0, c1, ... as text."""
+    width = max((len(r) for r in rows), default=0)
+    return (
+        pl.DataFrame(
+            {f"c{i}": [r[i] if i < len(r) and r[i] else None for r in rows] for i in range(width)},
+            schema={f"c{i}": pl.String for i in range(width)},
+        )
+        .with_row_index("row_number", offset=1)
+        .with_columns(pl.col("row_number").cast(pl.Int64))
+    )
 
 
 def _excel_text(value: object) -> str | None:
@@ -499,17 +500,7 @@ def _stream_csv(
     if not head_rows:
         return None
     width = max(len(r) for r in head_rows)
-    cells = (
-        pl.DataFrame(
-            {
-                f"c{i}": [r[i] if i < len(r) and r[i] else None for r in head_rows]
-                for i in range(width)
-            },
-            schema={f"c{i}": pl.String for i in range(width)},
-        )
-        .with_row_index("row_number", offset=1)
-        .with_columns(pl.col("row_number").cast(pl.Int64))
-    )
+    cells = _rows_frame(head_rows)
     matcher = HeaderMatcher(contract, spec, units)
     try:
         h = find_header(cells, matcher, spec.header_row)
