@@ -66,9 +66,12 @@ def clean_cells(expr: pl.Expr, full: bool = True) -> pl.Expr:
     return pl.when(empty_or_separator | t.is_in(["...", "…", "x", "х"])).then(None).otherwise(t)
 
 
-def needs_full_clean(values: pl.Series) -> bool:
-    """Whether any cell of a text column holds HTML or irregular whitespace."""
-    return bool(values.str.contains(_NEEDS_FULL_CLEAN).any())
+def needs_full_clean(frame: pl.DataFrame, columns: list[str]) -> dict[str, bool]:
+    """For each text column, whether any of its cells holds HTML or irregular whitespace. One
+    query for all columns, so that Polars scans them in parallel."""
+    if not columns:
+        return {}
+    return frame.select(pl.col(columns).str.contains(_NEEDS_FULL_CLEAN).any()).row(0, named=True)
 
 
 # ---------------------------------------------------------------------------------------------

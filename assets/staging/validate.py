@@ -103,6 +103,7 @@ def stage(
     options = options or StagingOptions()
     n = raw.height
     text_cols = [c.name for c in contract.columns]
+    full = needs_full_clean(raw, [c for c in text_cols if c in raw.columns])
     frame = raw.select(
         pl.int_range(0, pl.len(), dtype=pl.Int64).alias("_record"),
         pl.col("row_number").cast(pl.Int64),
@@ -110,7 +111,7 @@ def stage(
             "source_column"
         ),
         *[
-            clean_cells(pl.col(c), full=needs_full_clean(raw.get_column(c))).alias(c)
+            clean_cells(pl.col(c), full=full[c]).alias(c)
             if c in raw.columns
             else pl.lit(None, dtype=pl.String).alias(c)
             for c in text_cols

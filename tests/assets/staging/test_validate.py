@@ -181,3 +181,15 @@ def test_explicit_start_and_end_win_over_a_period_cell(units, territories) -> No
     )
     row = r.rows.row(0, named=True)
     assert (row["period_start"], row["period_end"]) == (date(2023, 9, 1), date(2023, 9, 30))
+
+
+def test_html_and_doubled_spaces_pasted_into_cells_are_cleaned(units, territories) -> None:
+    # Which columns need more than trimming is decided once per chunk, for all columns at once.
+    pasted = GOOD | {
+        "source_title": "<p>МПРЭТН&nbsp;КР</p>",
+        "territory": "Кыргызская  Республика",
+    }
+    r = _stage(units, territories, pasted, GOOD | {"source_title": "  МПРЭТН КР "})
+    assert r.rejections.height == 0
+    assert r.rows.get_column("source_title").to_list() == ["МПРЭТН КР", "МПРЭТН КР"]
+    assert r.rows.get_column("territory").to_list() == ["Кыргызская Республика"] * 2
