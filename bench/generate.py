@@ -35,16 +35,32 @@ CLEANUP_BAD = [
 EMISSIONS_BAD = ["known_territory", "number_format", "date_format"]
 
 
+# The countries whose territories the generated rows name, as the submissions ecostat was built
+# for do: Kyrgyz, Kazakh and Russian countries, regions and cities.
+COUNTRIES = ("KG", "KZ", "RU")
+
+
 def territories() -> list[str]:
-    """Russian names of territories valid in every year (no validity dates)."""
-    with (SEEDS_DIR / "reference" / "regions.csv").open(encoding="utf-8") as f:
-        return [
-            r["name_ru"]
-            for r in csv.DictReader(f)
-            if not r["valid_from"]
-            and not r["valid_to"]
-            and r["level"] in ("country", "region", "city")
-        ]
+    """Russian names of the territories of COUNTRIES that existed in every year (no validity
+    dates) and that the gazetteer resolves to them alone."""
+    from assets.staging.territories import TerritoryIndex
+
+    def rows(name: str) -> list[dict[str, str]]:
+        with (SEEDS_DIR / "reference" / f"{name}.csv").open(encoding="utf-8") as f:
+            return list(csv.DictReader(f))
+
+    regions = rows("regions")
+    index = TerritoryIndex.from_rows(regions, rows("territory_names"), rows("territory_codes"))
+    return [
+        r["name_ru"]
+        for r in regions
+        if r["country_code"] in COUNTRIES
+        and r["name_ru"]
+        and not r["valid_from"]
+        and not r["valid_to"]
+        and r["level"] in ("country", "region", "city")
+        and index.resolve(r["name_ru"]) == r["territory_id"]
+    ]
 
 
 def _thousands(col: pl.Expr) -> pl.Expr:

@@ -197,6 +197,9 @@ class SourceSpec(_Strict):
     # Names this publisher uses for territories that should not become gazetteer aliases for
     # everyone (a district named like a town elsewhere): name as written -> territory id.
     territories: dict[str, str] = Field(default_factory=dict)
+    # The country every row belongs to (ISO 3166-1 alpha-2), when the file does not say it:
+    # it chooses between territories of several countries and bounds "did you mean".
+    country: str | None = None
     priority: int = 0  # higher wins when several specs match a file
 
     def mapping(self) -> dict[str, ColumnMapping]:

@@ -25,10 +25,17 @@ def units() -> Units:
     return Units.from_csv(REFERENCE / "units.csv", REFERENCE / "scales.csv")
 
 
+def _rows(name: str) -> list[dict[str, str]]:
+    with (REFERENCE / f"{name}.csv").open(encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
 @pytest.fixture(scope="session")
 def territories() -> TerritoryIndex:
-    with (REFERENCE / "regions.csv").open(encoding="utf-8") as f:
-        return TerritoryIndex.from_rows(list(csv.DictReader(f)))
+    """The gazetteer as seeds/reference holds it."""
+    return TerritoryIndex.from_rows(
+        _rows("regions"), _rows("territory_names"), _rows("territory_codes")
+    )
 
 
 @pytest.fixture(scope="session")

@@ -606,6 +606,7 @@ def describe_column_map(sub: Submission, spec: SourceSpec) -> str:
             "columns": sub.column_map,
             "constants": spec.constants,
             "territories": spec.territories,
+            "country": spec.country,
             "unmapped": sub.unmapped,
             "decimal_separator": spec.decimal_separator,
         },

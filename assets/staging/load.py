@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import duckdb
@@ -48,27 +48,19 @@ def units_in(con: duckdb.DuckDBPyConnection) -> Units:
 
 def reference(con: duckdb.DuckDBPyConnection) -> tuple[Units, TerritoryIndex]:
     """The unit vocabulary and the gazetteer as loaded in the warehouse (core.units, core.scales,
-    core.regions), so that staging uses exactly what the warehouse shows."""
+    core.regions, core.territory_names, core.territory_codes, seeds and overlays), so that
+    staging uses exactly what the warehouse shows."""
     units = units_in(con)
-    regions = (
+    return units, TerritoryIndex.from_rows(
         con.sql(
-            "select territory_id, iso_code, name_en, name_ru, aliases, valid_from, valid_to from core.regions"
+            "select territory_id, iso_code, country_code, place_type, level, name_en, name_ru, "
+            "name_local, valid_from, valid_to from core.regions"
         )
         .pl()
-        .to_dicts()
+        .to_dicts(),
+        con.sql("select territory_id, name from core.territory_names").pl().to_dicts(),
+        con.sql("select territory_id, code from core.territory_codes").pl().to_dicts(),
     )
-    return units, TerritoryIndex.from_rows(regions)
-
-
-def pending_files(
-    con: duckdb.DuckDBPyConnection, dataset: str
-) -> list[tuple[str, str, str | None, str | None]]:
-    """(file_id, path, sheet, column_map) of the files landed in raw but not staged yet."""
-    return con.execute(
-        "select file_id, path, sheet, column_map from audit.source_files "
-        "where dataset = ? and status = 'landed' order by path",
-        [dataset],
-    ).fetchall()
 
 
 def options_from_column_map(column_map: str | None) -> StagingOptions:
@@ -78,6 +70,7 @@ def options_from_column_map(column_map: str | None) -> StagingOptions:
         units={m["column"]: m["unit"] for m in cm.get("columns", {}).values() if m.get("unit")},
         constants=cm.get("constants", {}),
         territories=cm.get("territories", {}),
+        country=cm.get("country"),
     )
 
 
@@ -91,9 +84,21 @@ def stage_file(
     units: Units,
     territories: TerritoryIndex,
     run_id: str,
+    fingerprint: str | None = None,
 ) -> StageOutcome:
+    """Stage one landed file from raw, chunk by chunk; its status turns ``loaded``, with its
+    counts and the fingerprint of the rules it was staged under, in the last commit."""
     ds = contract.dataset
     options = options_from_column_map(column_map)
+    territory = next((c.name for c in contract.columns if c.type == "territory"), None)
+    if territory is not None and options.country is None:
+        # The country the file's names point to, from all its rows at once (a chunk's rows
+        # alone might point elsewhere).
+        names = con.execute(
+            f"select distinct {territory} from raw.{ds} where file_id = ? and {territory} is not null",
+            [file_id],
+        ).fetchall()
+        options = replace(options, country=territories.file_country(n for (n,) in names))
     first, last = first_row(
         con, f"select min(row_number), max(row_number) from raw.{ds} where file_id = ?", [file_id]
     )
@@ -146,13 +151,14 @@ def stage_file(
                 written.result()
         con.execute(
             "update audit.source_files set status = 'loaded', rows_read = ?, rows_loaded = ?, "
-            "rows_rejected = ?, loaded_at = ?, run_id = ? where file_id = ?",
+            "rows_rejected = ?, loaded_at = ?, run_id = ?, rules_fingerprint = ? where file_id = ?",
             [
                 rows_read,
                 rows_loaded,
                 rows_rejected,
                 datetime.now(UTC).replace(tzinfo=None),
                 run_id,
+                fingerprint,
                 file_id,
             ],
         )

@@ -57,6 +57,9 @@ class StagingOptions:
     units: dict[str, str] = field(default_factory=dict)  # column -> unit written in the header/spec
     constants: dict[str, str] = field(default_factory=dict)  # column -> value for every row
     territories: dict[str, str] = field(default_factory=dict)  # the spec's names -> territory ids
+    # The country the file's rows belong to (the spec's, else the one its names point to): it
+    # chooses between territories of several countries and bounds "did you mean".
+    country: str | None = None
 
 
 @dataclass
@@ -208,12 +211,7 @@ def stage(
                     "end" if col.name.endswith("_end") else "start"
                 ).alias(col.name)
         elif col.type == "territory":
-            resolved = territories.resolve_column(values, options.territories)
-            typed[col.name] = values
-            typed["territory_id"] = resolved.get_column("territory_id")
-            errors.append(
-                _errors(rows, col.name, "known_territory", values, resolved.get_column("message"))
-            )
+            typed[col.name] = values  # resolved below, with each row's period
         else:
             typed[col.name] = values
             if col.allowed:
@@ -249,8 +247,27 @@ def stage(
         errors.append(_errors(rows, "period", "period_required", period_text, msg))
 
     territory_cols = [c.name for c in contract.columns if c.type == "territory"]
-    if territory_cols and "period_start" in out.columns:
-        errors.append(_validity_errors(out, territories, territory_cols[0]))
+    if territory_cols:
+        # A name or code may have named another territory before a change (KZ-YUZ: South
+        # Kazakhstan until 2018), so the period takes part in choosing the territory.
+        values = out.get_column(territory_cols[0])
+        resolved = territories.resolve_column(
+            values,
+            options.territories,
+            country=options.country,
+            starts=out.get_column("period_start") if "period_start" in out.columns else None,
+            ends=out.get_column("period_end") if "period_end" in out.columns else None,
+        )
+        out = out.with_columns(territory_id=resolved.get_column("territory_id"))
+        errors.append(
+            _errors(
+                rows,
+                territory_cols[0],
+                resolved.get_column("rule"),
+                values,
+                resolved.get_column("message"),
+            )
+        )
     out = out.select("_record", *[name for name, _ in contract.staged_columns()])
 
     if "overflow" in raw.columns:
@@ -300,43 +317,6 @@ def stage(
         .select("row_number", "source_column", *[c for c in out.columns if c != "_record"])
     )
     return StagingResult(valid, rejections, n)
-
-
-def _validity_errors(
-    out: pl.DataFrame, territories: TerritoryIndex, territory_col: str
-) -> pl.DataFrame:
-    """Rows whose period lies wholly outside the dates their territory existed (a region before
-    it was formed, or after it was split): a join with the gazetteer's validity dates, so that a
-    large file costs one pass; the message is TerritoryIndex.outside_validity's."""
-    validity = pl.DataFrame(
-        [(t, f, u) for t, (f, u) in territories.valid.items() if f or u],
-        schema={"territory_id": pl.String, "valid_from": pl.Date, "valid_to": pl.Date},
-        orient="row",
-    )
-    bad = out.join(validity, on="territory_id", how="inner").filter(
-        (pl.col("period_end") < pl.col("valid_from"))
-        | (pl.col("period_start") > pl.col("valid_to"))
-    )
-    if bad.height == 0:
-        return pl.DataFrame(schema=_ERRORS)
-    # Few rows break this rule: their messages are worded once per distinct period.
-    pairs = bad.select("territory_id", "period_start", "period_end").unique()
-    lookup = pairs.with_columns(
-        message=pl.Series(
-            [territories.outside_validity(*row) for row in pairs.iter_rows()], dtype=pl.String
-        )
-    )
-    return (
-        bad.join(lookup, on=["territory_id", "period_start", "period_end"], how="left")
-        .select(
-            pl.col("_record"),
-            column_name=pl.lit("territory"),
-            rule=pl.lit("territory_valid_for_period"),
-            value=pl.col(territory_col),
-            message=pl.col("message"),
-        )
-        .select(list(_ERRORS))
-    )
 
 
 def _check(frame: pl.DataFrame, contract: Contract) -> pl.DataFrame:

@@ -13,7 +13,19 @@ from pipelines.jobs import landing_sensor
 from pipelines.resources import HomeResource
 
 DATASETS = ("cleanup", "coal_usage", "eco_events", "emissions", "waste_facilities", "water_fees")
-REFERENCE = ("regions", "population", "units", "scales", "fx_rates", "coal_factors", "materials")
+REFERENCE = (
+    "regions",
+    "territory_names",
+    "territory_codes",
+    "territory_changes",
+    "population",
+    "units",
+    "scales",
+    "currencies",
+    "fx_rates",
+    "coal_factors",
+    "materials",
+)
 CORE_MODELS = (
     "cleanup",
     "coal_usage",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from datetime import date
 
 import polars as pl
@@ -58,42 +57,14 @@ def test_a_bare_district_name_is_not_guessed(territories: TerritoryIndex) -> Non
     assert territories.resolve("Ленинский район") is None
 
 
-def test_ambiguous_aliases_are_a_gazetteer_error() -> None:
-    rows = [
-        {
-            "territory_id": "KG-GO",
-            "iso_code": "KG-GO",
-            "name_en": "Osh",
-            "name_ru": "Ош",
-            "aliases": "",
-        },
-        {
-            "territory_id": "KG-O",
-            "iso_code": "KG-O",
-            "name_en": "Osh",
-            "name_ru": "Ошская область",
-            "aliases": "",
-        },
-    ]
-    with pytest.raises(ValueError, match="'Osh' names both KG-GO and KG-O"):
-        TerritoryIndex.from_rows(rows)
-
-
-def test_gazetteer_covers_the_iso_subdivisions_of_kg_and_kz(
-    shared_data, territories: TerritoryIndex
-) -> None:
-    """Every 2020 ISO 3166-2 subdivision of KG and KZ resolves to itself, by code and by its
-    Russian name where the ISO list gives one (real data from ../shared/data)."""
-    with (shared_data / "iso3166_2_kg_kz_ru_subdivisions.csv").open(encoding="utf-8") as f:
-        iso = [r for r in csv.DictReader(f) if r["country"] in ("KG", "KZ")]
-    assert len(iso) >= 25
-    for r in iso:
-        assert territories.resolve(r["iso_3166_2"]) == r["iso_3166_2"]
-        if r["name_ru"]:
-            # South Kazakhstan keeps its ISO code but is a territory of its own until 2018.
-            assert territories.iso[territories.resolve(r["name_ru"])] == r["iso_3166_2"], r[
-                "name_ru"
-            ]
+def test_a_name_two_territories_share_is_refused_with_both(territories: TerritoryIndex) -> None:
+    # "Altai Krai" and "Altai Republic" without their type words are both "Altai"; the
+    # Estonian county and the parish of Saaremaa share their name.
+    out = territories.resolve_column(pl.Series(["Altai region", "Altai Krai", "Altai Republic"]))
+    assert out.get_column("territory_id").to_list() == ["RU-ALT", "RU-ALT", "RU-AL"]
+    saaremaa = territories.resolve_column(pl.Series(["Saaremaa"]))
+    assert saaremaa.item(0, "territory_id") is None
+    assert "EE-74" in saaremaa.item(0, "message") and "EE-714" in saaremaa.item(0, "message")
 
 
 @pytest.mark.parametrize(
