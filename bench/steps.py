@@ -89,7 +89,9 @@ def ecostat(path: str, dataset: str = "cleanup", keep: bool = False) -> dict:
     job = defs.resolve_job_def(ALL_JOB)
     instance = dg.DagsterInstance.get()
     quiet = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
-    ingest = [dg.AssetKey(["core", t]) for t in ("regions", "units", "scales", "population")]
+    from assets.reference.load import reference_tables
+
+    ingest = [dg.AssetKey(["core", t]) for t in reference_tables()]
     ingest += [
         dg.AssetKey(["raw", dataset]),
         dg.AssetKey(["staging", dataset]),

@@ -2,6 +2,8 @@
 
 <home>/landing/<dataset>/   submissions waiting to be loaded (and kept after loading)
 <home>/sources/             source specs for this home's own publishers' layouts (YAML)
+<home>/reference/           overlays: this home's own reference rows (districts, spellings,
+                            populations, unit words), same files and columns as seeds/reference
 <home>/warehouse.duckdb     the warehouse (schemas raw, staging, core, marts, audit)
 <home>/published/           warehouse.duckdb: the copy analysts read (replaced after each good run)
 <home>/reports/             validation report, Data Docs, dashboard
@@ -47,6 +49,11 @@ class Home:
     def sources(self) -> Path:
         """Source specs of this home's own publishers (same format as contracts/sources/)."""
         return self.root / "sources"
+
+    @property
+    def reference(self) -> Path:
+        """Reference overlays: rows added to seeds/reference/<name>.csv for this home only."""
+        return self.root / "reference"
 
     @property
     def reports(self) -> Path:

@@ -22,8 +22,7 @@ def _land(tmp_path: Path, name: str, variant: str) -> tuple[tuple, list[tuple]]:
     con = duckdb.connect(str(tmp_path / f"{name}.duckdb"))
     ensure_schemas(con)
     ensure_dataset_tables(con, contract)
-    for table, meta in reference_load.reference_tables().items():
-        reference_load.load_reference_table(con, table, meta.get("types", {}))
+    reference_load.load_all(con)
     (landed,) = landed_files(tmp_path / "landing", "cleanup")
     outcome = ingest_file(con, landed, contract, [], units_in(con), "run")
     record = con.execute(

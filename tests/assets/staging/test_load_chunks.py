@@ -23,8 +23,7 @@ def _landed(tmp_path: Path, chunk_rows: int, monkeypatch) -> tuple:
     con = duckdb.connect(str(tmp_path / f"w{chunk_rows}.duckdb"))
     ensure_schemas(con)
     ensure_dataset_tables(con, contract)
-    for name, meta in reference_load.reference_tables().items():
-        reference_load.load_reference_table(con, name, meta.get("types", {}))
+    reference_load.load_all(con)
     units, territories = staging_load.reference(con)
     generated = write("cleanup", 2_000, "ru", tmp_path / "c.csv")
     sub = read_submission(

@@ -1,0 +1,91 @@
+"""Reference overlays: a data home's rows are added to the seeds after they are checked; a row
+that breaks its table's declaration is refused with its file and row."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from assets.reference.load import OverlayError, load_all, reference_frame, reference_tables
+from warehouse import ensure_schemas
+
+HEADER = "territory_id,iso_code,level,place_type,parent_id,country_code,name_en,name_ru,name_local,valid_from,valid_to,status_note,source\n"
+
+
+def _overlay(tmp_path: Path, name: str, text: str) -> Path:
+    folder = tmp_path / "reference"
+    folder.mkdir(exist_ok=True)
+    (folder / f"{name}.csv").write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_an_overlay_adds_rows_with_their_origin(tmp_path: Path) -> None:
+    overlay = _overlay(
+        tmp_path,
+        "regions",
+        HEADER + "KG-C/kara-balta,,city,city,KG-C,KG,Kara-Balta,Кара-Балта,,,,,test\n",
+    )
+    _overlay(tmp_path, "territory_names", "territory_id,name\nKG-C/kara-balta,Карабалта\n")
+    con = duckdb.connect()
+    ensure_schemas(con)
+    rows = load_all(con, overlay_dir=overlay)
+    assert rows["regions"] > 500
+    assert con.execute(
+        "select origin from core.regions where territory_id = 'KG-C/kara-balta'"
+    ).fetchall() == [("reference/regions.csv",)]
+    # An overlay may leave columns out: they are empty.
+    assert con.execute(
+        "select language, origin from core.territory_names where name = 'Карабалта'"
+    ).fetchall() == [(None, "reference/territory_names.csv")]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "problem"),
+    [
+        (
+            "regions",
+            HEADER + "KG-C/x,,city,city,KG-CX,KG,X,Х,,,,,t\n",
+            "<home>/reference/regions.csv row 2: parent_id 'KG-CX' is not a regions row",
+        ),
+        (
+            "regions",
+            HEADER + "KG-GB,,city,city,KG,KG,Bishkek,Бишкек,,,,,t\n",
+            "territory_id KG-GB is already in seeds/reference/regions.csv row",
+        ),
+        (
+            "regions",
+            HEADER + "KG-C/x,,town,city,KG-C,KG,X,Х,,2020-01-01,2019-01-01,,t\n",
+            "level 'town' is not one of country, region, city",
+        ),
+        (
+            "regions",
+            HEADER + "KG-C/x,,city,city,KG-C,KG,X,Х,,2020-01-01,2019-01-01,,t\n",
+            "valid_to 2019-01-01 is before valid_from 2020-01-01",
+        ),
+        (
+            "population",
+            "territory_id,year,population,reference_date,source\nKG-GB,2031,lots,2031-01-01,t\n",
+            "row 2: population 'lots' is not a bigint",
+        ),
+        (
+            "population",
+            "territory_id,year,population,reference_date,source\nKG,2020,1,2020-01-01,t\n",
+            "territory_id, year KG / 2020 is already in seeds/reference/population.csv",
+        ),
+        (
+            "units",
+            "alias,unit,dimension,factor\nпуд,pood,mass,16.38\n",
+            "columns ['factor'] are not columns of units",
+        ),
+    ],
+)
+def test_a_broken_overlay_row_is_refused_with_file_and_row(
+    tmp_path: Path, name: str, text: str, problem: str
+) -> None:
+    overlay = _overlay(tmp_path, name, text)
+    with pytest.raises(OverlayError) as e:
+        reference_frame(name, reference_tables(), overlay_dir=overlay)
+    assert problem in str(e.value)
+    assert "run again" in str(e.value)
