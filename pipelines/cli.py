@@ -1,6 +1,7 @@
 """The `ecostat` command.
 
 ecostat run        run the whole pipeline (seeding an empty data home first) and summarise
+ecostat reload     stage every loaded file (of one dataset) again from raw, then run
 ecostat init       create the data home and its Dagster config without running anything
 ecostat home       print the data home's path
 ecostat trace      show where one row of a mart came from: source files and rows, readings,
@@ -8,6 +9,9 @@ ecostat trace      show where one row of a mart came from: source files and rows
 ecostat query      run one read-only SQL statement on the published warehouse; print or save it
 ecostat export     write every mart as CSV, Parquet and Excel with a codebook, in one folder
 ecostat docs       regenerate docs/data_dictionary.md from the declarations
+ecostat reference build
+                   rebuild the generated reference tables (gazetteer, population, exchange
+                   rates) in seeds/reference/ from their sources; --check only compares
 """
 
 from __future__ import annotations
@@ -73,10 +77,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"\necostat run {result.run_id[:8]}: {'SUCCESS' if result.success else 'FAILURE'} in {elapsed:.1f} s",
         file=out,
     )
+    for step, message in _step_failures(result):
+        print(f"Step {step} failed: {message}", file=out)
     if home.warehouse.exists():
         with Warehouse(database=str(home.warehouse)).read_connection() as con:
             try:
-                for line in summary_lines(con):
+                for line in summary_lines(con, result.run_id):
                     print(line, file=out)
             except duckdb.CatalogException as e:  # the run stopped before the audit tables existed
                 print(f"No summary: the warehouse has no audit tables yet ({e})", file=out)
@@ -109,6 +115,46 @@ def cmd_run(args: argparse.Namespace) -> int:
         file=out,
     )
     return 0 if result.success else 1
+
+
+def cmd_reload(args: argparse.Namespace) -> int:
+    """Mark loaded files to be staged again under today's rules, then run. A run does this by
+    itself for files whose rules changed; reload is for when you want it regardless."""
+    from contracts import datasets
+    from pipelines.resources import Warehouse
+    from warehouse import ensure_schemas
+
+    if args.dataset and args.dataset not in datasets():
+        print(
+            f"ecostat reload: no dataset {args.dataset!r}; the datasets are {', '.join(datasets())}",
+            file=sys.stderr,
+        )
+        return 2
+    home = Home(home_path())
+    if home.warehouse.exists():
+        from assets.staging.release import request_reload
+
+        with Warehouse(database=str(home.warehouse)).get_connection() as con:
+            ensure_schemas(con)
+            n = request_reload(con, args.dataset)
+        print(
+            f"{n} loaded files of {args.dataset or 'every dataset'} will be staged again from raw."
+        )
+    return cmd_run(args)
+
+
+def _step_failures(result) -> list[tuple[str, str]]:
+    """(step, message) of every step that failed: what a data engineer must fix. A dg.Failure
+    says it in its description; anything else in its error's first line."""
+    out = []
+    for event in result.get_step_failure_events():
+        error = event.step_failure_data.error
+        while error is not None and error.cause is not None and "Failure" not in error.cls_name:
+            error = error.cause
+        message = (error.message if error else "").strip()
+        message = message.split(": ", 1)[1] if message.startswith("dagster.") else message
+        out.append((event.step_key, message.splitlines()[0] if message else "see the log"))
+    return out
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -238,6 +284,36 @@ def cmd_docs(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reference(args: argparse.Namespace) -> int:
+    from assets.reference.build import build, stale, write
+    from pipelines.home import SEEDS_DIR
+
+    shared = Path(args.shared)
+    if not shared.is_dir():
+        print(
+            f"ecostat reference build: the source files are read from {shared}, which is not a "
+            "folder; give it with --shared",
+            file=sys.stderr,
+        )
+        return 2
+    reference = SEEDS_DIR / "reference"
+    tables = build(shared, SEEDS_DIR / "curated", reference)
+    if args.check:
+        out_of_date = stale(tables, reference)
+        if out_of_date:
+            print(
+                "Out of date in seeds/reference/: "
+                + ", ".join(f"{name}.csv" for name in out_of_date)
+                + " (run `ecostat reference build`)"
+            )
+            return 1
+        print("seeds/reference/ is what its sources give.")
+        return 0
+    for path in write(tables, reference):
+        print(f"Wrote {path.relative_to(SEEDS_DIR.parent)} ({tables[path.stem].height} rows)")
+    return 0
+
+
 def cmd_home(args: argparse.Namespace) -> int:
     print(home_path())
     return 0
@@ -253,6 +329,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     run.add_argument("-v", "--verbose", action="store_true", help="show Dagster's step log")
     run.set_defaults(func=cmd_run)
+    reload = sub.add_parser(
+        "reload",
+        help="stage every loaded file again from raw under today's rules, then run",
+        description="Rows rejected under earlier rules load when today's rules accept them, and "
+        "the audit keeps what was released and why (audit.staging_passes, "
+        "audit.rejection_history, audit.released_rows). A run does this by itself for files "
+        "whose contract, gazetteer, overlays, units or source spec changed; reload forces it.",
+    )
+    reload.add_argument("--dataset", help="only this dataset's files")
+    reload.add_argument("-v", "--verbose", action="store_true", help="show Dagster's step log")
+    reload.set_defaults(func=cmd_reload)
     sub.add_parser("init", help="create the data home and its Dagster config").set_defaults(
         func=cmd_init
     )
@@ -300,6 +387,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     query.set_defaults(func=cmd_query)
     export.set_defaults(func=cmd_export)
     sub.add_parser("docs", help="regenerate docs/data_dictionary.md").set_defaults(func=cmd_docs)
+    reference = sub.add_parser(
+        "reference",
+        help="rebuild the generated reference tables from their sources",
+        description="Rebuilds seeds/reference/{regions, territory_names, territory_codes, "
+        "population, fx_rates}.csv from pycountry, the public files in ../shared/data and our "
+        "own seeds/curated/ (see assets/reference/build.py).",
+    )
+    reference.add_argument("action", choices=["build"])
+    reference.add_argument(
+        "--shared",
+        default=str(Path(__file__).resolve().parents[2] / "shared" / "data"),
+        help="folder of the public source files (default: ../shared/data beside the repository)",
+    )
+    reference.add_argument(
+        "--check", action="store_true", help="only say whether the committed files are current"
+    )
+    reference.set_defaults(func=cmd_reference)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -7,8 +7,9 @@ import duckdb
 from warehouse import scalar
 
 
-def summary_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
+def summary_lines(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> list[str]:
     """Per dataset: files by status and rows read / loaded / rejected of the current files;
+    the reference overlays in force; the files this run staged again and what that released;
     then every mart with its row count."""
     lines = []
     files = con.execute(
@@ -51,6 +52,9 @@ def summary_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
         lines.append(
             "Rejected rows by rule: " + "; ".join(f"{ds}.{rule} {n}" for ds, rule, n in rules)
         )
+    lines += _overlay_lines(con)
+    if run_id is not None:
+        lines += _pass_lines(con, run_id)
     marts = con.execute(
         "select table_name, estimated_size from duckdb_tables() where schema_name = 'marts' order by table_name"
     ).fetchall()
@@ -58,4 +62,38 @@ def summary_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
     for name, _ in marts:
         n = scalar(con, f'select count(*) from marts."{name}"')
         lines.append(f"  marts.{name:<34}{n:>8} rows")
+    return lines
+
+
+def _overlay_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The data home's reference overlays in force: rows of core.<name> from <home>/reference/."""
+    tables = con.execute(
+        """select table_name from duckdb_columns()
+           where schema_name = 'core' and column_name = 'origin' order by table_name"""
+    ).fetchall()
+    found = []
+    for (name,) in tables:
+        for origin, n in con.execute(
+            f"select origin, count(*) from core.{name} where origin <> 'seeds' group by origin"
+        ).fetchall():
+            found.append(f"{origin} ({n} rows)")
+    return ["Reference overlays in force: " + ", ".join(found)] if found else []
+
+
+def _pass_lines(con: duckdb.DuckDBPyConnection, run_id: str) -> list[str]:
+    """Files staged again in this run (rules or source spec changed, reload), with releases."""
+    passes = con.execute(
+        """select dataset, path, reason, changed, rows_released, rows_newly_rejected
+           from audit.staging_passes where run_id = ? and reason <> 'new file'
+           order by dataset, path""",
+        [run_id],
+    ).fetchall()
+    if not passes:
+        return []
+    lines = ["Staged again from raw (quarantine re-checked):"]
+    for ds, path, reason, changed, released, newly in passes:
+        why = f"{reason}: {changed}" if changed else reason
+        lines.append(
+            f"  {ds}/{path}: {why}; {released or 0} rows released, {newly or 0} newly rejected"
+        )
     return lines

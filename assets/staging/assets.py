@@ -7,16 +7,17 @@ import polars as pl
 
 from assets.audit.checks import to_dagster
 from assets.metadata import column_schema, preview
+from assets.staging import release
 from assets.staging.load import (
     CHUNK_ROWS,
     StageOutcome,
-    pending_files,
     record_stage_failure,
     reference,
     stage_file,
 )
-from contracts import Contract
-from pipelines.resources import Warehouse
+from assets.staging.rules import rules_version
+from contracts import Contract, load_source_specs
+from pipelines.resources import HomeResource, Warehouse
 from warehouse import scalar
 from warehouse.results import CheckResult, record_results
 
@@ -38,6 +39,8 @@ def staging_asset(contract: Contract) -> dg.AssetsDefinition:
         deps=[
             dg.AssetKey(["raw", ds]),
             dg.AssetKey(["core", "regions"]),
+            dg.AssetKey(["core", "territory_names"]),
+            dg.AssetKey(["core", "territory_codes"]),
             dg.AssetKey(["core", "units"]),
             dg.AssetKey(["core", "scales"]),
         ],
@@ -48,28 +51,42 @@ def staging_asset(contract: Contract) -> dg.AssetsDefinition:
         ),
         metadata={"grain": contract.grain, "dagster/column_schema": column_schema(columns)},
     )
-    def _asset(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+    def _asset(
+        context: dg.AssetExecutionContext, warehouse: Warehouse, home: HomeResource
+    ) -> dg.MaterializeResult:
         outcomes: list[StageOutcome] = []
+        released = newly_rejected = 0
+        specs = load_source_specs(home.home.sources)
         with warehouse.get_connection() as con:
             units, territories = reference(con)
-            for file_id, path, sheet, column_map in pending_files(con, ds):
+            version = rules_version(con, contract)
+            release.record_version(con, version, context.run_id)
+            for p in release.files_to_stage(con, ds, version, specs):
+                if p.again:
+                    context.log.info(f"{ds}/{p.path}: staged again ({p.reason}: {p.changed})")
+                    release.begin(con, p, version, context.run_id)
                 try:
                     outcome = stage_file(
                         con,
                         contract,
-                        file_id,
-                        path,
-                        sheet,
-                        column_map,
+                        p.file_id,
+                        p.path,
+                        p.sheet,
+                        p.column_map,
                         units,
                         territories,
                         context.run_id,
+                        version.fingerprint,
                     )
+                    more, fewer = release.finish(con, ds, p, outcome, version, context.run_id)
+                    released, newly_rejected = released + more, newly_rejected + fewer
                 except Exception as e:  # one file never stops the others; the error is recorded
-                    context.log.exception(f"{ds}/{path}: staging failed")
-                    outcome = record_stage_failure(con, file_id, path, f"{type(e).__name__}: {e}")
+                    context.log.exception(f"{ds}/{p.path}: staging failed")
+                    outcome = record_stage_failure(
+                        con, p.file_id, p.path, f"{type(e).__name__}: {e}"
+                    )
                 context.log.info(
-                    f"{ds}/{path}: {outcome.status}, read {outcome.rows_read}, "
+                    f"{ds}/{p.path}: {outcome.status}, read {outcome.rows_read}, "
                     f"loaded {outcome.rows_loaded}, rejected {outcome.rows_rejected}"
                 )
                 outcomes.append(outcome)
@@ -100,6 +117,9 @@ def staging_asset(contract: Contract) -> dg.AssetsDefinition:
                 "files_staged": staged.height,
                 "rows_loaded_now": int(staged.get_column("rows_loaded").sum() or 0),
                 "rows_rejected_now": int(staged.get_column("rows_rejected").sum() or 0),
+                "rows_released_now": released,
+                "rows_newly_rejected_now": newly_rejected,
+                "rules_fingerprint": version.fingerprint,
                 "files": preview(staged, limit=50),
                 "rejections_by_rule": preview(by_rule, limit=50),
                 "preview": preview(head),

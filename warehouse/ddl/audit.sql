@@ -48,6 +48,83 @@ create table if not exists audit.rejected_rows (
 -- Warehouses made before wide tables could be reshaped gain the column in place.
 alter table audit.rejected_rows add column if not exists source_column varchar default '';
 
+-- The version of the rules a file was staged under (audit.rule_versions). When the rules of its
+-- dataset change (contract, gazetteer, overlays, units, ecostat's parsers) or its source spec's
+-- staging options do, the next run stages the file again from raw.
+alter table audit.source_files add column if not exists rules_fingerprint varchar;
+
+-- One row per version of a dataset's rules: what staging applied, as fingerprints of its parts
+-- (contract, reference tables, parsers), so that a change between two versions can be named.
+create table if not exists audit.rule_versions (
+    fingerprint   varchar primary key,   -- first 16 hex of sha256 over the components
+    dataset       varchar not null,
+    components    json not null,         -- part -> fingerprint of that part
+    first_run_id  varchar,
+    first_seen_at timestamp
+);
+
+-- One row per staging of a file: the first one, and every one after a change of its rules.
+create table if not exists audit.staging_passes (
+    file_id           varchar not null,
+    dataset           varchar not null,
+    path              varchar not null,
+    run_id            varchar not null,
+    staged_at         timestamp not null,
+    reason            varchar not null,  -- new file | rules changed | source spec changed | reload requested
+    changed           varchar,           -- what changed since the last pass (parts of the rules)
+    fingerprint_before varchar,
+    fingerprint       varchar not null,
+    rows_read         integer,
+    rows_loaded       integer,
+    rows_rejected     integer,
+    rows_released     integer,           -- rejected before this pass, loaded now
+    rows_newly_rejected integer          -- loaded before this pass, rejected now
+);
+
+-- Every rejection a later staging of the file replaced, with what became of it: the row was
+-- released (it loads now), is still rejected for this rule, or is rejected for other rules only.
+-- audit.rejected_rows holds the rejections that stand.
+create table if not exists audit.rejection_history (
+    file_id        varchar not null,
+    dataset        varchar not null,
+    path           varchar not null,
+    sheet          varchar,
+    row_number     integer not null,
+    source_column  varchar not null default '',
+    column_name    varchar not null,
+    rule           varchar not null,
+    value          varchar,
+    message        varchar not null,
+    rejected_run_id varchar,             -- the run that recorded the rejection
+    rejected_fingerprint varchar,        -- under which version of the rules
+    revalidated_run_id varchar not null, -- the run that staged the file again
+    revalidated_at timestamp not null,
+    revalidated_fingerprint varchar,
+    change         varchar,              -- what changed in the rules (as in audit.staging_passes)
+    outcome        varchar               -- released | still_rejected | rejected_otherwise
+);
+
+-- One row per source row released from quarantine: rejected under one version of the rules,
+-- loaded under a later one.
+create or replace view audit.released_rows as
+select
+    file_id,
+    dataset,
+    path,
+    sheet,
+    row_number,
+    source_column,
+    string_agg(distinct rule, ', ' order by rule) as rules,
+    string_agg(distinct message, '; ' order by message) as messages,
+    any_value(rejected_fingerprint) as rejected_under,
+    any_value(revalidated_fingerprint) as released_under,
+    any_value(change) as released_by,
+    any_value(revalidated_run_id) as released_in_run,
+    max(revalidated_at) as released_at
+from audit.rejection_history
+where outcome = 'released'
+group by file_id, dataset, path, sheet, row_number, source_column, revalidated_run_id;
+
 -- One row per run x checked table x check: every check of the run, passed or not. Contract rules
 -- of staging (ecostat's parsers and the pandera models), the warehouse's SQL checks and the Great
 -- Expectations suites of the marts all land here. It is the run log: each run adds its rows, and

@@ -1,0 +1,130 @@
+"""The version of the rules staging applies to a dataset, as a fingerprint of its parts.
+
+A file's rows were loaded or rejected under the contract (contract.yaml, model.py and the
+base model), the reference tables staging reads (the gazetteer with its names and codes, the
+unit and scale words, seeds and overlays alike), ecostat's parsers, and its source spec's
+staging options (constants, the spec's own territory names, country, decimal separator, units).
+When any of these changes, the file is staged again from raw, and the parts that changed are
+named in the audit (audit.staging_passes, audit.rejection_history).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import duckdb
+
+from contracts import CONTRACTS_DIR, Contract, SourceSpec
+
+# The reference tables staging reads (assets/staging/load.reference).
+STAGING_REFERENCE = ("regions", "territory_names", "territory_codes", "units", "scales")
+_PARSERS = ("parse.py", "validate.py", "territories.py", "place_names.py")
+# A file whose fingerprint is this is staged again on the next run (`ecostat reload`).
+RELOAD = "reload"
+# The fields of a file's column map that staging reads (see load.options_from_column_map).
+STAGING_OPTIONS = ("constants", "territories", "country", "decimal_separator")
+
+
+def _sha(*parts: bytes) -> str:
+    h = hashlib.sha256()
+    for p in parts:
+        h.update(hashlib.sha256(p).digest())
+    return h.hexdigest()[:16]
+
+
+@cache
+def parsers_fingerprint() -> str:
+    here = Path(__file__).parent
+    return _sha(*((here / name).read_bytes() for name in _PARSERS))
+
+
+def contract_fingerprint(contract: Contract) -> str:
+    folder = CONTRACTS_DIR / contract.dataset
+    return _sha(
+        (folder / "contract.yaml").read_bytes(),
+        (folder / "model.py").read_bytes(),
+        (CONTRACTS_DIR / "base.py").read_bytes(),
+    )
+
+
+def table_fingerprint(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """Of a reference table's content, whatever its row order and wherever its rows came from
+    (a row moved from an overlay into the seeds changes nothing)."""
+    frame = con.sql(f"select * exclude (origin) from core.{table}").pl()
+    frame = frame.sort(frame.columns, nulls_last=True)
+    return _sha(frame.write_csv().encode())
+
+
+@dataclass(frozen=True)
+class RulesVersion:
+    dataset: str
+    components: dict[str, str]  # part -> its fingerprint
+
+    @property
+    def fingerprint(self) -> str:
+        return _sha(json.dumps(self.components, sort_keys=True).encode())
+
+    def changed_since(self, before: dict[str, str] | None) -> list[str]:
+        """The parts that differ from an earlier version's (all of them when it is unknown)."""
+        if before is None:
+            return sorted(self.components)
+        return sorted(k for k, v in self.components.items() if before.get(k) != v)
+
+
+def rules_version(con: duckdb.DuckDBPyConnection, contract: Contract) -> RulesVersion:
+    components = {f"contract {contract.dataset}": contract_fingerprint(contract)}
+    components |= {f"core.{t}": table_fingerprint(con, t) for t in STAGING_REFERENCE}
+    components["ecostat parsers"] = parsers_fingerprint()
+    return RulesVersion(contract.dataset, components)
+
+
+def staging_options(column_map: dict, spec: SourceSpec | None) -> dict:
+    """The staging part of a file's column map as its source spec gives it now: constants, the
+    spec's territory names, country and decimal separator, and the unit of every header the spec
+    maps itself. Headers read by the contract's aliases keep the unit their text gave."""
+    current = {k: column_map.get(k) for k in STAGING_OPTIONS}
+    current["columns"] = column_map.get("columns", {})
+    if spec is None:
+        return current
+    current |= {
+        "constants": spec.constants,
+        "territories": spec.territories,
+        "country": spec.country,
+        "decimal_separator": spec.decimal_separator,
+    }
+    explicit = {_header_key(h): m for h, m in spec.mapping().items()}
+    columns = {}
+    for header, mapped in current["columns"].items():
+        m = explicit.get(_header_key(header))
+        if m is not None and m.column == mapped.get("column"):
+            mapped = {"column": m.column, "unit": m.unit or mapped.get("unit")}
+        columns[header] = mapped
+    if spec.unpivot:
+        for header, mapped in columns.items():
+            if mapped.get("column") == spec.unpivot.value_to and " columns " in header:
+                columns[header] = {"column": mapped["column"], "unit": spec.unpivot.unit}
+    current["columns"] = columns
+    return current
+
+
+def _header_key(header: str) -> str:
+    from assets.staging.parse import normalise_key
+
+    return normalise_key(header)
+
+
+def options_changed(column_map: dict, spec: SourceSpec | None) -> list[str]:
+    """The staging options of a file that its source spec now gives otherwise."""
+    now = staging_options(column_map, spec)
+    before = {k: column_map.get(k) for k in (*STAGING_OPTIONS, "columns")}
+    if spec is None:
+        return []
+    return sorted(
+        k
+        for k in now
+        if json.dumps(now[k], sort_keys=True) != json.dumps(before.get(k), sort_keys=True)
+    )
