@@ -654,3 +654,22 @@ def test_a_thousand_fold_jump_is_a_finding(seeded_home, tmp_path) -> None:
     assert [(t, y) for t, y, _ in jumps] == [("KG", 2024)]
     assert "x2898.6" in jumps[0][2]  # 1,000,000,000 after 345,000 in 2023
     con.close()
+
+
+def test_per_capita_never_divides_by_a_population_from_across_a_border_change(warehouse) -> None:
+    """Almaty region's only population figure is of 1 January 2023, after Jetisu region split
+    off it (2022-06-08): its 2020 emissions get no per-capita value, and the note says why."""
+    (value, note), *_ = warehouse.execute(
+        """select per_capita_value, note from marts.region_year_indicators
+           where territory_id = 'KZ-ALM' and year = 2020"""
+    ).fetchall()
+    assert value is None
+    assert "border change of 2022-06-08 (Jetisu region split off Almaty region)" in note
+    (population, why), *_ = warehouse.execute(
+        "select population, population_note from core.population_by_year where territory_id = 'KZ-ALM' and year = 2020"
+    ).fetchall()
+    assert population is None and "the nearest, of 2023, is not used" in why
+    # After the change the same figure is used: the territory is the one it counts.
+    assert warehouse.execute(
+        "select population from core.population_by_year where territory_id = 'KZ-ALM' and year = 2022"
+    ).fetchall() == [(1_505_984,)]

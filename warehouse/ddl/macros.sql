@@ -50,3 +50,14 @@ create or replace macro staged_rows(staging_table) as table
     from query_table(staging_table) as s
     inner join core.regions as r on r.territory_id = s.territory_id
     inner join audit.source_files as f on f.file_id = s.file_id and f.status = 'loaded';
+
+-- What a per-capita figure rests on, for its note: nothing when it divides by the population
+-- of its own year; "population of 2023 (nearest year)" when core.population_by_year took the
+-- nearest year within 5 (the earlier on a tie); and why there is none, when there is none
+-- (no figure within 5 years, or only one from the other side of a border change).
+create or replace macro population_note(population, population_year, year, population_note) as
+    case
+        when population is null
+            then coalesce(population_note, 'no population of this territory within 5 years of ' || year)
+        when population_year <> year then 'population of ' || population_year || ' (nearest year)'
+    end;

@@ -153,10 +153,7 @@ final as (
         p.population_is_nearest_year,
         1000 * y.waste_collected_t / p.population as waste_t_per_1000_inhabitants,
         1000 * y.participants / p.population as participants_per_1000_inhabitants,
-        case
-            when p.population is null then 'no population of this territory within 5 years of ' || y.year
-            when p.population_year <> y.year then 'population of ' || p.population_year || ' (nearest year)'
-        end as per_capita_note,
+        population_note(p.population, p.population_year, y.year, p.population_note) as per_capita_note,
         s.source_rows,
         y.conflicting_sources,
         y.conflict_note,

@@ -138,8 +138,7 @@ final as (
                 then format('opencast + underground = {:,} t, total reported {:,} t',
                     round(c.coal_production_opencast_t + c.coal_production_underground_t)::bigint,
                     round(c.coal_production_t)::bigint) end,
-            case when p.population is null then 'no population of this territory within 5 years of ' || k.year end,
-            case when p.population_is_nearest_year then 'population of ' || p.population_year || ' (nearest year)' end
+            population_note(p.population, p.population_year, k.year, p.population_note)
         ), '') as note
     from keys as k
     inner join regions as r on r.territory_id = k.territory_id

@@ -105,9 +105,8 @@ final as (
             case when a.capacity_includes_derived then 'includes capacity published in t/day (x 365)' end,
             case when a.facilities_without_annual_capacity > 0
                 then a.facilities_without_annual_capacity || ' facility(ies) without an annual capacity' end,
-            case when a.capacity_t_per_year is not null and p.population is null
-                then 'no population of this territory within 5 years of ' || a.year end,
-            case when p.population_is_nearest_year then 'population of ' || p.population_year || ' (nearest year)' end
+            case when a.capacity_t_per_year is not null or p.population is not null
+                then population_note(p.population, p.population_year, a.year, p.population_note) end
         ), '') as note
     from aggregated as a
     inner join regions as r on r.territory_id = a.territory_id

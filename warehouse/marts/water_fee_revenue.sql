@@ -86,9 +86,8 @@ final as (
             case when f.period_kind = 'partial_year'
                 then 'partial year ' || f.period_start || '/' || f.period_end || ': not comparable with full years' end,
             f.usd_note,
-            case when f.amount_usd is not null and p.population is null
-                then 'no population of this territory within 5 years of ' || f.year end,
-            case when p.population_is_nearest_year then 'population of ' || p.population_year || ' (nearest year)' end,
+            case when f.amount_usd is not null or p.population is not null
+                then population_note(p.population, p.population_year, f.year, p.population_note) end,
             case when f.period_kind = 'calendar_year' and f.previous_amount_lcu is null
                 then 'no full previous year to compare with' end
         ), '') as note
