@@ -25,7 +25,7 @@ emission_rows as (
         confidence_rank(source_confidence)
             as confidence_rank,
         'emissions_' || pollutant || '_' || scope
-            || case when basis = 'estimated' then '_estimated' else '' end as indicator
+            || case when basis <> 'reported' then '_' || basis else '' end as indicator
     from core.emissions
     where period_kind = 'calendar_year'
 ),
@@ -106,8 +106,8 @@ emissions_long as (
         't' as unit,
         1000 * e.emissions_t / p.population as per_capita_value,
         'kg per inhabitant' as per_capita_unit,
-        e.basis = 'estimated' as is_derived,
-        e.basis = 'estimated' as is_estimated,
+        e.basis = 'ecostat_estimate' as is_derived,
+        e.basis <> 'reported' as is_estimated,
         e.conflicting as conflicting_sources,
         case when e.conflicting then 'sources disagree: ' || e.alternatives end as note,
         e.n_sources,
@@ -249,9 +249,8 @@ final as (
             case
                 when c.note like '%population%' then null
                 when c.per_capita_unit is not null and p.population is null
-                    then 'no population of this territory within 5 years of ' || c.year
-                when c.per_capita_value is not null and p.population_is_nearest_year
-                    then 'population of ' || p.population_year || ' (nearest year)'
+                    or c.per_capita_value is not null
+                    then population_note(p.population, p.population_year, c.year, p.population_note)
             end
         ), '') as note
     from combined as c
