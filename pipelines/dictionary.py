@@ -130,6 +130,31 @@ def _cell(text: object) -> str:
     return "" if text is None else str(text).replace("|", "\\|").replace("\n", " ")
 
 
+# What a layer's tables share, said once above them.
+LAYER_NOTES = {
+    "reference": [
+        "Rebuilt on every run from `seeds/reference/<table>.csv` and, when a data home has one,",
+        "its overlay `<home>/reference/<table>.csv` (same columns): overlay rows are added to the",
+        "seed's after they are checked against `seeds/reference/tables.yaml` (key, required",
+        "columns, types, references, vocabularies); a broken row stops the run with its file and",
+        "row. Every row has `origin`: `seeds` or the overlay's path. Tables marked generated in",
+        "tables.yaml are written by `ecostat reference build` from their sources.",
+    ],
+    "audit": [
+        "Besides the findings below, ingest and staging write the audit log itself",
+        "(`warehouse/ddl/audit.sql`): `audit.source_files` (one landed file version, with the",
+        "fingerprint of the rules it was staged under), `audit.rejected_rows` (the rejections",
+        "that stand), `audit.rule_versions` (one version of a dataset's rules: fingerprints of",
+        "the contract, the reference tables staging reads and the parsers), `audit.staging_passes`",
+        "(one staging of a file: why, what changed, rows read, loaded, rejected, released and",
+        "newly rejected), `audit.rejection_history` (every rejection a later staging replaced,",
+        "with its outcome: released, still_rejected, rejected_otherwise), the view",
+        "`audit.released_rows` (one row per released source row: the rules that had rejected it,",
+        "the change that released it) and `audit.validation_results` (every check of every run).",
+    ],
+}
+
+
 def markdown(docs: list[TableDoc] | None = None) -> str:
     """The dictionary as Markdown: per table its grain, description, sources, licence notes and
     columns with description and unit."""
@@ -147,6 +172,8 @@ def markdown(docs: list[TableDoc] | None = None) -> str:
         if not mine:
             continue
         lines += [f"## {layer}", ""]
+        if layer in LAYER_NOTES:
+            lines += [*LAYER_NOTES[layer], ""]
         lines += [f"- [`{d.table}`](#{d.table.replace('.', '')})" for d in mine]
         lines.append("")
         for d in mine:
