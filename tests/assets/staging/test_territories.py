@@ -96,3 +96,8 @@ def test_a_source_specs_own_names_come_first(territories: TerritoryIndex) -> Non
     )
     assert out.get_column("territory_id").to_list() == ["KG-GB/leninsky", None, "RU-KEM"]
     assert "not in the gazetteer" in out.item(1, "message")
+
+
+def test_a_gazetteer_id_as_written_resolves(territories: TerritoryIndex) -> None:
+    assert territories.resolve("KG-GB/leninsky") == "KG-GB/leninsky"
+    assert territories.resolve("KZ/south-kazakhstan") == "KZ/south-kazakhstan"
