@@ -18,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 
+from assets.staging.parse import normalise_key
 from contracts import CONTRACTS_DIR, Contract, SourceSpec
 
 # The reference tables staging reads (assets/staging/load.reference).
@@ -96,10 +97,10 @@ def staging_options(column_map: dict, spec: SourceSpec | None) -> dict:
         "country": spec.country,
         "decimal_separator": spec.decimal_separator,
     }
-    explicit = {_header_key(h): m for h, m in spec.mapping().items()}
+    explicit = {normalise_key(h): m for h, m in spec.mapping().items()}
     columns = {}
     for header, mapped in current["columns"].items():
-        m = explicit.get(_header_key(header))
+        m = explicit.get(normalise_key(header))
         if m is not None and m.column == mapped.get("column"):
             mapped = {"column": m.column, "unit": m.unit or mapped.get("unit")}
         columns[header] = mapped
@@ -109,12 +110,6 @@ def staging_options(column_map: dict, spec: SourceSpec | None) -> dict:
                 columns[header] = {"column": mapped["column"], "unit": spec.unpivot.unit}
     current["columns"] = columns
     return current
-
-
-def _header_key(header: str) -> str:
-    from assets.staging.parse import normalise_key
-
-    return normalise_key(header)
 
 
 def options_changed(column_map: dict, spec: SourceSpec | None) -> list[str]:
