@@ -177,7 +177,7 @@ class TerritoryIndex:
         return self._memo[text]
 
     def _candidates(self, text: str) -> Candidates:
-        if text.strip() in self.territories:  # a gazetteer id as written ("KG-GB/leninsky")
+        if "/" in text and text.strip() in self.territories:  # an id of ours ("KG-GB/leninsky")
             return {text.strip(): STRONG}
         code = code_key(text)
         if code is not None:
