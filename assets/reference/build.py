@@ -219,7 +219,7 @@ def build(shared: Path, curated: Path, reference: Path) -> dict[str, pl.DataFram
 
     # ISO 3166-2: a subdivision keeps the id it had in the 2020 list (Kazakhstan's letter codes,
     # which submissions and the warehouse already use); its current code is its iso_code.
-    current_to_id = {r["current"]: r["iso_2020"] for r in iso_2020.values() if r["current"]}
+    current_to_id = {r["current"]: r["iso_2020"] for r in iso_2020.values()}
     subdivisions = [s for cc in COUNTRIES for s in pycountry.subdivisions.get(country_code=cc)]
     for s in subdivisions:
         tid = current_to_id.get(s.code, s.code)
@@ -263,7 +263,9 @@ def build(shared: Path, curated: Path, reference: Path) -> dict[str, pl.DataFram
         g.override(tid, source=f"{SOURCE_ISO_2020}; {g.regions[tid]['source']}")
         if r["current"] != code:
             g.code(tid, "iso3166_2_2020", code, SOURCE_ISO_2020)
-        # Display names: the 2020 list's English and Russian ones where pycountry has none.
+        # Display names: the 2020 list's English names of Russian subjects (pycountry's are
+        # romanised Russian: "Kemerovskaya oblast'") and its Russian names (pycountry has none
+        # for RU, KZ and KG); seeds/curated/territories.csv may still override both.
         en, ru_name = r["name_en"], r["name_ru"]
         if corrections.get((code, "name_en", en), tid) == tid and r["country"] == "RU":
             g.override(tid, name_en=en)
