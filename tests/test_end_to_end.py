@@ -673,3 +673,34 @@ def test_per_capita_never_divides_by_a_population_from_across_a_border_change(wa
     assert warehouse.execute(
         "select population from core.population_by_year where territory_id = 'KZ-ALM' and year = 2022"
     ).fetchall() == [(1_505_984,)]
+
+
+def test_overlapping_submissions_still_publish(fresh_home: Path) -> None:
+    """Two copies of small files with other bytes (another encoding; an Excel file saved again):
+    the same figures twice give one finding each, and the run publishes (defect #14.1)."""
+    import openpyxl
+
+    cleanup = fresh_home / "landing" / "cleanup"
+    text = (cleanup / "kg_mnr_subbotniki_2019_2024.csv").read_bytes().decode("cp1251")
+    (cleanup / "kg_mnr_copy_utf8.csv").write_text(text, encoding="utf-8")
+    book = openpyxl.load_workbook(cleanup / "bishkek_city_subbotniki_2019_2024.xlsx")
+    book.save(cleanup / "bishkek_copy.xlsx")
+    assert run_pipeline(fresh_home)
+    con = duckdb.connect(str(fresh_home / "published" / "warehouse.duckdb"), read_only=True)
+    try:
+        statuses = dict(
+            con.execute(
+                "select path, status from audit.source_files where path like '%copy%'"
+            ).fetchall()
+        )
+        assert statuses == {"kg_mnr_copy_utf8.csv": "loaded", "bishkek_copy.xlsx": "loaded"}
+        (n, distinct), *_ = con.execute(
+            "select count(*), count(distinct finding_id) from audit.findings"
+        ).fetchall()
+        assert n == distinct
+        (message,), *_ = con.execute(
+            "select message from audit.findings where finding_type = 'sub_territories_vs_territory'"
+        ).fetchall()
+        assert "report 15,099 participants" in message and "(2 reports of it)" in message
+    finally:
+        con.close()

@@ -101,6 +101,9 @@ class SqlModel:
     grain: str
     deps: list[str]  # tables read, as schema.table
     key: list[str] = field(default_factory=list)
+    # "warn" for a table a person reviews rather than one others build on (audit.findings):
+    # its key is checked but never stops what depends on it.
+    key_severity: str = "error"
     non_negative: list[str] = field(default_factory=list)
     columns: dict[str, dict] = field(default_factory=dict)
     # Rules: {name, description, sql, severity (error by default, or warn)}; the SQL selects the

@@ -49,7 +49,7 @@ def _model_checks(model: SqlModel) -> list[tuple[str, str, str, str]]:
         checks.append(
             (
                 "unique_key",
-                "error",
+                "warning" if model.key_severity == "warn" else "error",
                 f"One row per {key_cols}; no key column is NULL.",
                 f"select {key_cols}, count(*) as n from {model.table} group by all "
                 f"having count(*) > 1 or {nulls}",

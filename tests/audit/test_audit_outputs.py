@@ -52,7 +52,8 @@ def test_every_check_of_the_run_is_recorded_with_its_numbers(warehouse) -> None:
     # Warehouse checks of every model and Great Expectations results for every mart.
     for model in sql_models():
         if model.key:
-            assert by_key[(model.table, "unique_key")][:3] == ("sql", "error", True)
+            severity = "warning" if model.key_severity == "warn" else "error"
+            assert by_key[(model.table, "unique_key")][:3] == ("sql", severity, True)
         if model.layer == "marts":
             gx = [k for k in by_key if k[0] == model.table and k[1].startswith("gx:")]
             assert len(gx) >= 2 + len(model.key), model.table

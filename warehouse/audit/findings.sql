@@ -31,17 +31,31 @@ ancestors as (
     select * from core.region_ancestors where depth = 1
 ),
 
-children as (
+-- One figure per sub-territory and day: two reports of a district's figure (two copies of a
+-- file) are one district, not two; the larger figure stands for it.
+child_figures as (
     select
         a.ancestor_id as territory_id,
+        c.territory_id as child_id,
         c.period_start,
         c.period_end,
-        sum(c.participants) as participants,
-        count(*) as parts,
+        max(c.participants) as participants,
         list(c.source_row_id order by c.source_row_id) as source_row_ids
     from cleanup as c
     inner join ancestors as a on a.territory_id = c.territory_id
     where c.participants is not null
+    group by all
+),
+
+children as (
+    select
+        territory_id,
+        period_start,
+        period_end,
+        sum(participants) as participants,
+        count(*) as parts,
+        flatten(list(source_row_ids order by child_id)) as source_row_ids
+    from child_figures
     group by all
 ),
 
@@ -52,7 +66,7 @@ sub_territories as (
         'cleanup' as dataset,
         p.territory_id,
         p.year,
-        'participants of ' || ch.parts || ' sub-territories vs the territory, ' || p.period_start as subject,
+        'participants of its sub-territories vs the territory, ' || p.period_start as subject,
         p.participants::double as expected_value,
         ch.participants::double as observed_value,
         'persons' as unit,
@@ -213,22 +227,28 @@ combined as (
     union all by name select * from coverage
 ),
 
+-- One finding per thing a person reviews: the same figure reported by two files (a copy of a
+-- file in another encoding, say) is one finding with both files' rows, never two with one id.
 final as (
     select
         md5(concat_ws('|', finding_type, dataset, territory_id, year, subject))[:16] as finding_id,
         finding_type,
-        severity,
+        max(severity) as severity,  -- warning before info
         dataset,
         territory_id,
         year,
         subject,
-        expected_value,
-        observed_value,
-        observed_value - expected_value as difference,
-        unit,
-        message,
-        source_row_ids
+        first(expected_value order by message, expected_value) as expected_value,
+        first(observed_value order by message, expected_value) as observed_value,
+        first(observed_value - expected_value order by message, expected_value) as difference,
+        first(unit order by message, expected_value) as unit,
+        first(message order by message, expected_value)
+            || case when count(*) > 1 then format(' ({} reports of it)', count(*)) else '' end
+            as message,
+        count(*) as cases,
+        list_sort(list_distinct(flatten(list(coalesce(source_row_ids, []))))) as source_row_ids
     from combined
+    group by finding_type, dataset, territory_id, year, subject
 )
 
 select * from final
