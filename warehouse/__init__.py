@@ -41,9 +41,11 @@ def ensure_dataset_tables(con: duckdb.DuckDBPyConnection, contract: Contract) ->
     source_column varchar not null default '',  -- a wide table's value column; '' otherwise
     {raw_cols},
     extra json,     -- cells under headers the contract does not know
-    overflow json   -- cells right of the header's last column (the row is rejected: row_width)
+    overflow json,  -- cells right of the header's last column (the row is rejected: row_width)
+    read_error varchar  -- why the row could not be read as written (rejected: unclosed_quote)
 )"""
     )
+    con.execute(f"alter table raw.{ds} add column if not exists read_error varchar")
     staged = [
         f"{name} {duck_type}" + (" not null" if name == "territory_id" else "")
         for name, duck_type in contract.staged_columns()

@@ -14,7 +14,7 @@ import csv
 import io
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from pathlib import Path
 
@@ -131,6 +131,10 @@ def sniff_delimiter(text: str) -> str:
 def read_csv_cells(data: bytes, spec: SourceSpec) -> Cells:
     text, encoding = decode(data, spec.encoding)
     delimiter = sniff_delimiter(text) if spec.delimiter == "auto" else _unescape(spec.delimiter)
+    records = _csv_records(text, delimiter) if _has_open_quote_line(text) else None
+    if records is not None and any(records[1]):
+        # A quote left open swallowed the lines after it into one cell: read line by line instead.
+        return Cells(_rows_frame(*records), None, encoding, delimiter)
     # Polars parses UTF-8 bytes; a UTF-8 file is handed over as it is, not copied through a str.
     utf8 = data if encoding == "utf-8" else text.encode("utf-8")
     try:
@@ -152,10 +156,11 @@ def read_csv_cells(data: bytes, spec: SourceSpec) -> Cells:
     return Cells(frame, None, encoding, delimiter)
 
 
-def _rows_frame(rows: list[list[str]]) -> pl.DataFrame:
-    """Rows of the csv module as cells: row_number (from 1), then c0, c1, ... as text."""
+def _rows_frame(rows: list[list[str]], read_errors: list[str | None] | None = None) -> pl.DataFrame:
+    """Rows of the csv module as cells: row_number (from 1), then c0, c1, ... as text; with
+    ``read_errors``, a last column read_error saying why a row could not be read as written."""
     width = max((len(r) for r in rows), default=0)
-    return (
+    frame = (
         pl.DataFrame(
             {f"c{i}": [r[i] if i < len(r) and r[i] else None for r in rows] for i in range(width)},
             schema={f"c{i}": pl.String for i in range(width)},
@@ -163,6 +168,52 @@ def _rows_frame(rows: list[list[str]]) -> pl.DataFrame:
         .with_row_index("row_number", offset=1)
         .with_columns(pl.col("row_number").cast(pl.Int64))
     )
+    if read_errors is not None:
+        frame = frame.with_columns(read_error=pl.Series(read_errors, dtype=pl.String))
+    return frame
+
+
+def _has_open_quote_line(text: str) -> bool:
+    """Whether a line has an odd number of quotes: the only way a cell can run over a line
+    break, rightly (a quoted cell with a line break in it) or not (a quote never closed)."""
+    return '"' in text and any(line.count('"') % 2 for line in text.split("\n"))
+
+
+def _csv_records(text: str, delimiter: str) -> tuple[list[list[str]], list[str | None]]:
+    """The file's records as the csv module reads them, and for each why it cannot be trusted.
+
+    A quote that is opened and not closed on its line makes the csv module read every line up
+    to the next quote (or the file's end) as one cell, silently: four rows become one. Such a
+    record (one that runs over a line break, and whose cell holds the delimiter after it) is
+    given back as its lines, each split at the delimiter and marked with the line the quote
+    opened on, so that staging rejects them all and the counts still add up. A quoted cell with
+    a line break and no delimiter after it is text, and is kept."""
+    lines = text.split("\n")
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    rows: list[list[str]] = []
+    errors: list[str | None] = []
+    last = 0
+    for record in reader:
+        first, last_line = last + 1, reader.line_num
+        last = last_line
+        swallowed = last_line > first and any(
+            "\n" in cell and delimiter in cell.split("\n", 1)[1] for cell in record
+        )
+        if not swallowed:
+            rows.append(record)
+            errors.append(None)
+            continue
+        end = "the end of the file" if last_line >= len(lines) - 1 else f"line {last_line}"
+        message = (
+            f"a quote opened on line {first} is not closed before {end}: lines {first}-"
+            f"{last_line} were read as one cell. Close the quote or remove it, and land the file "
+            "again"
+        )
+        for line in lines[first - 1 : last_line]:
+            if line.strip():
+                rows.append(line.rstrip("\r").split(delimiter))
+                errors.append(message)
+    return rows, errors
 
 
 def _excel_text(value: object) -> str | None:
@@ -293,6 +344,7 @@ class _Layout:
     taken: set[str]  # contract columns some header maps to
     wide: list[tuple[str, str]]  # cell column -> header, for a wide table's value columns
     unmapped: list[str]
+    read_error: bool = False  # the cells carry a read_error column (a quote left open)
 
     @property
     def column_map(self) -> dict[str, dict[str, str | None]]:
@@ -368,6 +420,9 @@ def _row_exprs(layout: _Layout) -> list[pl.Expr]:
         *[pl.col(c).alias(m.column) for c, (_, m) in layout.mapped.items()],
         extra.alias("extra"),
         overflow.alias("overflow"),
+        (pl.col("read_error") if layout.read_error else pl.lit(None, dtype=pl.String)).alias(
+            "read_error"
+        ),
     ]
 
 
@@ -404,8 +459,12 @@ def read_submission(
         raise SubmissionError("the file is empty")
 
     matcher = HeaderMatcher(contract, spec, units)
-    h = find_header(frame, matcher, spec.header_row)
-    layout = _layout(frame.row(h)[1:], frame.columns[1:], matcher, frame.item(h, "row_number"))
+    cell_cols = [c for c in frame.columns[1:] if c != "read_error"]
+    h = find_header(frame.select("row_number", *cell_cols), matcher, spec.header_row)
+    layout = replace(
+        _layout(frame.select(cell_cols).row(h), cell_cols, matcher, frame.item(h, "row_number")),
+        read_error="read_error" in frame.columns,
+    )
     body = frame.slice(h + 1).filter(_non_blank(layout.cell_cols))
     common = _row_exprs(layout)
     column_map = layout.column_map
@@ -507,6 +566,8 @@ def _stream_csv(
     except SubmissionError:
         return None  # the whole-file reader says what is wrong
     utf8 = _as_utf8(path, encoding, spill_dir)
+    if _has_open_quote_file(utf8):
+        return None  # a cell runs over a line break: the whole-file reader tells text from a quote left open
     scan = pl.scan_csv(
         utf8,
         separator=delimiter,
@@ -554,6 +615,25 @@ def _stream_csv(
         layout.unmapped,
         rows_file=rows_file,
     )
+
+
+def _has_open_quote_file(path: Path) -> bool:
+    """_has_open_quote_line for a large UTF-8 file, in a stream: a byte scan for a quote first
+    (most machine exports have none below their header), then the lines' quotes counted."""
+    with path.open("rb") as f:
+        if not any(b'"' in block for block in iter(lambda: f.read(_BLOCK_BYTES), b"")):
+            return False
+    lines = pl.scan_csv(
+        path,
+        separator="\x1f",
+        has_header=False,
+        quote_char=None,
+        infer_schema=False,
+        truncate_ragged_lines=True,
+        new_columns=["line"],
+    ).select(pl.col("line"))
+    odd = lines.select((pl.col("line").str.count_matches('"', literal=True) % 2 == 1).any())
+    return bool(odd.collect(engine="streaming").item())
 
 
 def _unpivot(

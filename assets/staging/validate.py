@@ -285,6 +285,9 @@ def stage(
                 ),
             )
         )
+    if "read_error" in raw.columns:
+        read_error = raw.get_column("read_error").cast(pl.String)
+        errors.append(_errors(rows, "*", "unclosed_quote", read_error, read_error))
     errors.append(
         _errors(
             rows,

@@ -177,6 +177,15 @@ def test_a_wide_table_becomes_one_record_per_year(tmp_path: Path, units) -> None
     assert sub.column_map["3 columns 2019..2021"] == {"column": "emissions_t", "unit": "тыс. т"}
 
 
+UNCLOSED = (
+    "Территория;Дата;Собрано всего, т\n"
+    "Бишкек;30.03.2024;270\n"
+    'Ош;30.03.2024;"12\n'
+    "Нарын;30.03.2024;30\n"
+    "Талас;30.03.2024;20\n"
+)
+
+
 # A large CSV file is read in a stream (assets.ingest.read._stream_csv); it must give the rows a
 # whole-file read gives, or fall back to the whole-file read where it cannot.
 _STREAM_CASES = {
@@ -186,10 +195,12 @@ _STREAM_CASES = {
         '"г. Бишкек",2024-03-30,"3 346,259"\n'
         '"Кузбасс, Кемерово",2023-04-20,12\n'
     ).encode("utf-8"),
-    "a quoted line break in the body, koi8-r": (
+    # A cell over a line break: the whole-file reader tells text from a quote left open.
+    "a quoted line break in the body, koi8-r (falls back)": (
         'Территория;Дата;Собрано всего, т;Примечание\nг. Бишкек;30.03.2024;270;"две\nстроки"\n'
         "Кузбасс;2023;5;\n"
     ).encode("koi8_r"),
+    "a quote left open (falls back)": UNCLOSED.encode("utf-8"),
     "a row wider than the header (falls back)": (
         "Территория;Дата;Собрано всего, т\nг. Бишкек;30.03.2024;270;лишнее\nКузбасс;2023;5\n"
     ).encode(),
@@ -245,3 +256,29 @@ def test_a_utf8_head_with_other_bytes_further_on_is_read_whole(
     assert streamed.rows_file is None
     assert streamed.rows.to_dicts() == whole.rows.to_dicts()
     assert streamed.rows.get_column("territory").to_list()[-1] == "г. Бишкек"
+
+
+@pytest.mark.parametrize("tail", ["", '"Баткен";30.03.2024;5\n'])
+def test_a_quote_left_open_loses_no_row(tmp_path: Path, units, tail: str) -> None:
+    """The quote opened on line 3 swallowed lines 4-5 (to the file's end, or to the next
+    quote): every line comes back as a row, those it ran over marked with where it opened
+    (defect #14.3: 4 rows written, 3 read, 0 rejected)."""
+    path = tmp_path / "c.csv"
+    path.write_text(UNCLOSED + tail, encoding="utf-8")
+    sub = read_submission(path, CONTRACT, default_spec("cleanup"), units)
+    rows = sub.rows.sort("row_number")
+    assert rows.get_column("territory").to_list()[:4] == ["Бишкек", "Ош", "Нарын", "Талас"]
+    errors = rows.get_column("read_error").to_list()
+    assert errors[0] is None
+    assert all(e and "a quote opened on line 3" in e for e in errors[1:4])
+    assert sub.rows_read == 4 + bool(tail)
+
+
+def test_a_quoted_cell_with_a_line_break_is_text(tmp_path: Path, units) -> None:
+    path = tmp_path / "c.csv"
+    path.write_text(
+        'Территория;Дата;Собрано всего, т;Примечание\nБишкек;30.03.2024;270;"две\nстроки"\n',
+        encoding="utf-8",
+    )
+    sub = read_submission(path, CONTRACT, default_spec("cleanup"), units)
+    assert sub.rows.height == 1 and sub.rows.item(0, "read_error") is None

@@ -81,6 +81,7 @@ def test_the_fifteen_countries_and_their_subdivisions_are_in(territories: Territ
     import pycountry
 
     from assets.reference.build import COUNTRIES as countries
+
     current = {t for t, s in territories.codes.items() if STRONG in s.values()}
     missing = [
         s.code

@@ -193,3 +193,13 @@ def test_html_and_doubled_spaces_pasted_into_cells_are_cleaned(units, territorie
     assert r.rejections.height == 0
     assert r.rows.get_column("source_title").to_list() == ["МПРЭТН КР", "МПРЭТН КР"]
     assert r.rows.get_column("territory").to_list() == ["Кыргызская Республика"] * 2
+
+
+def test_rows_a_quote_left_open_ran_over_are_rejected_with_the_line(units, territories) -> None:
+    good = GOOD | {"read_error": None}
+    broken = GOOD | {"read_error": "a quote opened on line 3 is not closed before line 4: ..."}
+    result = stage(_raw(good, broken, broken), CONTRACT, units, territories)
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (3, 1, 2)
+    rules = result.rejections.select("row_number", "rule").rows()
+    assert rules == [(3, "unclosed_quote"), (4, "unclosed_quote")]
+    assert "line 3" in result.rejections.item(0, "message")
