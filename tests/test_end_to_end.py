@@ -314,6 +314,21 @@ def test_one_bad_file_does_not_stop_the_others(fresh_home: Path, capsys) -> None
     (landing / "extra_column.csv").write_text(
         "Территория;Дата;Собрано, т;Погода\nКР;2018;1;ясно\n", encoding="utf-8"
     )
+    # A quote never closed (defect #14.3), a name that is not UTF-8 (#14.4), and what is there
+    # but not a submission: a hidden file, a lock file, a link to a file outside landing/.
+    (landing / "open_quote.csv").write_text(
+        'Территория;Дата;Собрано, т\nКР;2016;1\nКузбасс;2016;"2\nБишкек;2016;3\nОш;2016;4\n',
+        encoding="utf-8",
+    )
+    import os
+
+    with open(os.path.join(os.fsencode(landing), b"bad\xff.csv"), "wb") as f:
+        f.write("Территория;Дата;Собрано, т\nКР;2015;7\n".encode())
+    (landing / ".notes.csv").write_text("Территория;Дата\n", encoding="utf-8")
+    (landing / "~$book.xlsx").write_bytes(b"lock")
+    outside = fresh_home / "elsewhere.csv"
+    outside.write_text("Территория;Дата;Собрано, т\nКР;2014;9\n", encoding="utf-8")
+    (landing / "linked.csv").symlink_to(outside)
     assert run_pipeline(fresh_home)
     out = capsys.readouterr().out
     assert "FAILED cleanup/broken.xlsx: not a readable Excel workbook" in out
@@ -333,7 +348,25 @@ def test_one_bad_file_does_not_stop_the_others(fresh_home: Path, capsys) -> None
         "empty.csv": "failed",
         "typo.csv": "loaded",
         "extra_column.csv": "loaded",
+        "open_quote.csv": "loaded",
+        "bad\\xff.csv": "loaded",
+        ".notes.csv": "skipped",
+        "~$book.xlsx": "skipped",
+        "linked.csv": "skipped",
     }
+    assert "skipped cleanup/linked.csv: a link to" in out and "outside the landing folder" in out
+    assert con.execute(
+        "select rows_read, rows_loaded, rows_rejected from audit.source_files where path = 'open_quote.csv'"
+    ).fetchall() == [(4, 1, 3)]
+    quoted = con.execute(
+        "select row_number, rule, message from audit.rejected_rows where path = 'open_quote.csv' and rule = 'unclosed_quote' order by row_number"
+    ).fetchall()
+    assert [(r, rule) for r, rule, _ in quoted] == [
+        (3, "unclosed_quote"),
+        (4, "unclosed_quote"),
+        (5, "unclosed_quote"),
+    ]
+    assert all("a quote opened on line 3" in m for _, _, m in quoted)
     tariff = con.execute(
         "select rule, message from audit.rejected_rows where path = 'tariffs.csv'"
     ).fetchall()

@@ -3,7 +3,7 @@
 import dagster as dg
 import polars as pl
 
-from assets.ingest.load import ingest_file, landed_files, record_failure
+from assets.ingest.load import ingest_file, landed_files, record_failure, record_skipped
 from assets.metadata import preview
 from assets.staging.load import units_in
 from contracts import Contract, load_source_specs
@@ -36,7 +36,11 @@ def raw_asset(contract: Contract) -> dg.AssetsDefinition:
             ensure_schemas(con)
             ensure_dataset_tables(con, contract)
             units = units_in(con)  # headers may carry units; the gazetteer is staging's
-            for f in landed_files(home.home.landing, ds):
+            files, skipped = landed_files(home.home.landing, ds)
+            for skip in skipped:
+                if record_skipped(con, skip, context.run_id):
+                    context.log.warning(f"{ds}/{skip.path}: skipped, {skip.reason}")
+            for f in files:
                 try:
                     outcome = ingest_file(con, f, contract, specs, units, context.run_id)
                 except Exception as e:  # one file never stops the others; the error is recorded

@@ -12,6 +12,7 @@ A file is identified by its path inside ``landing/<dataset>/`` and the SHA-256 o
 from __future__ import annotations
 
 import hashlib
+import os
 import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -55,23 +56,82 @@ class IngestOutcome:
     unmapped: tuple[str, ...] = ()  # headers the contract does not know (kept in raw.extra)
 
 
-def landed_files(landing_dir: Path, dataset: str) -> list[LandedFile]:
-    """Files waiting in ``landing/<dataset>/`` (sub-folders included), in path order.
+@dataclass(frozen=True)
+class SkippedFile:
+    """Something in ``landing/<dataset>/`` that is not read, and why."""
 
-    Hidden files and spreadsheet lock files (~$book.xlsx) are not submissions.
-    """
+    dataset: str
+    path: str
+    reason: str
+
+    @property
+    def file_id(self) -> str:
+        return hashlib.sha256(f"{self.dataset}/{self.path}\0skipped".encode()).hexdigest()[:16]
+
+
+def _shown(rel: Path) -> str:
+    """A path as the audit can store it: a name that is not valid UTF-8 (bytes a non-UTF-8
+    system wrote) with those bytes escaped ("bad\\xff.csv"), so that it is recorded and read
+    like any other file instead of stopping the dataset's ingest."""
+    return os.fsencode(rel.as_posix()).decode("utf-8", errors="backslashreplace")
+
+
+def landed_files(landing_dir: Path, dataset: str) -> tuple[list[LandedFile], list[SkippedFile]]:
+    """Files waiting in ``landing/<dataset>/`` (sub-folders included), in path order, and what
+    is there but not read: hidden files, spreadsheet lock files (~$book.xlsx) and links that
+    point outside the landing folder, each with the reason."""
     root = landing_dir / dataset
     if not root.is_dir():
-        return []
-    out = []
+        return [], []
+    inside = landing_dir.resolve()
+    out, skipped = [], []
     for p in sorted(root.rglob("*")):
         rel = p.relative_to(root)
-        if not p.is_file() or any(part.startswith((".", "~$")) for part in rel.parts):
+        shown = _shown(rel)
+        if any(part.startswith(".") for part in rel.parts):
+            if p.is_file():
+                skipped.append(SkippedFile(dataset, shown, "a hidden file: not a submission"))
+            continue
+        if any(part.startswith("~$") for part in rel.parts):
+            skipped.append(
+                SkippedFile(dataset, shown, "a spreadsheet's lock file (the workbook is open)")
+            )
+            continue
+        if p.is_symlink() and not p.resolve().is_relative_to(inside):
+            skipped.append(
+                SkippedFile(
+                    dataset,
+                    shown,
+                    f"a link to {p.resolve()}, outside the landing folder: copy the file in instead",
+                )
+            )
+            continue
+        if not p.is_file():
             continue
         with p.open("rb") as fh:  # hashed in blocks: a landed file may be gigabytes
             sha256 = hashlib.file_digest(fh, "sha256").hexdigest()
-        out.append(LandedFile(dataset, rel.as_posix(), p, sha256, p.stat().st_size))
-    return out
+        out.append(LandedFile(dataset, shown, p, sha256, p.stat().st_size))
+    return out, skipped
+
+
+def record_skipped(con: duckdb.DuckDBPyConnection, skipped: SkippedFile, run_id: str) -> bool:
+    """Record a file that is not read, once (re-runs change nothing). Returns whether it is new."""
+    if first_row(con, "select 1 from audit.source_files where file_id = ?", [skipped.file_id]):
+        return False
+    _insert_record(
+        con,
+        {
+            "file_id": skipped.file_id,
+            "dataset": skipped.dataset,
+            "path": skipped.path,
+            "sha256": "",  # not read
+            "status": "skipped",
+            "error": skipped.reason,
+            "landed_at": _now(),
+            "run_id": run_id,
+        },
+    )
+    return True
 
 
 def _now() -> datetime:

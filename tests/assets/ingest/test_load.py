@@ -23,7 +23,7 @@ def _land(tmp_path: Path, name: str, variant: str) -> tuple[tuple, list[tuple]]:
     ensure_schemas(con)
     ensure_dataset_tables(con, contract)
     reference_load.load_all(con)
-    (landed,) = landed_files(tmp_path / "landing", "cleanup")
+    (landed,), _ = landed_files(tmp_path / "landing", "cleanup")
     outcome = ingest_file(con, landed, contract, [], units_in(con), "run")
     record = con.execute(
         "select status, rows_read, encoding, delimiter, header_row, column_map "
