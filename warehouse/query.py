@@ -10,6 +10,7 @@ number of readers at once, while a run writes, and no reader can hold up a run.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import time
 from pathlib import Path
@@ -32,8 +33,13 @@ class WarehouseUnavailable(RuntimeError):
     """No warehouse to read, or the live one stayed locked by a run."""
 
 
+# EXPLAIN [ANALYZE] [(options)] before the statement it explains (which ANALYZE runs).
+_EXPLAIN = re.compile(r"^\s*explain\s+(?:analy[sz]e\s+)?(?:\([^)]*\)\s*)?", re.IGNORECASE)
+
+
 def check_read_only(sql: str) -> None:
-    """Refuse anything but one statement that reads, with a message naming what it would do."""
+    """Refuse anything but one statement that reads, with a message naming what it would do.
+    An EXPLAIN is judged by the statement it explains: EXPLAIN ANALYZE runs it."""
     try:
         statements = duckdb.extract_statements(sql)
     except duckdb.Error as e:
@@ -41,6 +47,12 @@ def check_read_only(sql: str) -> None:
     if len(statements) != 1:
         raise WriteRefused(f"give one statement, not {len(statements)}")
     kind = statements[0].type.name
+    if kind == "EXPLAIN":
+        inner = _EXPLAIN.sub("", statements[0].query, count=1)
+        if inner.strip() == statements[0].query.strip():
+            raise WriteRefused("cannot tell what this EXPLAIN explains; explain a SELECT")
+        check_read_only(inner)
+        return
     if kind not in READING:
         raise WriteRefused(
             f"ecostat query only reads, and this is a {kind} statement. The warehouse is changed "
@@ -60,16 +72,40 @@ def publish(warehouse: Path, published: Path) -> Path:
     return published
 
 
+# What an analyst's connection may not do, whatever the statement: write, or reach files and
+# databases other than the warehouse (COPY ... TO, read_csv of another file, ATTACH,
+# extensions); the settings are locked, so a statement cannot turn them back on.
+_READER_CONFIG = {
+    "enable_external_access": False,
+    "autoload_known_extensions": False,
+    "autoinstall_known_extensions": False,
+    "lock_configuration": True,
+}
+
+
+def _is_lock(error: duckdb.Error) -> bool:
+    text = str(error).lower()
+    return "lock" in text and ("conflicting" in text or "could not set" in text)
+
+
 def connect_read_only(path: Path, wait_s: float = 10.0) -> duckdb.DuckDBPyConnection:
-    """A read-only connection, waiting up to ``wait_s`` while a writer holds the file."""
+    """A read-only connection that can neither write nor reach other files, waiting up to
+    ``wait_s`` while a writer holds the file. A file that is not a readable warehouse is said
+    to be so at once, not taken for a locked one."""
     if not path.exists():
         raise WarehouseUnavailable(f"no warehouse at {path}: run `ecostat run` first")
     deadline = time.monotonic() + wait_s
     delay = 0.1
     while True:
         try:
-            return duckdb.connect(str(path), read_only=True)
-        except duckdb.IOException as e:
+            return duckdb.connect(str(path), read_only=True, config=_READER_CONFIG)
+        except duckdb.Error as e:
+            if not _is_lock(e):
+                raise WarehouseUnavailable(
+                    f"{path} is not a readable DuckDB warehouse (the file is damaged or is not "
+                    "one). The next run that passes its checks replaces the published copy "
+                    f"(`ecostat run`); --live reads the pipeline's own file. DuckDB said: {e}"
+                ) from e
             if time.monotonic() + delay > deadline:
                 raise WarehouseUnavailable(
                     f"{path} is being written by a pipeline run and stayed locked for "

@@ -42,6 +42,9 @@ def test_query_prints_an_aligned_table_with_cyrillic(home_env, capsys) -> None:
         "copy marts.cleanup_comparison to 'x.csv'",
         "attach 'other.duckdb'",
         "select 1; drop table marts.cleanup_comparison",
+        "explain analyze copy (select 1) to 'x.csv'",
+        "EXPLAIN (FORMAT json) copy (select 1) to 'x.csv'",
+        "explain delete from marts.cleanup_comparison",
     ],
 )
 def test_a_statement_that_would_write_is_refused(home_env, capsys, sql) -> None:
@@ -175,3 +178,34 @@ def test_the_data_dictionary_in_docs_is_current_and_complete() -> None:
         assert d.grain and d.description, d.table
         for c in d.columns:
             assert c.description, (d.table, c.name)
+
+
+def test_the_published_copy_refuses_writes_and_files_by_itself(home_env, tmp_path) -> None:
+    """Even a statement the check let through could not write a file or reach another one
+    (defect #14.5: EXPLAIN ANALYZE COPY overwrote the published copy)."""
+    from warehouse.query import connect_read_only
+
+    target = tmp_path / "out.csv"
+    con = connect_read_only(home_env / "published" / "warehouse.duckdb")
+    try:
+        with pytest.raises(duckdb.Error):
+            con.execute(f"copy (select 1) to '{target}'")
+        with pytest.raises(duckdb.Error):
+            con.execute(f"select * from read_csv('{home_env / 'warehouse.duckdb'}')")
+        with pytest.raises(duckdb.Error):
+            con.execute("set enable_external_access = true")
+        assert con.execute("select count(*) from marts.cleanup_comparison").fetchone()[0] > 0
+    finally:
+        con.close()
+    assert not target.exists()
+
+
+def test_a_broken_published_copy_is_not_called_locked(tmp_path, capsys, monkeypatch) -> None:
+    from warehouse.query import WarehouseUnavailable, connect_read_only
+
+    broken = tmp_path / "published" / "warehouse.duckdb"
+    broken.parent.mkdir()
+    broken.write_bytes(b"not a database" * 1000)
+    with pytest.raises(WarehouseUnavailable) as e:
+        connect_read_only(broken, wait_s=0.5)
+    assert "not a readable DuckDB warehouse" in str(e.value) and "locked" not in str(e.value)
