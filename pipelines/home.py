@@ -8,6 +8,7 @@
 <home>/published/           warehouse.duckdb: the copy analysts read (replaced after each good run)
 <home>/reports/             validation report, Data Docs, dashboard
 <home>/exports/             `ecostat export` folders
+<home>/tmp/                 a run's temporary files (removed when it ends, or by the next run)
 <home>/dagster/             the Dagster instance (run history, logs); its dagster.yaml turns
                             telemetry off and lets one run at a time write the warehouse
 """
@@ -54,6 +55,12 @@ class Home:
     def reference(self) -> Path:
         """Reference overlays: rows added to seeds/reference/<name>.csv for this home only."""
         return self.root / "reference"
+
+    @property
+    def spill(self) -> Path:
+        """Temporary files of a run (a large file's rows on their way into raw); a killed run's
+        are removed by the next."""
+        return self.root / "tmp"
 
     @property
     def reports(self) -> Path:

@@ -34,6 +34,10 @@ def summary_lines(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> 
     ).fetchall()
     for ds, path, error in failed:
         lines.append(f"  FAILED {ds}/{path}: {error}")
+    for ds, path, notes in con.execute(
+        "select dataset, path, notes from audit.source_files where status = 'loaded' and notes is not null order by dataset, path"
+    ).fetchall():
+        lines.append(f"  {ds}/{path}: {notes}")
     for ds, path, reason in con.execute(
         "select dataset, path, error from audit.source_files where status = 'skipped' order by dataset, path"
     ).fetchall():

@@ -51,8 +51,17 @@ def ensure_dataset_tables(con: duckdb.DuckDBPyConnection, contract: Contract) ->
         for name, duck_type in contract.staged_columns()
     ]
     typed_cols = ",\n    ".join(staged)
+    rows = staged_table(ds)
+    # Warehouses made when staging.<dataset> was the table itself: it becomes <dataset>_rows.
+    kind = first_row(
+        con,
+        "select table_type from information_schema.tables where table_schema = 'staging' and table_name = ?",
+        [ds],
+    )
+    if kind and kind[0] == "BASE TABLE":
+        con.execute(f"alter table staging.{ds} rename to {ds}_rows")
     con.execute(
-        f"""create table if not exists staging.{ds} (
+        f"""create table if not exists {rows} (
     file_id varchar not null,
     row_number integer not null,
     source_column varchar not null default '',
@@ -60,10 +69,24 @@ def ensure_dataset_tables(con: duckdb.DuckDBPyConnection, contract: Contract) ->
     primary key (file_id, row_number, source_column)
 )"""
     )
-    for layer in ("raw", "staging"):
-        con.execute(
-            f"alter table {layer}.{ds} add column if not exists source_column varchar default ''"
-        )
+    con.execute(f"alter table raw.{ds} add column if not exists source_column varchar default ''")
+    con.execute(f"alter table {rows} add column if not exists source_column varchar default ''")
+    # What readers see: the rows of files whose staging finished. A file is staged chunk by
+    # chunk; until its last chunk commits (or after a run was killed half way) its rows are in
+    # <dataset>_rows only.
+    con.execute(
+        f"""create or replace view staging.{ds} as
+select s.* from {rows} as s
+where exists (
+    select 1 from audit.source_files as f where f.file_id = s.file_id and f.status = 'loaded'
+)"""
+    )
+
+
+def staged_table(dataset: str) -> str:
+    """The table staging writes: every staged row, of finished and unfinished files alike.
+    Everything else reads the view staging.<dataset>."""
+    return f"staging.{dataset}_rows"
 
 
 @contextmanager

@@ -3,7 +3,13 @@
 import dagster as dg
 import polars as pl
 
-from assets.ingest.load import ingest_file, landed_files, record_failure, record_skipped
+from assets.ingest.load import (
+    clear_stale_spills,
+    ingest_file,
+    landed_files,
+    record_failure,
+    record_skipped,
+)
 from assets.metadata import preview
 from assets.staging.load import units_in
 from contracts import Contract, load_source_specs
@@ -36,13 +42,17 @@ def raw_asset(contract: Contract) -> dg.AssetsDefinition:
             ensure_schemas(con)
             ensure_dataset_tables(con, contract)
             units = units_in(con)  # headers may carry units; the gazetteer is staging's
+            for folder in clear_stale_spills(home.home.spill):
+                context.log.info(f"removed {folder}, left by a run that did not finish")
             files, skipped = landed_files(home.home.landing, ds)
             for skip in skipped:
                 if record_skipped(con, skip, context.run_id):
                     context.log.warning(f"{ds}/{skip.path}: skipped, {skip.reason}")
             for f in files:
                 try:
-                    outcome = ingest_file(con, f, contract, specs, units, context.run_id)
+                    outcome = ingest_file(
+                        con, f, contract, specs, units, context.run_id, home.home.spill
+                    )
                 except Exception as e:  # one file never stops the others; the error is recorded
                     context.log.exception(f"{ds}/{f.path}: landing failed")
                     outcome = record_failure(con, f, f"{type(e).__name__}: {e}", context.run_id)

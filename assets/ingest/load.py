@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,7 +29,7 @@ from assets.ingest.read import (
 )
 from assets.staging.parse import Units
 from contracts import Contract, SourceSpec, spec_for
-from warehouse import first_row, insert_frame, transaction
+from warehouse import first_row, insert_frame, staged_table, transaction
 
 
 @dataclass(frozen=True)
@@ -134,6 +135,32 @@ def record_skipped(con: duckdb.DuckDBPyConnection, skipped: SkippedFile, run_id:
     return True
 
 
+# A large file's rows pass through a spill folder <spill root>/ecostat-ingest-<pid>-*/ on their
+# way into raw (see read._stream_csv); a run that is killed leaves it behind.
+SPILL_PREFIX = "ecostat-ingest-"
+
+
+def clear_stale_spills(spill_root: Path) -> list[Path]:
+    """Remove the spill folders of processes that no longer run (a killed run's). Returns them."""
+    removed = []
+    for folder in spill_root.glob(f"{SPILL_PREFIX}*") if spill_root.is_dir() else []:
+        pid = folder.name.removeprefix(SPILL_PREFIX).split("-", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
@@ -158,6 +185,7 @@ def ingest_file(
     specs: list[SourceSpec],
     units: Units,
     run_id: str,
+    spill_root: Path | None = None,
 ) -> IngestOutcome:
     """Record one landed file and its raw rows, in one transaction."""
     seen = first_row(
@@ -190,7 +218,11 @@ def ingest_file(
     record["source_spec"] = spec.name
     # A large CSV file is read in a stream into a Parquet file here, which DuckDB then loads in
     # a stream too: memory stays flat however large the file.
-    with tempfile.TemporaryDirectory(prefix="ecostat-ingest-") as spill:
+    spill_root = spill_root or Path(tempfile.gettempdir())
+    spill_root.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(
+        prefix=f"{SPILL_PREFIX}{os.getpid()}-", dir=spill_root
+    ) as spill:
         try:
             sub = read_submission(f.absolute, contract, spec, units, spill_dir=Path(spill))
         except SubmissionError as e:
@@ -257,7 +289,7 @@ def _supersede(con: duckdb.DuckDBPyConnection, f: LandedFile, new_file_id: str) 
         [f.dataset, f.path, new_file_id],
     ).fetchall()
     for (old_id,) in older:
-        con.execute(f"delete from staging.{f.dataset} where file_id = ?", [old_id])
+        con.execute(f"delete from {staged_table(f.dataset)} where file_id = ?", [old_id])
         con.execute(
             "update audit.source_files set status = 'superseded', superseded_by = ? where file_id = ?",
             [new_file_id, old_id],

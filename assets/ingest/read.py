@@ -73,6 +73,12 @@ class Submission:
 # Bytes to text
 
 
+_NOT_TEXT = (
+    "not a text file in any supported encoding (UTF-8, UTF-16 with a BOM, Windows-1251, KOI8-R, "
+    "CP866): it holds binary data. Land the table as CSV or TXT, or as an .xlsx workbook"
+)
+
+
 def decode(data: bytes, encoding: str = "auto") -> tuple[str, str]:
     """Decode file bytes. ``auto``: a BOM decides; else strict UTF-8; else the Cyrillic code page
     that charset-normalizer finds most plausible (Windows-1251 for almost every real file)."""
@@ -90,13 +96,18 @@ def decode(data: bytes, encoding: str = "auto") -> tuple[str, str]:
     ):
         if data.startswith(bom):
             return data.decode(name), name
+    if b"\x00" in data[:_SNIFF_CHARS]:
+        raise SubmissionError(_NOT_TEXT)
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
     best = from_bytes(data[:200_000], cp_isolation=_CYRILLIC_CODEPAGES).best()
     name = best.encoding if best is not None else "cp1251"
-    return data.decode(name, errors="strict"), name
+    try:
+        return data.decode(name, errors="strict"), name
+    except UnicodeDecodeError as e:
+        raise SubmissionError(_NOT_TEXT) from e
 
 
 _SNIFF_CHARS = 1_000_000
@@ -260,6 +271,26 @@ def read_excel_cells(path: Path, spec: SourceSpec) -> Cells:
         .with_columns(pl.col("row_number").cast(pl.Int64))
     )
     return Cells(frame, sheet.title)
+
+
+def _name_the_sheet_with_a_header(
+    path: Path, spec: SourceSpec, matcher: HeaderMatcher, first: str | None, error: Exception
+) -> None:
+    """The first sheet has no header: when another sheet has one, say which (a cover sheet
+    before the table is common), so that the engineer knows what to put in the source spec."""
+    from openpyxl import load_workbook
+
+    names = load_workbook(path, read_only=True).sheetnames
+    for name in names[1:]:
+        cells = read_excel_cells(path, spec.model_copy(update={"sheet": name}))
+        try:
+            find_header(cells.frame, matcher, None)
+        except SubmissionError:
+            continue
+        raise SubmissionError(
+            f"no header row on the first sheet '{first}', but sheet '{name}' has one: add a "
+            f"source spec for this layout with `sheet: {name}` (see README, Adding a source)"
+        ) from error
 
 
 def _unescape(delimiter: str) -> str:
@@ -460,7 +491,12 @@ def read_submission(
 
     matcher = HeaderMatcher(contract, spec, units)
     cell_cols = [c for c in frame.columns[1:] if c != "read_error"]
-    h = find_header(frame.select("row_number", *cell_cols), matcher, spec.header_row)
+    try:
+        h = find_header(frame.select("row_number", *cell_cols), matcher, spec.header_row)
+    except SubmissionError as e:
+        if suffix in EXCEL_SUFFIXES and spec.sheet is None:
+            _name_the_sheet_with_a_header(path, spec, matcher, cells.sheet, e)
+        raise
     layout = replace(
         _layout(frame.select(cell_cols).row(h), cell_cols, matcher, frame.item(h, "row_number")),
         read_error="read_error" in frame.columns,
@@ -508,6 +544,8 @@ def _encoding_of(head: bytes, declared: str) -> str:
     ):
         if head.startswith(bom):
             return name
+    if b"\x00" in head:
+        raise SubmissionError(_NOT_TEXT)
     try:
         codecs.getincrementaldecoder("utf-8")().decode(head)  # a character cut at the end is fine
         return "utf-8"

@@ -21,7 +21,7 @@ from assets.staging.parse import Units
 from assets.staging.territories import TerritoryIndex
 from assets.staging.validate import StagingOptions, stage
 from contracts import Contract
-from warehouse import first_row, insert_frame, transaction
+from warehouse import first_row, insert_frame, staged_table, transaction
 
 # Source rows staged at a time (see stage_file).
 CHUNK_ROWS = 200_000
@@ -99,6 +99,9 @@ def stage_file(
             [file_id],
         ).fetchall()
         options = replace(options, country=territories.file_country(n for (n,) in names))
+    landed = first_row(con, "select landed_at from audit.source_files where file_id = ?", [file_id])
+    if landed and landed[0] is not None:
+        options = replace(options, reported_by=landed[0].date())
     first, last = first_row(
         con, f"select min(row_number), max(row_number) from raw.{ds} where file_id = ?", [file_id]
     )
@@ -109,6 +112,7 @@ def stage_file(
     # cursors of their own: both engines release the GIL, so the work overlaps on two cores.
     starts = list(range(first, last + 1, CHUNK_ROWS)) if first is not None else [0]
     rows_read = rows_loaded = rows_rejected = 0
+    html_removed: dict[str, int] = {}
     clear_staged(con, ds, file_id)
     reader, writer = con.cursor(), con.cursor()
 
@@ -121,7 +125,7 @@ def stage_file(
 
     def write(rows: pl.DataFrame, rejected: pl.DataFrame) -> None:
         with transaction(writer):
-            insert_frame(writer, f"staging.{ds}", rows.with_columns(file_id=pl.lit(file_id)))
+            insert_frame(writer, staged_table(ds), rows.with_columns(file_id=pl.lit(file_id)))
             insert_frame(writer, "audit.rejected_rows", rejected)
 
     try:
@@ -144,6 +148,8 @@ def stage_file(
                     written.result()  # one write in flight at most: memory stays bounded
                 written = writes.submit(write, result.rows, rejected)
                 rows_read += result.rows_read
+                for column, n in result.html_removed.items():
+                    html_removed[column] = html_removed.get(column, 0) + n
                 rows_loaded += result.rows_loaded
                 rows_rejected += result.rows_rejected
                 del raw, result, rejected
@@ -151,7 +157,8 @@ def stage_file(
                 written.result()
         con.execute(
             "update audit.source_files set status = 'loaded', rows_read = ?, rows_loaded = ?, "
-            "rows_rejected = ?, loaded_at = ?, run_id = ?, rules_fingerprint = ? where file_id = ?",
+            "rows_rejected = ?, loaded_at = ?, run_id = ?, rules_fingerprint = ?, notes = ? "
+            "where file_id = ?",
             [
                 rows_read,
                 rows_loaded,
@@ -159,6 +166,11 @@ def stage_file(
                 datetime.now(UTC).replace(tzinfo=None),
                 run_id,
                 fingerprint,
+                "; ".join(
+                    f"HTML taken out of {n} cell{'s' if n > 1 else ''} of {column}"
+                    for column, n in sorted(html_removed.items())
+                )
+                or None,
                 file_id,
             ],
         )
@@ -174,7 +186,7 @@ def stage_file(
 def clear_staged(con: duckdb.DuckDBPyConnection, dataset: str, file_id: str) -> None:
     """Remove a file's staged rows and rejections: a failed or interrupted attempt's."""
     with transaction(con):
-        con.execute(f"delete from staging.{dataset} where file_id = ?", [file_id])
+        con.execute(f"delete from {staged_table(dataset)} where file_id = ?", [file_id])
         con.execute("delete from audit.rejected_rows where file_id = ?", [file_id])
 
 

@@ -74,6 +74,18 @@ def needs_full_clean(frame: pl.DataFrame, columns: list[str]) -> dict[str, bool]
     return frame.select(pl.col(columns).str.contains(_NEEDS_FULL_CLEAN).any()).row(0, named=True)
 
 
+_HTML = r"<[^>]+>|&(?:nbsp|amp|quot|lt|gt|#\d+);"
+
+
+def html_cells(frame: pl.DataFrame, columns: list[str]) -> dict[str, int]:
+    """For each text column, how many cells hold HTML that cleaning takes out (tags, entities):
+    what was changed in the text is said, not done silently."""
+    if not columns:
+        return {}
+    counts = frame.select(pl.col(columns).str.contains(_HTML).sum()).row(0, named=True)
+    return {c: int(n) for c, n in counts.items() if n}
+
+
 # ---------------------------------------------------------------------------------------------
 # Units and scale words
 
@@ -129,7 +141,11 @@ class Units:
 
 
 # A number, possibly with spaces, points and commas inside, then anything (unit, scale word).
-_QUANTITY = r"^([+\-\u2212]?\d(?:[\d\s\u00a0\u202f.,']*\d)?)[.,]?\s*([^\d\s].*?)?\s*$"
+# Scientific notation ("3.346259E3", as spreadsheets export) is a number too, not a unit "E3".
+_QUANTITY = (
+    r"^([+\-\u2212]?\d(?:[\d\s\u00a0\u202f.,']*\d)?(?:[eE][+\-]?\d+)?)[.,]?\s*([^\d\s].*?)?\s*$"
+)
+_SCIENTIFIC = r"^[+-]?\d+([.,]\d+)?[eE][+-]?\d+$"
 
 
 # Well-formed numbers, after spaces of every kind became one space. Thousands come in groups of
@@ -172,7 +188,14 @@ def number_expr(text: pl.Expr, decimal_separator: str = ",") -> pl.Expr:
     else:
         valid = t.str.contains(_NUMBER_DECIMAL_POINT)
         digits = t.str.replace_all("[ ,]", "")
-    return pl.when(valid).then(digits.cast(pl.Float64, strict=False)).otherwise(None)
+    number = (
+        pl.when(t.str.contains(_SCIENTIFIC))
+        .then(t.str.replace(",", ".", literal=True).cast(pl.Float64, strict=False))
+        .when(valid)
+        .then(digits.cast(pl.Float64, strict=False))
+    )
+    # "1e309" is no number a table reports: infinity is refused, not loaded.
+    return pl.when(number.is_finite()).then(number).otherwise(None)
 
 
 def parse_measure(

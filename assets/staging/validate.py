@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass, field
+from datetime import date
 
 import pandera.polars as pa
 import polars as pl
@@ -18,6 +19,7 @@ import polars as pl
 from assets.staging.parse import (
     Units,
     clean_cells,
+    html_cells,
     needs_full_clean,
     normalise_key,
     parse_measure,
@@ -60,6 +62,8 @@ class StagingOptions:
     # The country the file's rows belong to (the spec's, else the one its names point to): it
     # chooses between territories of several countries and bounds "did you mean".
     country: str | None = None
+    # The day the file arrived: a period that ends after it cannot be reported (period_ended).
+    reported_by: date | None = None
 
 
 @dataclass
@@ -67,6 +71,8 @@ class StagingResult:
     rows: pl.DataFrame  # valid typed rows: row_number + stored contract columns (+ territory_id)
     rejections: pl.DataFrame  # one row per broken rule of a rejected row (REJECTION_SCHEMA)
     rows_read: int
+    # column -> cells whose HTML was taken out (text changed on the way, said in the audit)
+    html_removed: dict[str, int] = field(default_factory=dict)
 
     @property
     def rows_rejected(self) -> int:
@@ -107,6 +113,7 @@ def stage(
     n = raw.height
     text_cols = [c.name for c in contract.columns]
     full = needs_full_clean(raw, [c for c in text_cols if c in raw.columns])
+    html_removed = html_cells(raw, [c for c, needed in full.items() if needed])
     frame = raw.select(
         pl.int_range(0, pl.len(), dtype=pl.Int64).alias("_record"),
         pl.col("row_number").cast(pl.Int64),
@@ -245,6 +252,8 @@ def stage(
             "no period: give a date or period (period) or period_start and period_end",
         )
         errors.append(_errors(rows, "period", "period_required", period_text, msg))
+    if options.reported_by is not None and "period_end" in out.columns:
+        errors.append(_future_errors(out, contract, options.reported_by, rows))
 
     territory_cols = [c.name for c in contract.columns if c.type == "territory"]
     if territory_cols:
@@ -319,7 +328,31 @@ def stage(
         .join(ids, on="_record", how="left")
         .select("row_number", "source_column", *[c for c in out.columns if c != "_record"])
     )
-    return StagingResult(valid, rejections, n)
+    return StagingResult(valid, rejections, n, html_removed)
+
+
+def _future_errors(
+    out: pl.DataFrame, contract: Contract, reported_by: date, rows: pl.Series
+) -> pl.DataFrame:
+    """Rows reporting a period that had not ended when the file arrived: a report of the future
+    is a plan or a target, which the contract names (``unless`` of its period_ended rule, such as
+    a planned facility or a planned coal supply), or a typo (2099)."""
+    try:
+        rule = contract.rule("period_ended")
+    except KeyError:
+        return pl.DataFrame(schema=_ERRORS)
+    exempt = pl.lit(False)
+    for column, values in (getattr(rule, "unless", None) or {}).items():
+        exempt = exempt | pl.col(column).is_in(values).fill_null(False)
+    future = out.select((pl.col("period_end") > reported_by) & ~exempt).to_series().fill_null(False)
+    message = pl.Series([None] * out.height, dtype=pl.String).set(
+        future,
+        f"the period ends after {reported_by}, the day the file was landed: a figure cannot be "
+        "reported before its period ends. Check the year; a plan or target is another "
+        "measure of the dataset",
+    )
+    ends = out.get_column("period_end").cast(pl.String)
+    return _errors(rows, "period_end", "period_ended", ends, message)
 
 
 def _check(frame: pl.DataFrame, contract: Contract) -> pl.DataFrame:

@@ -53,6 +53,10 @@ alter table audit.rejected_rows add column if not exists source_column varchar d
 -- staging options do, the next run stages the file again from raw.
 alter table audit.source_files add column if not exists rules_fingerprint varchar;
 
+-- What staging changed in the text of a loaded file's cells, said rather than done silently
+-- ("HTML taken out of 1 cell of purpose").
+alter table audit.source_files add column if not exists notes varchar;
+
 -- One row per version of a dataset's rules: what staging applied, as fingerprints of its parts
 -- (contract, reference tables, parsers), so that a change between two versions can be named.
 create table if not exists audit.rule_versions (

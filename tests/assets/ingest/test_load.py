@@ -42,3 +42,22 @@ def test_a_file_read_in_a_stream_lands_the_same_raw_rows(tmp_path: Path, monkeyp
     streamed = _land(tmp_path / "streamed", "streamed", variant)
     assert streamed == whole
     assert whole[0][1] == len(whole[1]) == 3_000
+
+
+def test_a_killed_runs_spill_is_removed_and_a_live_ones_kept(tmp_path: Path) -> None:
+    """Spill folders live under the data home; the next run removes those of processes that no
+    longer run (defect #14.6: a killed run left 94 MB in the system temp folder)."""
+    import os
+    import subprocess
+
+    from assets.ingest.load import SPILL_PREFIX, clear_stale_spills
+
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    stale = tmp_path / f"{SPILL_PREFIX}{dead.pid}-abc"
+    (stale / "rows.parquet").parent.mkdir(parents=True)
+    (stale / "rows.parquet").write_bytes(b"x" * 1000)
+    mine = tmp_path / f"{SPILL_PREFIX}{os.getpid()}-def"
+    mine.mkdir()
+    assert clear_stale_spills(tmp_path) == [stale]
+    assert not stale.exists() and mine.exists()

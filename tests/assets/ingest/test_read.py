@@ -282,3 +282,24 @@ def test_a_quoted_cell_with_a_line_break_is_text(tmp_path: Path, units) -> None:
     )
     sub = read_submission(path, CONTRACT, default_spec("cleanup"), units)
     assert sub.rows.height == 1 and sub.rows.item(0, "read_error") is None
+
+
+def test_a_binary_file_says_it_is_not_text(tmp_path: Path, units) -> None:
+    """Defect #14.13: a raw UnicodeDecodeError reached the audit."""
+    path = tmp_path / "photo.csv"
+    path.write_bytes(bytes(range(256)) * 50)
+    with pytest.raises(SubmissionError, match="not a text file in any supported encoding"):
+        read_submission(path, CONTRACT, default_spec("cleanup"), units)
+
+
+def test_a_workbook_whose_table_is_on_another_sheet_names_that_sheet(tmp_path: Path, units) -> None:
+    book = Workbook()
+    book.active.title = "Обложка"
+    book.active.append(["Отчёт о субботниках"])
+    table = book.create_sheet("Данные")
+    table.append(["Территория", "Дата", "Собрано всего, т"])
+    table.append(["Бишкек", "30.03.2024", 270])
+    path = tmp_path / "book.xlsx"
+    book.save(path)
+    with pytest.raises(SubmissionError, match="sheet 'Данные' has one: .*`sheet: Данные`"):
+        read_submission(path, CONTRACT, default_spec("cleanup"), units)

@@ -97,9 +97,11 @@ def test_rows_left_by_an_interrupted_run_are_not_read_and_are_replaced(
     again = tmp_path / "again"
     again.mkdir()
     con, contract, units, territories = _landed(again, 500, monkeypatch)
-    insert_frame(con, "staging.cleanup", whole[1].head(700))
+    insert_frame(con, "staging.cleanup_rows", whole[1].head(700))
     insert_frame(con, "audit.rejected_rows", whole[2].head(5).with_columns(run_id=pl.lit("old")))
     assert con.sql("select count(*) from staged_rows('staging.cleanup')").fetchall() == [(0,)]
+    # Nor does anyone reading staging: the view shows the rows of loaded files only (#14.6).
+    assert con.sql("select count(*) from staging.cleanup").fetchall() == [(0,)]
     outcome = staging_load.stage_file(
         con, contract, "f", "c.csv", None, None, units, territories, "run"
     )

@@ -266,3 +266,20 @@ def test_plain_numbers_take_a_shortcut_with_the_same_result(units, decimal, targ
     )
     assert fast.to_dicts() == general.to_dicts()
     assert fast.get_column("value").null_count() < len(cells) / 2  # most cells are numbers
+
+
+@pytest.mark.parametrize(
+    ("cell", "value", "rule"),
+    [
+        ("3.346259E3", 3346.259, None),
+        ("3,346259e3", 3346.259, None),
+        ("2.5e-1 т", 0.25, None),
+        ("1e309", None, "number_format"),  # not unknown_unit, and never infinity
+        ("inf", None, "number_format"),
+    ],
+)
+def test_scientific_notation_is_a_number(units, cell: str, value, rule) -> None:
+    """Defect #14.12: "3.346259E3" and "1e309" were refused as an unknown unit "E3"."""
+    out = parse_measure(pl.DataFrame({"x": [cell]}), "x", "t", units, default_suffix="т")
+    assert out.item(0, "rule") == rule
+    assert out.item(0, "value") == (pytest.approx(value) if value is not None else None)

@@ -203,3 +203,41 @@ def test_rows_a_quote_left_open_ran_over_are_rejected_with_the_line(units, terri
     rules = result.rejections.select("row_number", "rule").rows()
     assert rules == [(3, "unclosed_quote"), (4, "unclosed_quote")]
     assert "line 3" in result.rejections.item(0, "message")
+
+
+def test_a_period_that_had_not_ended_when_the_file_arrived_is_refused(units, territories) -> None:
+    """Defect #14.12: a period in 2099 loaded. Plans the contract names may lie ahead."""
+    rows = [GOOD, GOOD | {"period": "2099"}, GOOD | {"period": "2024"}]
+    result = stage(
+        _raw(*rows), CONTRACT, units, territories, StagingOptions(reported_by=date(2024, 12, 1))
+    )
+    rejected = result.rejections.filter(pl.col("rule") == "period_ended")
+    assert rejected.get_column("row_number").to_list() == [3, 4]
+    assert "2024-12-01" in rejected.item(0, "message")
+    assert result.rows_loaded == 1
+    facilities = load_contract("waste_facilities")
+    plan = {
+        "territory": "Кемеровская область",
+        "period": "2027",
+        "facility_name": "МСК",
+        "facility_type": "сортировка",
+        "status": "планируемый",
+        "capacity": "100 тыс. т/год",
+    }
+    out = stage(
+        _raw(plan, plan | {"status": "действующий"}),
+        facilities,
+        units,
+        territories,
+        StagingOptions(reported_by=date(2024, 12, 1)),
+    )
+    future = out.rejections.filter(pl.col("rule") == "period_ended")
+    assert future.get_column("row_number").to_list() == [3]  # operating in 2027: not yet
+
+
+def test_html_taken_out_of_a_cell_is_said(units, territories) -> None:
+    """Defect #14.13: HTML tags were removed from text cells without a note."""
+    row = GOOD | {"source_title": "<p>МПРЭТН КР</p><p>итоги</p>"}
+    result = stage(_raw(GOOD, row), CONTRACT, units, territories)
+    assert result.html_removed == {"source_title": 1}
+    assert result.rows.get_column("source_title").to_list()[1] == "МПРЭТН КР итоги"
