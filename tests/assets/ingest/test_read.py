@@ -301,5 +301,5 @@ def test_a_workbook_whose_table_is_on_another_sheet_names_that_sheet(tmp_path: P
     table.append(["Бишкек", "30.03.2024", 270])
     path = tmp_path / "book.xlsx"
     book.save(path)
-    with pytest.raises(SubmissionError, match="sheet 'Данные' has one: .*`sheet: Данные`"):
+    with pytest.raises(SubmissionError, match=r"sheet 'Данные' has one: .*`sheet: Данные`"):
         read_submission(path, CONTRACT, default_spec("cleanup"), units)
