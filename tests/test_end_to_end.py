@@ -737,3 +737,59 @@ def test_overlapping_submissions_still_publish(fresh_home: Path) -> None:
         assert "report 15,099 participants" in message and "(2 reports of it)" in message
     finally:
         con.close()
+
+
+def test_conflicts_keep_their_note_and_every_figure_counts_its_sources(warehouse) -> None:
+    """Defect #14.7: the KG 2022 conflict lost its note past cleanup_comparison; coal and
+    facility figures had no source or conflict counts (the scorecard showed no conflict for
+    Kuzbass 2017, 241.5 Mt of parts against 227.4 Mt)."""
+    (flag, note), *_ = warehouse.execute(
+        """select conflicting_sources, note from marts.region_year_indicators
+           where territory_id = 'KG' and year = 2022 and indicator = 'cleanup_waste_collected_t'"""
+    ).fetchall()
+    assert flag and "620.902" in note and "620.922" in note
+    (flag, n, note), *_ = warehouse.execute(
+        """select conflicting_sources, n_sources, note from marts.region_year_indicators
+           where territory_id = 'RU-KEM' and year = 2017 and indicator = 'coal_production_t'"""
+    ).fetchall()
+    assert flag and n >= 1 and "opencast + underground" in note
+    assert (
+        warehouse.execute(
+            "select indicators_with_conflicting_sources from marts.region_scorecard where territory_id = 'RU-KEM' and year = 2017"
+        ).fetchall()[0][0]
+        >= 1
+    )
+    assert warehouse.execute(
+        "select count(*) from marts.region_year_indicators where n_sources is null or conflicting_sources is null"
+    ).fetchall() == [(0,)]
+
+
+def test_a_coal_figure_traces_to_coal_rows_only(warehouse) -> None:
+    """Defect #14.11: Kuzbass 2018-2019 coal figures traced back to emission rows."""
+    datasets = warehouse.execute(
+        """select distinct f.dataset
+           from marts.region_year_indicators i, unnest(i.source_row_ids) as u(id)
+           join audit.source_files f on f.file_id = split_part(u.id, ':', 1)
+           where i.dataset = 'coal_usage'"""
+    ).fetchall()
+    assert datasets == [("coal_usage",)]
+
+
+def test_waste_capacity_is_never_added_across_facility_types(warehouse) -> None:
+    """Defect #14.8: Kuzbass 2022 added ЭкоЛэнд's 400,000 t/year of sorting to 230,000 t/year
+    of landfill intake at the same site."""
+    rows = dict(
+        warehouse.execute(
+            """select indicator, value from marts.region_year_indicators
+               where territory_id = 'RU-KEM' and year = 2022 and dataset = 'waste_facilities'"""
+        ).fetchall()
+    )
+    assert rows == {
+        "waste_capacity_operating_sorting_complex_t_per_year": 400_000.0,
+        "waste_capacity_operating_landfill_t_per_year": 230_000.0,
+    }
+    card = warehouse.execute(
+        """select sorting_capacity_t_per_year, landfill_capacity_t_per_year
+           from marts.region_scorecard where territory_id = 'RU-KEM' and year = 2022"""
+    ).fetchall()
+    assert card == [(400_000.0, 230_000.0)]

@@ -153,7 +153,17 @@ conflicts as (
         coalesce(note, 'sources disagree') as message,
         source_row_ids
     from marts.region_year_indicators
-    where conflicting_sources and dataset <> 'cleanup'
+    -- clean-up conflicts come from their own mart below; a coal total its parts do not add up
+    -- to is a parts_vs_total finding (4.), and two coal sources that disagree come below too
+    where conflicting_sources and dataset not in ('cleanup', 'coal_usage')
+    union all
+    select
+        'conflicting_sources', 'warning', 'coal_usage', territory_id, year,
+        'coal figures of one year', coal_production_t, null, 't',
+        'sources report a coal figure of the year differently (the more confident one is used)',
+        coal_source_row_ids
+    from marts.coal_and_emissions
+    where coal_sources_disagree
     union all
     select
         'conflicting_sources', 'warning', 'cleanup', territory_id, year,

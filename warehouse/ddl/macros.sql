@@ -61,3 +61,8 @@ create or replace macro population_note(population, population_year, year, popul
             then coalesce(population_note, 'no population of this territory within 5 years of ' || year)
         when population_year <> year then 'population of ' || population_year || ' (nearest year)'
     end;
+
+-- How many files stand behind a figure, from its source row ids (file_id:row[:column]): the
+-- number of sources of a figure whose rows carry no source title.
+create or replace macro files_behind(source_row_ids) as
+    len(list_distinct(list_transform(source_row_ids, lambda x: split_part(x, ':', 1))));

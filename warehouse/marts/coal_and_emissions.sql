@@ -42,7 +42,15 @@ coal_choice as (
         row_number() over (
             partition by territory_id, year, flow, consumer_type, mining_method, site
             order by confidence_rank, file_id, row_number
-        ) as preference
+        ) as preference,
+        -- Sources that report the same measure differently: the preferred one is shown, the
+        -- disagreement is kept.
+        count(distinct coal_t) over (
+            partition by territory_id, year, flow, consumer_type, mining_method, site
+        ) > 1 as measure_disputed,
+        count(distinct coalesce(source_url, source_title, file_id)) over (
+            partition by territory_id, year
+        ) as coal_sources
     from coal
     where period_kind = 'calendar_year'
 ),
@@ -60,7 +68,9 @@ coal_year as (
         sum(estimated_co2_t) filter (where measure = 'reduction') as estimated_co2_avoided_t,
         string_agg(distinct co2_estimate_note, '; ') as co2_estimate_note,
         list(source_row_id order by source_row_id) filter (where measure is not null)
-            as coal_source_row_ids
+            as coal_source_row_ids,
+        max(coal_sources) as coal_sources,
+        bool_or(measure_disputed) as coal_sources_disagree
     from coal_choice
     where preference = 1 and measure is not null
     group by territory_id, year
@@ -131,13 +141,19 @@ final as (
         c.coal_production_t / p.population as coal_production_t_per_inhabitant,
         1000 * e.emissions_stationary_t / p.population as emissions_stationary_kg_per_inhabitant,
         coalesce(o.other_period_figures, 0) as other_period_figures,
+        c.coal_sources,
+        coalesce(c.coal_sources_disagree, false) as coal_sources_disagree,
+        c.coal_source_row_ids,
+        e.emission_source_row_ids,
         list_concat(coalesce(c.coal_source_row_ids, []), coalesce(e.emission_source_row_ids, [])) as source_row_ids,
+        case when abs(c.coal_production_opencast_t + c.coal_production_underground_t - c.coal_production_t)
+                > 0.005 * c.coal_production_t
+            then format('opencast + underground = {:,} t, total reported {:,} t',
+                round(c.coal_production_opencast_t + c.coal_production_underground_t)::bigint,
+                round(c.coal_production_t)::bigint)
+        end as production_note,
         nullif(concat_ws('; ',
-            case when abs(c.coal_production_opencast_t + c.coal_production_underground_t - c.coal_production_t)
-                    > 0.005 * c.coal_production_t
-                then format('opencast + underground = {:,} t, total reported {:,} t',
-                    round(c.coal_production_opencast_t + c.coal_production_underground_t)::bigint,
-                    round(c.coal_production_t)::bigint) end,
+            production_note,  -- the column above
             population_note(p.population, p.population_year, k.year, p.population_note)
         ), '') as note
     from keys as k

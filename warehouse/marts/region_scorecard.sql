@@ -1,7 +1,8 @@
 -- marts.region_scorecard: the headline figures of each territory and year side by side, read
 -- from marts.region_year_indicators (so every figure here has its unit, sources and notes
 -- there). Water fees of different kinds are never summed: the broadest published one is shown
--- (all water-use payments, else the water-use fee, else the water tax) and named.
+-- (all water-use payments, else the water-use fee, else the water tax) and named. Waste
+-- capacity is shown by facility type, never summed over types.
 with
 
 indicators as (
@@ -45,10 +46,23 @@ pivoted as (
         max(per_capita_value) filter (where indicator = 'emissions_all_pollutants_stationary')
             as emissions_stationary_kg_per_inhabitant,
         max(value) filter (where indicator = 'coal_production_t') as coal_production_t,
-        max(value) filter (where indicator = 'waste_capacity_operating_t_per_year')
-            as waste_capacity_operating_t_per_year,
-        max(per_capita_value) filter (where indicator = 'waste_capacity_operating_t_per_year')
-            as waste_capacity_kg_per_inhabitant,
+        max(value) filter (where indicator = 'waste_capacity_operating_sorting_complex_t_per_year')
+            as sorting_capacity_t_per_year,
+        max(value) filter (where indicator = 'waste_capacity_operating_processing_complex_t_per_year')
+            as processing_capacity_t_per_year,
+        max(value) filter (where indicator = 'waste_capacity_operating_transfer_station_t_per_year')
+            as transfer_capacity_t_per_year,
+        max(value) filter (where indicator = 'waste_capacity_operating_landfill_t_per_year')
+            as landfill_capacity_t_per_year,
+        max(value) filter (where indicator = 'waste_capacity_operating_incinerator_t_per_year')
+            as incineration_capacity_t_per_year,
+        max(value) filter (where indicator = 'waste_capacity_operating_waste_to_energy_t_per_year')
+            as waste_to_energy_capacity_t_per_year,
+        max(value) filter (where indicator = 'waste_capacity_operating_recycling_plant_t_per_year')
+            as recycling_capacity_t_per_year,
+        max(value) filter (where indicator = 'waste_capacity_operating_composting_t_per_year')
+            as composting_capacity_t_per_year,
+
         max(value) filter (where indicator = 'eco_events_count') as environmental_events,
         count(*) as indicators,
         count(*) filter (where conflicting_sources) as indicators_with_conflicting_sources,
@@ -77,8 +91,15 @@ final as (
         w.per_capita_value as water_fees_usd_per_inhabitant,
         w.indicator as water_fees_indicator,
         p.coal_production_t,
-        p.waste_capacity_operating_t_per_year,
-        p.waste_capacity_kg_per_inhabitant,
+        p.sorting_capacity_t_per_year,
+        p.processing_capacity_t_per_year,
+        p.transfer_capacity_t_per_year,
+        p.landfill_capacity_t_per_year,
+        p.incineration_capacity_t_per_year,
+        p.waste_to_energy_capacity_t_per_year,
+        p.recycling_capacity_t_per_year,
+        p.composting_capacity_t_per_year,
+
         p.environmental_events,
         p.indicators,
         p.indicators_with_conflicting_sources,

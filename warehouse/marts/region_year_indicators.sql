@@ -48,8 +48,10 @@ cleanup_sources as (
 ),
 
 cleanup_long as (
+    -- The figure's conflict, with the values (KG 2022: 620.902 to 620.922 t), before its note.
     select territory_id, year, 'cleanup' as dataset, indicator, value, unit, per_capita_value,
-           per_capita_unit, is_derived, is_estimated, conflicting_sources, note
+           per_capita_unit, is_derived, is_estimated, conflicting_sources,
+           nullif(concat_ws('; ', case when conflicting_sources then conflict_note end, note), '') as note
     from (
         select territory_id, year, conflicting_sources, conflict_note, 'cleanup_waste_collected_t' as indicator,
                waste_collected_t as value, 't' as unit, waste_t_per_1000_inhabitants as per_capita_value,
@@ -139,16 +141,20 @@ water_long as (
     where not is_partial_period and amount_usd is not null
 ),
 
+-- Coal figures trace to coal rows only; parts that do not add up to the total, or sources that
+-- disagree, make the production figure a disputed one, with the numbers in its note.
 coal_long as (
     select territory_id, year, 'coal_usage' as dataset, 'coal_production_t' as indicator,
            coal_production_t as value, 't' as unit, coal_production_t_per_inhabitant as per_capita_value,
            't per inhabitant' as per_capita_unit, false as is_derived, false as is_estimated,
-           null::boolean as conflicting_sources, null as note, null::bigint as n_sources, source_row_ids
+           coal_sources_disagree or coalesce(production_parts_disagree, false) as conflicting_sources,
+           production_note as note, coal_sources as n_sources, coal_source_row_ids as source_row_ids
     from marts.coal_and_emissions
     where coal_production_t is not null
     union all
     select territory_id, year, 'coal_usage', 'coal_estimated_co2_avoided_t', estimated_co2_avoided_t, 't',
-           null, null, true, true, null, co2_estimate_note, null, source_row_ids
+           null, null, true, true, coal_sources_disagree, co2_estimate_note, coal_sources,
+           coal_source_row_ids
     from marts.coal_and_emissions
     where estimated_co2_avoided_t is not null
 ),
@@ -158,23 +164,25 @@ capacity_long as (
         territory_id,
         year,
         'waste_facilities' as dataset,
-        'waste_capacity_operating_t_per_year' as indicator,
+        -- One indicator per facility type: sorting, landfill intake and incineration are
+        -- different things and are never added together.
+        'waste_capacity_operating_' || facility_type || '_t_per_year' as indicator,
         sum(capacity_t_per_year) as value,
         't/year' as unit,
         sum(kg_per_inhabitant_per_year) as per_capita_value,
         'kg per inhabitant per year' as per_capita_unit,
         bool_or(capacity_includes_derived) as is_derived,
         false as is_estimated,
-        null::boolean as conflicting_sources,
+        false as conflicting_sources,
         nullif(concat_ws('; ',
             case when bool_or(includes_subterritories) then 'includes facilities in territories below this one' end,
             case when bool_or(capacity_includes_derived) then 'includes capacity published in t/day (x 365)' end
         ), '') as note,
-        null::bigint as n_sources,
+        files_behind(flatten(list(source_row_ids))) as n_sources,
         flatten(list(source_row_ids)) as source_row_ids
     from marts.waste_capacity
     where status = 'operating' and capacity_t_per_year is not null
-    group by territory_id, year
+    group by territory_id, year, facility_type
 ),
 
 events_long as (
@@ -189,9 +197,9 @@ events_long as (
         null as per_capita_unit,
         false as is_derived,
         false as is_estimated,
-        null::boolean as conflicting_sources,
+        false as conflicting_sources,
         'public environmental events of all types begun in the year' as note,
-        null::bigint as n_sources,
+        files_behind(flatten(list(source_row_ids))) as n_sources,
         flatten(list(source_row_ids)) as source_row_ids
     from marts.events_activity
     group by territory_id, year
