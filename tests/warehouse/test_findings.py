@@ -50,3 +50,16 @@ def test_two_files_reporting_the_same_figures_give_one_finding_each(copy) -> Non
 def test_no_check_of_the_findings_is_an_error() -> None:
     """Findings are for a person to review; none of their checks stops what follows."""
     assert {severity for _, severity, _, _ in _model_checks(FINDINGS)} == {"warning"}
+
+
+def test_no_coverage_gap_is_reported_for_a_year_the_data_covers(warehouse) -> None:
+    """Defect #14.11: Kuzbass coal 2022 (August shipments) and Kazakhstan clean-up 2024 (a
+    campaign of 2024-01 to 2025-06) were reported as missing."""
+    gaps = set(
+        warehouse.execute(
+            "select dataset, territory_id, year from audit.findings where finding_type = 'coverage_gap'"
+        ).fetchall()
+    )
+    assert ("coal_usage", "RU-KEM", 2022) not in gaps
+    assert ("cleanup", "KZ", 2024) not in gaps
+    assert gaps  # real gaps are still reported

@@ -200,11 +200,32 @@ jumps as (
     where previous_value > 0 and (value / previous_value >= 500 or value / previous_value <= 1.0 / 500)
 ),
 
--- 7. Coverage: years missing between a territory's first and last figure of a dataset.
+-- 7. Coverage: years between a territory's first and last figure of a dataset that no record
+-- covers. A record covers every year its period touches: a campaign of 2024-01 to 2025-06
+-- covers 2024, and August's coal shipments cover their year, though neither is a calendar-year
+-- figure of the marts.
+covered as (
+    select 'cleanup' as dataset, territory_id, period_start, period_end from core.cleanup
+    union all
+    select 'coal_usage', territory_id, period_start, period_end from core.coal_usage
+    union all
+    select 'emissions', territory_id, period_start, period_end from core.emissions
+    union all
+    select 'water_fees', territory_id, period_start, period_end from core.water_fees
+    union all
+    select 'eco_events', territory_id, period_start, period_end from core.eco_events
+),
+
+covered_years as (
+    select distinct dataset, territory_id,
+           unnest(generate_series(year(period_start), year(period_end))) as year
+    from covered
+),
+
 spans as (
     select dataset, territory_id, min(year) as first_year, max(year) as last_year,
            list(distinct year) as years
-    from marts.region_year_indicators
+    from covered_years
     group by all
     having count(distinct year) >= 2
 ),
