@@ -793,3 +793,22 @@ def test_waste_capacity_is_never_added_across_facility_types(warehouse) -> None:
            from marts.region_scorecard where territory_id = 'RU-KEM' and year = 2022"""
     ).fetchall()
     assert card == [(400_000.0, 230_000.0)]
+
+
+def test_a_plan_with_no_later_news_goes_stale_and_an_installed_incinerator_counts(
+    warehouse,
+) -> None:
+    """Defect #14.10: Atyrau's sorting shop, planned in 2019 and never reported again, was still
+    counted as planned in 2027; the Bishkek garment-waste incinerator, which the ministry
+    reports as installed, appeared in no mart."""
+    planned = dict(
+        warehouse.execute(
+            """select year, facilities from marts.waste_capacity
+               where territory_id = 'KZ-ATY/atyrau' and status = 'planned' and facility_type = 'sorting_complex'"""
+        ).fetchall()
+    )
+    assert planned.get(2020) == 1 and 2027 not in planned and 2023 not in planned
+    assert warehouse.execute(
+        """select capacity_t_per_year from marts.waste_capacity
+           where territory_id = 'KG' and year = 2023 and facility_type = 'incinerator' and status = 'operating'"""
+    ).fetchall() == [(7_300.0,)]

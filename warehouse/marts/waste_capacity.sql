@@ -4,7 +4,8 @@
 -- confident one). Lines of a facility are not added to its total. A facility counts for its own
 -- territory and every territory above it (a Novokuznetsk plant counts for Kuzbass and Russia):
 -- includes_subterritories says when a row does so. Throughput only (t/year; t/day x 365 is
--- flagged as derived); a landfill's design capacity in t or m3 is counted, not added.
+-- flagged as derived); a landfill's design capacity in t or m3 is counted, not added. A plan
+-- without news for more than 3 years is no longer counted.
 with
 
 facilities as (
@@ -44,8 +45,14 @@ status_in_year as (
     inner join facilities as f on f.as_of_year <= y.year
 ),
 
+-- A plan (planned, under construction) is carried forward for 3 years after its record and
+-- then no longer counted: a facility planned in 2019 and never reported again is not a plan
+-- of 2027. Its last record stays in core.waste_facilities.
 current_status as (
-    select * exclude (latest) from status_in_year where latest = 1
+    select * exclude (latest)
+    from status_in_year
+    where latest = 1
+        and not (status in ('planned', 'under_construction') and year - as_of_year > 3)
 ),
 
 rolled_up as (
