@@ -812,3 +812,29 @@ def test_a_plan_with_no_later_news_goes_stale_and_an_installed_incinerator_count
         """select capacity_t_per_year from marts.waste_capacity
            where territory_id = 'KG' and year = 2023 and facility_type = 'incinerator' and status = 'operating'"""
     ).fetchall() == [(7_300.0,)]
+
+
+def test_figures_combined_from_overlapping_reports_are_flagged(warehouse) -> None:
+    """Defect #14.9: Kazakhstan 2025 takes its tonnes from one report of the campaign (1.414 Mt,
+    2024-01/2025-06) and its participants from another inside it (1.1 Mt, 6.2 million people),
+    without a flag; the scorecard did not say that a campaign crossing a year is counted in the
+    year it ended."""
+    (combined, note), *_ = warehouse.execute(
+        """select combines_overlapping_reports, overlap_note from marts.cleanup_comparison
+           where territory_id = 'KZ' and year = 2025"""
+    ).fetchall()
+    assert combined and "1100000" in note and "2024-01-01/2025-06-30" in note
+    (indicator_note,), *_ = warehouse.execute(
+        """select note from marts.region_year_indicators
+           where territory_id = 'KZ' and year = 2025 and indicator = 'cleanup_participants'"""
+    ).fetchall()
+    assert "inside a longer report" in indicator_note
+    card = warehouse.execute(
+        """select cleanup_includes_multi_year_periods, cleanup_combines_overlapping_reports
+           from marts.region_scorecard where territory_id = 'KZ' and year = 2025"""
+    ).fetchall()
+    assert card == [(True, True)]
+    assert warehouse.execute(
+        """select count(*) from marts.cleanup_comparison
+           where combines_overlapping_reports and territory_id <> 'KZ'"""
+    ).fetchall() == [(0,)]

@@ -83,6 +83,44 @@ distinct_figures as (
     where covering_end is null or covering_end < period_end
 ),
 
+-- A figure left out because a longer report covers it, while another measure of its report
+-- is used (no longer report gives that one): the year then combines two overlapping reports
+-- (Kazakhstan 2025: tonnes of the 2024-01/2025-06 report, participants of one inside it).
+-- Allowed, but said, with the figure left out.
+nested_reports as (
+    select
+        c.territory_id,
+        c.year,
+        string_agg(
+            c.measure || ' ' || regexp_replace(c.value::varchar, '\.0$', '') || ' of the report of '
+                || c.period_start || '/' || c.period_end
+                || ' is left out, as inside a longer report (' || outer_period || '), while its '
+                || kept.measures || ' is used',
+            '; ' order by c.period_start, c.measure
+        ) as overlap_note
+    from (
+        select
+            *,
+            -- the longest period of the measure that starts no later and ends no earlier
+            (
+                select first(o.period_start || '/' || o.period_end order by o.period_start, o.period_end desc)
+                from figures as o
+                where o.territory_id = f.territory_id and o.measure = f.measure and o.year = f.year
+                    and o.period_start <= f.period_start and o.period_end >= f.period_end
+                    and (o.period_start, o.period_end) <> (f.period_start, f.period_end)
+            ) as outer_period
+        from covered as f
+        where f.covering_end is not null and f.covering_end >= f.period_end
+    ) as c
+    inner join (
+        select territory_id, year, period_start, period_end,
+               string_agg(measure, ', ' order by measure) as measures
+        from distinct_figures
+        group by all
+    ) as kept using (territory_id, year, period_start, period_end)
+    group by c.territory_id, c.year
+),
+
 events as (
     select
         territory_id, year, period_start, period_end,
@@ -157,8 +195,11 @@ final as (
         s.source_rows,
         y.conflicting_sources,
         y.conflict_note,
-        y.includes_multi_year_periods
+        y.includes_multi_year_periods,
+        o.territory_id is not null as combines_overlapping_reports,
+        o.overlap_note
     from yearly as y
+    left join nested_reports as o on o.territory_id = y.territory_id and o.year = y.year
     inner join regions as r on r.territory_id = y.territory_id
     inner join source_rows as s on s.territory_id = y.territory_id and s.year = y.year
     left join population as p on p.territory_id = y.territory_id and p.year = y.year

@@ -17,6 +17,12 @@ population as (
     select * from core.population_by_year
 ),
 
+-- What the clean-up figures of a year rest on (see marts.cleanup_comparison).
+cleanup_flags as (
+    select territory_id, year, includes_multi_year_periods, combines_overlapping_reports
+    from marts.cleanup_comparison
+),
+
 water as (
     select
         territory_id, year, indicator, value, per_capita_value,
@@ -85,6 +91,8 @@ final as (
         p.cleanup_t_per_1000_inhabitants,
         p.cleanup_participants,
         p.cleanup_participants_per_1000_inhabitants,
+        cf.includes_multi_year_periods as cleanup_includes_multi_year_periods,
+        cf.combines_overlapping_reports as cleanup_combines_overlapping_reports,
         p.emissions_stationary_t,
         p.emissions_stationary_kg_per_inhabitant,
         w.value as water_fees_usd,
@@ -108,6 +116,7 @@ final as (
     inner join regions as r on r.territory_id = p.territory_id
     left join water as w on w.territory_id = p.territory_id and w.year = p.year and w.choice = 1
     left join population as pop on pop.territory_id = p.territory_id and pop.year = p.year
+    left join cleanup_flags as cf on cf.territory_id = p.territory_id and cf.year = p.year
 )
 
 select * from final
