@@ -173,7 +173,7 @@ def test_rejections_name_file_row_column_rule_and_value(warehouse) -> None:
         ("bishkek_city_subbotniki_2019_2024.xlsx", "Субботники", 13, "*", "not_a_data_row"),
         # The markdown separator under the header and the broken one the council's table ends with.
         ("public_environmental_events_2017_2025.txt", None, 2, "*", "not_a_data_row"),
-        ("public_environmental_events_2017_2025.txt", None, 12, "*", "not_a_data_row"),
+        ("public_environmental_events_2017_2025.txt", None, 16, "*", "not_a_data_row"),
         # Shymkent's sorting plant: the page gives no date, so the record cannot be placed in time.
         ("tko_scheme_facilities_2008_2027.csv", None, 18, "period", "period_required"),
     ]
@@ -496,17 +496,20 @@ def test_events_by_quarter_and_a_whole_year_kept_apart(warehouse) -> None:
             "select territory_id, period_label, event_type, events, participants from marts.events_activity"
         ).fetchall()
     }
-    assert rows[("RU-KEM", "2023-Q4", "other")] == (2, None)  # the council's two dated events
+    # The council's six events of Q4 2023, by type (#14.14).
+    assert {t: rows[("RU-KEM", "2023-Q4", t)][0] for t in ("round_table", "meeting", "forum", "conference")} == {
+        "round_table": 2, "meeting": 2, "forum": 1, "conference": 1
+    }  # fmt: skip
     assert rows[("RU-SPE", "2025-Q4", "clean_up")] == (136, 170_000)
     assert rows[("KG", "2023", "clean_up")] == (
         4,
         345_000,
     )  # four clean-up days, reported for the year
     purpose = warehouse.execute(
-        "select purpose from core.eco_events where period_start = '2023-10-10'"
+        "select purpose from core.eco_events where period_start = '2023-12-15'"
     ).fetchall()
     assert purpose == [
-        ("См. отчёт совета за IV квартал 2023 г.",)
+        ("Повестка: недропользование и природоохранное законодательство (п. 6 отчёта).",)
     ]  # HTML in the cell, plain text here
 
 
@@ -838,3 +841,42 @@ def test_figures_combined_from_overlapping_reports_are_flagged(warehouse) -> Non
         """select count(*) from marts.cleanup_comparison
            where combines_overlapping_reports and territory_id <> 'KZ'"""
     ).fetchall() == [(0,)]
+
+
+def test_every_high_grade_emission_figure_of_real_figures_is_in_the_default_data(
+    warehouse, shared_data
+) -> None:
+    """Defect #14.14: dated, high-grade emission figures of Kazakhstan, Atyrau and Almaty region
+    were missing. Every figure of stationary-source emissions graded high is loaded, with its
+    value."""
+    wanted = []
+    with (shared_data / "real_figures.csv").open(encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            if r["measure"] == "air_emissions_stationary" and r["confidence"] == "high":
+                wanted.append((r["iso_code"], int(r["period_end"][:4]), float(r["value"]) * 1000))
+    assert len(wanted) >= 15
+    # real_figures.csv writes a territory's id or its current ISO code: both are looked up
+    loaded = {
+        (key, year, round(v, 3))
+        for tid, iso, year, v in warehouse.execute(
+            """select e.territory_id, r.iso_code, e.year, e.emissions_t from core.emissions e
+               join core.regions r using (territory_id)
+               where e.scope = 'stationary' and e.pollutant = 'all_pollutants'"""
+        ).fetchall()
+        for key in (tid, iso)
+    }
+    missing = [w for w in wanted if (w[0], w[1], round(w[2], 3)) not in loaded]
+    assert missing == []
+
+
+def test_the_kuzbass_councils_six_events_of_q4_2023_are_loaded_with_their_types(warehouse) -> None:
+    """Defect #14.14: two of the six events loaded, both typed "not specified"."""
+    events = warehouse.execute(
+        """select period_start, event_type from core.eco_events
+           where territory_id = 'RU-KEM' and period_start between '2023-10-01' and '2023-12-31'
+           order by period_start"""
+    ).fetchall()
+    assert [t for _, t in events] == [
+        "round_table", "meeting", "forum", "conference", "round_table", "meeting"
+    ]  # fmt: skip
+    assert str(events[2][0]) == "2023-10-10"
