@@ -139,6 +139,12 @@ class SqlModel:
     expectations: list[dict] = field(default_factory=list)
     # A query whose result is shown with each materialisation (counts by kind, say).
     summary: str | None = None
+    # Where all the source rows of a row are when its source_row_ids keeps only the first ones:
+    # {dataset: {sql, params}}, params naming the row's columns bound in order (see trace.py).
+    lineage: dict[str, dict] = field(default_factory=dict)
+    # "view" for a table computed when read rather than stored (audit.finding_cases: as many rows
+    # as the source, read by a trace of one finding; the findings aggregate it in one pass).
+    materialized: str = "table"
 
     @property
     def table(self) -> str:
@@ -171,10 +177,27 @@ def sql_models() -> tuple[SqlModel, ...]:
     return tuple(out)
 
 
-def build_model(con: duckdb.DuckDBPyConnection, model: SqlModel) -> int:
-    """(Re)build one model's table from its SQL, atomically. Returns its row count."""
+def build_model(con: duckdb.DuckDBPyConnection, model: SqlModel) -> int | None:
+    """(Re)build one model's table (or view) from its SQL, atomically. Returns the table's row
+    count; None for a view, whose rows are computed when it is read."""
+    if model.materialized not in ("table", "view"):
+        raise ValueError(f"{model.table}: materialized must be table or view")
     ensure_schemas(con)
+    schema, name = model.table.split(".")
+    views = scalar(
+        con,
+        "select count(*) from duckdb_views() where schema_name = ? and view_name = ?",
+        [schema, name],
+    )
     with transaction(con):
+        # An older version may have stored it the other way.
+        if model.materialized == "view":
+            if not views:
+                con.execute(f"drop table if exists {model.table}")
+            con.execute(f"create or replace view {model.table} as\n{model.sql}")
+            return None
+        if views:
+            con.execute(f"drop view {model.table}")
         con.execute(f"create or replace table {model.table} as\n{model.sql}")
     return scalar(con, f"select count(*) from {model.table}")
 

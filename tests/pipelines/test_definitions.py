@@ -52,7 +52,12 @@ EXPECTED_ASSETS = (
     | {f"staging/{d}": "staging" for d in DATASETS}
     | {f"core/{m}": "core" for m in CORE_MODELS}
     | {f"marts/{m}": "marts" for m in MARTS}
-    | {"audit/findings": "audit", "audit/expectations": "audit", "audit/validation_report": "audit"}
+    | {
+        "audit/finding_cases": "audit",
+        "audit/findings": "audit",
+        "audit/expectations": "audit",
+        "audit/validation_report": "audit",
+    }
     | {"publish/dashboard": "publish", "publish/warehouse": "publish"}
 )
 EXPECTED_CHECKS = (

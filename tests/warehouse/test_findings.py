@@ -10,9 +10,16 @@ import duckdb
 import pytest
 
 from assets.sql.assets import _model_checks
-from warehouse import sql_models
+from warehouse import build_model, sql_models
 
 FINDINGS = next(m for m in sql_models() if m.table == "audit.findings")
+CASES = next(m for m in sql_models() if m.table == "audit.finding_cases")
+
+
+def findings(con: duckdb.DuckDBPyConnection, select: str, where: str = "true") -> list[tuple]:
+    """The findings of what the warehouse holds now: their cases rebuilt, then aggregated."""
+    build_model(con, CASES)
+    return con.execute(f"select {select} from ({FINDINGS.sql}) where {where}").fetchall()
 
 
 @pytest.fixture
@@ -27,15 +34,13 @@ def copy(seeded_home: Path, tmp_path: Path):
 def test_two_files_reporting_the_same_figures_give_one_finding_each(copy) -> None:
     """The same clean-up rows landed twice (another copy of the file, in another encoding):
     every finding is there once, counting both copies' rows (defect #14.1)."""
-    before = copy.execute(f"select finding_id, source_row_ids from ({FINDINGS.sql})").fetchall()
+    before = findings(copy, "finding_id, source_row_ids")
     copy.execute(
         "insert into core.cleanup select * replace (source_row_id || '-copy' as source_row_id) "
         "from core.cleanup"
     )
-    after = copy.execute(
-        f"select finding_id, finding_type, source_row_ids from ({FINDINGS.sql}) where dataset = 'cleanup'"
-    ).fetchall()
-    every = copy.execute(f"select finding_id from ({FINDINGS.sql})").fetchall()
+    after = findings(copy, "finding_id, finding_type, source_row_ids", "dataset = 'cleanup'")
+    every = findings(copy, "finding_id")
     ids = [f for (f,) in every]
     assert len(ids) == len(set(ids))
     assert {f for f, _ in before} == set(ids)  # the same findings, no new ones
@@ -50,6 +55,46 @@ def test_two_files_reporting_the_same_figures_give_one_finding_each(copy) -> Non
 def test_no_check_of_the_findings_is_an_error() -> None:
     """Findings are for a person to review; none of their checks stops what follows."""
     assert {severity for _, severity, _, _ in _model_checks(FINDINGS)} == {"warning"}
+    assert _model_checks(CASES) == []  # a view of the cases, checked through the findings
+
+
+def test_a_finding_stands_for_a_territory_year_and_counts_its_cases(copy) -> None:
+    """Defect #14.2: one finding per clean-up report made 3.45 million findings of a file of 3
+    million rows. A finding is now a territory x year x subject, however many reports of the
+    year fall short; its cases (all of them, with every source row) are in audit.finding_cases,
+    and it keeps a bounded sample of the rows."""
+    copy.execute(
+        "create temp table one as select * from core.cleanup "
+        "where territory_id = 'KZ' and year = 2022 and has_fractions"
+    )
+    (n,), *_ = copy.execute("select count(*) from one").fetchall()
+    assert n == 1
+    # 60 more reports of Kazakhstan's 2022, each with 10% of its total unallocated.
+    copy.execute(
+        """insert into core.cleanup
+           select one.* replace (
+               source_row_id || ':' || i::varchar as source_row_id,
+               period_start + to_days(i::int) as period_start,
+               period_end + to_days(i::int) as period_end,
+               100.0 * i as waste_collected_t, 90.0 * i as fractions_t, 10.0 * i as unallocated_t)
+           from one, range(1, 61) as r(i)"""
+    )
+    rows = findings(
+        copy,
+        "cases, source_rows, len(source_row_ids), message",
+        "finding_type = 'parts_vs_total' and territory_id = 'KZ' and year = 2022",
+    )
+    assert len(rows) == 1
+    cases, source_rows, sample, message = rows[0]
+    assert (cases, source_rows, sample) == (61, 61, 10)
+    assert (
+        message.startswith("61 cases in 2022; the largest") and "5,100.000 t unallocated" in message
+    )
+    every = copy.execute(
+        """select count(*), count(distinct finding_id) from audit.finding_cases
+           where finding_type = 'parts_vs_total' and territory_id = 'KZ' and year = 2022"""
+    ).fetchall()
+    assert every == [(61, 1)]
 
 
 def test_no_coverage_gap_is_reported_for_a_year_the_data_covers(warehouse) -> None:

@@ -1,0 +1,288 @@
+-- audit.finding_cases: every case behind audit.findings, one row per case (one clean-up report
+-- whose fractions fall short of its total, one day's district figures against the city's, ...).
+-- Rows that break a contract are rejected at staging (audit.rejected_rows); findings are about
+-- figures that loaded but do not add up, disagree, jump implausibly, or are missing.
+-- A case names the finding it belongs to (finding_id: type x dataset x territory x year x
+-- subject, the grain a person reviews); audit.findings aggregates them, with counts. A view:
+-- a file of ten million reports has ten million cases, which are computed when read (a trace
+-- of one finding, a query) rather than stored.
+with
+
+cleanup as (
+    select * from core.cleanup
+),
+
+-- 1. Parts vs total: a total larger than its fractions (the unallocated remainder).
+cleanup_parts as (
+    select
+        'parts_vs_total' as finding_type,
+        'warning' as severity,
+        'cleanup' as dataset,
+        territory_id,
+        year,
+        'fractions vs total waste collected' as subject,
+        period_start || ' to ' || period_end as detail,
+        waste_collected_t as expected_value,
+        fractions_t as observed_value,
+        't' as unit,
+        format('fractions add up to {:,.3f} t of the {:,.3f} t reported: {:,.3f} t unallocated',
+               fractions_t, waste_collected_t, unallocated_t) as message,
+        [source_row_id] as source_row_ids
+    from cleanup
+    where has_fractions and unallocated_t > greatest(0.005 * waste_collected_t, 0.001)
+),
+
+-- 2. Sub-territories vs territory: the districts' figures for the same day against the city's.
+ancestors as (
+    select * from core.region_ancestors where depth = 1
+),
+
+-- One figure per sub-territory and day: two reports of a district's figure (two copies of a
+-- file) are one district, not two; the larger figure stands for it.
+child_figures as (
+    select
+        a.ancestor_id as territory_id,
+        c.territory_id as child_id,
+        c.period_start,
+        c.period_end,
+        max(c.participants) as participants,
+        list(c.source_row_id order by c.source_row_id) as source_row_ids
+    from cleanup as c
+    inner join ancestors as a on a.territory_id = c.territory_id
+    where c.participants is not null
+    group by all
+),
+
+children as (
+    select
+        territory_id,
+        period_start,
+        period_end,
+        sum(participants) as participants,
+        count(*) as parts,
+        flatten(list(source_row_ids order by child_id)) as source_row_ids
+    from child_figures
+    group by all
+),
+
+sub_territories as (
+    select
+        'sub_territories_vs_territory' as finding_type,
+        'warning' as severity,
+        'cleanup' as dataset,
+        p.territory_id,
+        p.year,
+        'participants of its sub-territories vs the territory' as subject,
+        p.period_start || ' to ' || p.period_end as detail,
+        p.participants::double as expected_value,
+        ch.participants::double as observed_value,
+        'persons' as unit,
+        format('{} sub-territories report {:,} participants in all; the territory itself reports {:,}',
+               ch.parts, ch.participants, p.participants) as message,
+        list_concat([p.source_row_id], ch.source_row_ids) as source_row_ids
+    from cleanup as p
+    inner join children as ch
+        on ch.territory_id = p.territory_id
+        and ch.period_start = p.period_start
+        and ch.period_end = p.period_end
+    -- Parts larger than their whole cannot both be right; parts smaller may be partial coverage.
+    where p.participants is not null and ch.participants > p.participants
+),
+
+-- 3. Facility lines vs facility total on the same date.
+facilities as (
+    select * from core.waste_facilities
+),
+
+lines as (
+    select
+        facility_key, as_of,
+        sum(capacity_t_per_year) filter (where status = 'operating') as operating_lines_t_per_year,
+        list(source_row_id order by source_row_id) as source_row_ids
+    from facilities
+    where not is_whole_facility
+    group by all
+),
+
+facility_lines as (
+    select
+        'parts_vs_total' as finding_type,
+        'warning' as severity,
+        'waste_facilities' as dataset,
+        w.territory_id,
+        w.as_of_year as year,
+        w.facility_name || ': operating lines vs facility capacity' as subject,
+        w.as_of::varchar as detail,
+        w.capacity_t_per_year as expected_value,
+        l.operating_lines_t_per_year as observed_value,
+        't/year' as unit,
+        format('operating lines add up to {:,.0f} t/year; the facility is reported at {:,.0f} t/year',
+               l.operating_lines_t_per_year, w.capacity_t_per_year) as message,
+        list_concat([w.source_row_id], l.source_row_ids) as source_row_ids
+    from facilities as w
+    inner join lines as l on l.facility_key = w.facility_key and l.as_of = w.as_of
+    where w.is_whole_facility
+      and l.operating_lines_t_per_year is not null
+      and abs(l.operating_lines_t_per_year - w.capacity_t_per_year) > 0.005 * w.capacity_t_per_year
+),
+
+-- 4. Coal production: opencast + underground vs the reported total.
+coal_parts as (
+    select
+        'parts_vs_total' as finding_type,
+        'warning' as severity,
+        'coal_usage' as dataset,
+        territory_id,
+        year,
+        'coal production: opencast + underground vs total' as subject,
+        coal_production_t as expected_value,
+        coal_production_parts_t as observed_value,
+        't' as unit,
+        format('opencast {:,} t + underground {:,} t = {:,} t; total reported {:,} t',
+               round(coal_production_opencast_t)::bigint, round(coal_production_underground_t)::bigint,
+               round(coal_production_parts_t)::bigint, round(coal_production_t)::bigint) as message,
+        source_row_ids
+    from marts.coal_and_emissions
+    where production_parts_disagree
+),
+
+-- 5. Conflicting sources: the same figure reported differently (any difference is shown).
+conflicts as (
+    select
+        'conflicting_sources' as finding_type,
+        'warning' as severity,
+        dataset,
+        territory_id,
+        year,
+        indicator as subject,
+        value as expected_value,
+        null::double as observed_value,
+        unit,
+        coalesce(note, 'sources disagree') as message,
+        source_row_ids
+    from marts.region_year_indicators
+    -- clean-up conflicts come from their own mart below; a coal total its parts do not add up
+    -- to is a parts_vs_total finding (4.), and two coal sources that disagree come below too
+    where conflicting_sources and dataset not in ('cleanup', 'coal_usage')
+    union all
+    select
+        'conflicting_sources', 'warning', 'coal_usage', territory_id, year,
+        'coal figures of one year', coal_production_t, null, 't',
+        'sources report a coal figure of the year differently (the more confident one is used)',
+        coal_source_row_ids
+    from marts.coal_and_emissions
+    where coal_sources_disagree
+    union all
+    select
+        'conflicting_sources', 'warning', 'cleanup', territory_id, year,
+        'clean-up figures of one event', waste_collected_t, null, 't', conflict_note, null
+    from marts.cleanup_comparison
+    where conflicting_sources
+),
+
+-- 6. Plausibility: a figure 500 times larger or smaller than the same indicator's previous
+-- value for the territory: a kilogram read as a tonne, thousands as millions. Smaller swings
+-- are common here (a one-day clean-up after a year-long campaign) and are not findings.
+jumps as (
+    select
+        'implausible_change' as finding_type,
+        'warning' as severity,
+        dataset,
+        territory_id,
+        year,
+        indicator as subject,
+        previous_value as expected_value,
+        value as observed_value,
+        unit,
+        format('{:,.3f} {} after {:,.3f} in {}: x{:.1f}', value, unit, previous_value, previous_year,
+               value / previous_value) as message,
+        source_row_ids
+    from (
+        select
+            *,
+            lag(value) over (partition by territory_id, indicator order by year) as previous_value,
+            lag(year) over (partition by territory_id, indicator order by year) as previous_year
+        from marts.region_year_indicators
+        where unit not in ('share (0-1)')
+    )
+    where previous_value > 0 and (value / previous_value >= 500 or value / previous_value <= 1.0 / 500)
+),
+
+-- 7. Coverage: years between a territory's first and last figure of a dataset that no record
+-- covers. A record covers every year its period touches: a campaign of 2024-01 to 2025-06
+-- covers 2024, and August's coal shipments cover their year, though neither is a calendar-year
+-- figure of the marts.
+covered as (
+    select 'cleanup' as dataset, territory_id, period_start, period_end from core.cleanup
+    union all
+    select 'coal_usage', territory_id, period_start, period_end from core.coal_usage
+    union all
+    select 'emissions', territory_id, period_start, period_end from core.emissions
+    union all
+    select 'water_fees', territory_id, period_start, period_end from core.water_fees
+    union all
+    select 'eco_events', territory_id, period_start, period_end from core.eco_events
+),
+
+covered_years as (
+    select distinct dataset, territory_id,
+           unnest(generate_series(year(period_start), year(period_end))) as year
+    from covered
+),
+
+spans as (
+    select dataset, territory_id, min(year) as first_year, max(year) as last_year,
+           list(distinct year) as years
+    from covered_years
+    group by all
+    having count(distinct year) >= 2
+),
+
+coverage as (
+    select
+        'coverage_gap' as finding_type,
+        'info' as severity,
+        s.dataset,
+        s.territory_id,
+        g.year,
+        'no ' || s.dataset || ' figure for this year' as subject,
+        null::double as expected_value,
+        null::double as observed_value,
+        null as unit,
+        format('{} has {} figures for {}-{} but none for {}', s.territory_id, s.dataset,
+               s.first_year, s.last_year, g.year) as message,
+        null::varchar[] as source_row_ids
+    from spans as s, unnest(generate_series(s.first_year, s.last_year)) as g(year)
+    where not list_contains(s.years, g.year)
+),
+
+combined as (
+    select * from cleanup_parts
+    union all by name select * from sub_territories
+    union all by name select * from facility_lines
+    union all by name select * from coal_parts
+    union all by name select * from conflicts
+    union all by name select * from jumps
+    union all by name select * from coverage
+),
+
+final as (
+    select
+        md5(concat_ws('|', finding_type, dataset, territory_id, year, subject))[:16] as finding_id,
+        finding_type,
+        severity,
+        dataset,
+        territory_id,
+        year,
+        subject,
+        detail,
+        expected_value,
+        observed_value,
+        observed_value - expected_value as difference,
+        unit,
+        message,
+        coalesce(source_row_ids, []) as source_row_ids
+    from combined
+)
+
+select * from final
