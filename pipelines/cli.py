@@ -186,7 +186,7 @@ def cmd_trace(args: argparse.Namespace) -> int:
         if not rows:
             print(f"ecostat trace: no row of {args.table} where {where}", file=sys.stderr)
             return 1
-        traces = [trace_row(con, args.table, row) for row in rows[: args.limit]]
+        traces = [trace_row(con, args.table, row, args.rows) for row in rows[: args.limit]]
     except TraceError as e:
         print(f"ecostat trace: {e}", file=sys.stderr)
         return 2
@@ -356,6 +356,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     trace.add_argument("where", nargs="*", help="column=value conditions (compared as text)")
     trace.add_argument("--json", action="store_true", help="print the trace as JSON")
     trace.add_argument("--limit", type=int, default=10, help="trace at most this many rows")
+    trace.add_argument(
+        "--rows",
+        type=int,
+        default=20,
+        help="source rows to show cell by cell per traced row (the others are counted by file)",
+    )
     trace.set_defaults(func=cmd_trace)
     query = sub.add_parser(
         "query",

@@ -66,3 +66,14 @@ create or replace macro population_note(population, population_year, year, popul
 -- number of sources of a figure whose rows carry no source title.
 create or replace macro files_behind(source_row_ids) as
     len(list_distinct(list_transform(source_row_ids, lambda x: split_part(x, ':', 1))));
+
+-- A note listing items (conflicting events, figures left out) for a person to read: the first
+-- `shown`, then how many more. A year of a million reports must not make a note of a million
+-- items; the items are all in the rows behind the figure.
+create or replace macro bounded_note(items, shown, more_of) as
+    nullif(
+        array_to_string(list_slice(items, 1, shown), '; ')
+            || case when len(items) > shown
+                    then format('; and {} more {}', len(items) - shown, more_of)
+                    else '' end,
+        '');

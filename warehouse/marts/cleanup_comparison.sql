@@ -91,12 +91,15 @@ nested_reports as (
     select
         c.territory_id,
         c.year,
-        string_agg(
-            c.measure || ' ' || regexp_replace(c.value::varchar, '\.0$', '') || ' of the report of '
-                || c.period_start || '/' || c.period_end
-                || ' is left out, as inside a longer report (' || outer_period || '), while its '
-                || kept.measures || ' is used',
-            '; ' order by c.period_start, c.measure
+        bounded_note(
+            list(
+                c.measure || ' ' || regexp_replace(c.value::varchar, '\.0$', '') || ' of the report of '
+                    || c.period_start || '/' || c.period_end
+                    || ' is left out, as inside a longer report (' || outer_period || '), while its '
+                    || kept.measures || ' is used'
+                order by c.period_start, c.measure
+            ),
+            5, 'figures left out the same way'
         ) as overlap_note
     from (
         select
@@ -158,7 +161,10 @@ yearly as (
         sum(recyclable_t) / nullif(sum(total_with_fractions_t), 0) as recyclable_share,
         sum(total_with_fractions_t) - sum(fractions_t) as unallocated_t,
         bool_or(conflicting) as conflicting_sources,
-        string_agg(conflict_note, '; ' order by period_start) as conflict_note,
+        bounded_note(
+            list(conflict_note order by period_start) filter (where conflict_note is not null),
+            5, 'events with conflicting figures'
+        ) as conflict_note,
         bool_or(year(period_start) <> year(period_end)) as includes_multi_year_periods
     from events
     group by territory_id, year

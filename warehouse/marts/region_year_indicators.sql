@@ -38,11 +38,17 @@ population as (
     select * from core.population_by_year
 ),
 
+-- A figure keeps the ids of its first 1,000 source rows and the count of all of them. Each of a
+-- territory-year's clean-up indicators rests on the same rows: with every id copied into every
+-- indicator, a file of ten million rows made fifty million ids in this table, more than the
+-- warehouse's memory. The trace reads all the rows behind a figure from core.cleanup by
+-- territory and year (the lineage declared in the YAML).
 cleanup_sources as (
     select
         territory_id, year,
         count(distinct source) as n_sources,
-        list(source_row_id order by source_row_id) as source_row_ids
+        count(*) as source_rows,
+        list_slice(list(source_row_id order by source_row_id), 1, 1000) as source_row_ids
     from cleanup_rows
     group by territory_id, year
 ),
@@ -81,22 +87,43 @@ cleanup_long as (
     where value is not null
 ),
 
-emission_choice as (
+-- The figure of each territory x year x pollutant x scope x basis: the most confident report,
+-- with what all reports of it say (aggregated once per figure, not once per report: a figure
+-- reported by thousands of rows must not give each of them a list of all the others).
+emission_figures as (
     select
-        *,
-        row_number() over (same_figure order by confidence_rank, file_id, row_number) as preference,
-        min(emissions_t) over same_figure <> max(emissions_t) over same_figure as conflicting,
-        count(distinct coalesce(source_url, source_title, file_id)) over same_figure as n_sources,
-        list(source_row_id) over (
-            same_figure order by file_id, row_number
-            rows between unbounded preceding and unbounded following
-        ) as source_row_ids,
-        string_agg(emissions_t::varchar || ' t (' || coalesce(source_title, file_id) || ')', '; ') over (
-            same_figure order by emissions_t
-            rows between unbounded preceding and unbounded following
+        territory_id, year, pollutant, scope, basis,
+        min(emissions_t) <> max(emissions_t) as conflicting,
+        count(distinct coalesce(source_url, source_title, file_id)) as n_sources,
+        count(*) as source_rows,  -- the first 1,000 ids are kept, as for clean-up
+        list_slice(list(source_row_id order by file_id, row_number), 1, 1000) as source_row_ids,
+        bounded_note(
+            list(emissions_t::varchar || ' t (' || coalesce(source_title, file_id) || ')'
+                 order by emissions_t, file_id, row_number),
+            10, 'reports'
         ) as alternatives
     from emission_rows
-    window same_figure as (partition by territory_id, year, pollutant, scope, basis)
+    group by all
+),
+
+emission_choice as (
+    select
+        r.*,
+        f.conflicting,
+        f.n_sources,
+        f.source_rows,
+        f.source_row_ids,
+        f.alternatives
+    from emission_rows as r
+    inner join emission_figures as f
+        on f.territory_id = r.territory_id and f.year = r.year
+        and f.pollutant is not distinct from r.pollutant
+        and f.scope is not distinct from r.scope
+        and f.basis is not distinct from r.basis
+    qualify row_number() over (
+        partition by r.territory_id, r.year, r.pollutant, r.scope, r.basis
+        order by r.confidence_rank, r.file_id, r.row_number
+    ) = 1
 ),
 
 emissions_long as (
@@ -114,10 +141,10 @@ emissions_long as (
         e.conflicting as conflicting_sources,
         case when e.conflicting then 'sources disagree: ' || e.alternatives end as note,
         e.n_sources,
+        e.source_rows,
         e.source_row_ids
     from emission_choice as e
     left join population as p on p.territory_id = e.territory_id and p.year = e.year
-    where e.preference = 1
 ),
 
 water_long as (
@@ -213,6 +240,7 @@ combined as (
             then 'includes a campaign period crossing a year boundary, counted in the year it ended'
         end), '') as note),
         s.n_sources,
+        s.source_rows,
         s.source_row_ids
     from cleanup_long as c
     inner join cleanup_sources as s on s.territory_id = c.territory_id and s.year = c.year
@@ -251,6 +279,7 @@ final as (
         c.is_estimated,
         c.n_sources,
         c.conflicting_sources,
+        coalesce(c.source_rows, len(c.source_row_ids)) as source_rows,
         c.source_row_ids,
         -- The figure's own note, and what the per-capita value rests on (unless already said).
         nullif(concat_ws('; ',
