@@ -21,6 +21,11 @@ from warehouse.trace import find_rows, trace_row
 
 TEMPLATES = Path(__file__).parent / "templates"
 HEADLINE_TABLE = "marts.region_year_indicators"
+# What the report renders, whatever the size of the run; the rest is in the warehouse, a query
+# away (the report prints the query).
+REJECTED_PER_RULE = 50  # rejected rows listed per dataset x rule
+FINDINGS_SHOWN = 200  # findings listed per severity
+PROVENANCE_ROWS = 5  # source rows shown cell by cell per headline figure
 
 
 def latest_run(con: duckdb.DuckDBPyConnection) -> str | None:
@@ -84,19 +89,45 @@ def collect(con: duckdb.DuckDBPyConnection, run_id: str) -> dict:
                 "rows_rejected": sum(f["rows_rejected"] or 0 for f in current),
             }
         )
-    rejected = _records(
+    # Bounded whatever the size of the run: per rule its count and its first rows (the rest
+    # are a query away), the findings a person reviews (already aggregated by territory x year
+    # x subject), the first rows of each headline figure.
+    rejected_by_rule = _records(
         con,
-        """select r.dataset, r.path, r.sheet, r.row_number, r.source_column, r.column_name, r.rule,
-                  r.value, r.message
+        """select r.dataset, r.rule, count(*) as failures,
+                  count(distinct (r.file_id, r.row_number, r.source_column)) as rows,
+                  count(distinct r.file_id) as files
            from audit.rejected_rows r join audit.source_files f using (file_id)
            where f.status = 'loaded'
-           order by r.dataset, r.rule, r.path, r.row_number, r.column_name""",
+           group by all order by r.dataset, r.rule""",
+    )
+    for group in rejected_by_rule:
+        group["query"] = (
+            "select path, sheet, row_number, column_name, value, message from audit.rejected_rows "
+            f"where dataset = '{group['dataset']}' and rule = '{group['rule']}' "
+            "order by path, row_number"
+        )
+    rejected = _records(
+        con,
+        """select dataset, path, sheet, row_number, source_column, column_name, rule, value, message
+           from (
+               select r.*, row_number() over (
+                   partition by r.dataset, r.rule
+                   order by r.path, r.row_number, r.column_name
+               ) as n
+               from audit.rejected_rows r join audit.source_files f using (file_id)
+               where f.status = 'loaded'
+           )
+           where n <= ?
+           order by dataset, rule, path, row_number, column_name""",
+        [REJECTED_PER_RULE],
     )
     findings = (
         _records(
             con,
-            """select finding_type, severity, dataset, territory_id, year, subject, expected_value,
-                      observed_value, difference, unit, message, source_row_ids
+            """select finding_id, finding_type, severity, dataset, territory_id, year, subject,
+                      expected_value, observed_value, difference, unit, message, cases,
+                      source_rows, source_row_ids
                from audit.findings
                order by severity = 'warning' desc, finding_type, dataset, territory_id, year""",
         )
@@ -131,8 +162,11 @@ def collect(con: duckdb.DuckDBPyConnection, run_id: str) -> dict:
         },
         "datasets": datasets,
         "checks": checks,
-        "rejected_rows": rejected,
+        "rejected_by_rule": rejected_by_rule,
+        "rejected_rows": rejected,  # the first REJECTED_PER_RULE of each rule
+        "rejected_rows_shown_per_rule": REJECTED_PER_RULE,
         "findings": findings,
+        "findings_shown": FINDINGS_SHOWN,
         "provenance": headline_provenance(con),
     }
 
@@ -144,7 +178,7 @@ def headline_provenance(con: duckdb.DuckDBPyConnection) -> list[dict]:
     rows = find_rows(con, HEADLINE_TABLE, {"level": "country"}, limit=1000)
     traces = []
     for row in rows:
-        trace = trace_row(con, HEADLINE_TABLE, row).to_dict()
+        trace = trace_row(con, HEADLINE_TABLE, row, PROVENANCE_ROWS).to_dict()
         trace.pop("checks")  # the report lists every check once, in its own section
         traces.append(trace)
     return traces
@@ -198,9 +232,11 @@ def charts(report: dict) -> dict[str, str]:
 
 def render_html(report: dict) -> str:
     """The report as one self-contained HTML page."""
-    by_rule: dict[tuple[str, str], list[dict]] = {}
+    by_rule: dict[tuple[str, str], dict] = {
+        (g["dataset"], g["rule"]): {**g, "examples": []} for g in report["rejected_by_rule"]
+    }
     for r in report["rejected_rows"]:
-        by_rule.setdefault((r["dataset"], r["rule"]), []).append(r)
+        by_rule[(r["dataset"], r["rule"])]["examples"].append(r)
     by_target: dict[str, list[dict]] = {}
     for c in report["checks"]:
         by_target.setdefault(c["target"], []).append(c)

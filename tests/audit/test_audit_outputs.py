@@ -181,3 +181,40 @@ def test_findings_are_summarised_by_kind_for_dagster(warehouse) -> None:
     # are covered by longer or partial periods; KG coal 2020 and Kuzbass coal 2016 are not;
     # Atyrau region's emissions of 2021 are in the default data since #14.14.
     assert summary[("coverage_gap", "info")] == 36
+
+
+def test_the_report_is_bounded_whatever_the_number_of_rejected_rows(seeded_home, tmp_path) -> None:
+    """Defect #14.2: the report listed every rejected row and finding. Per dataset and rule it
+    now counts them and lists the first REJECTED_PER_RULE, with the query for the rest."""
+    import shutil
+
+    from assets.audit.report import REJECTED_PER_RULE, collect, latest_run, render_html
+
+    copy = tmp_path / "w.duckdb"
+    shutil.copy(seeded_home / "warehouse.duckdb", copy)
+    con = duckdb.connect(str(copy))
+    try:
+        con.execute(
+            """insert into audit.rejected_rows
+               select r.* replace (r.row_number + 1000 * i as row_number)
+               from audit.rejected_rows as r, range(1, 400) as t(i)
+               where r.rule = 'period_required'"""
+        )
+        report = collect(con, latest_run(con))
+    finally:
+        con.close()
+    group = next(
+        g
+        for g in report["rejected_by_rule"]
+        if (g["dataset"], g["rule"]) == ("cleanup", "period_required")
+    )
+    assert group["rows"] == 400 and group["files"] == 1
+    listed = [
+        r
+        for r in report["rejected_rows"]
+        if (r["dataset"], r["rule"]) == ("cleanup", "period_required")
+    ]
+    assert len(listed) == REJECTED_PER_RULE
+    html = render_html(report)
+    assert f"The first {REJECTED_PER_RULE} of 400 are listed" in html
+    assert "rule = &#39;period_required&#39;" in html  # the query that lists them all
