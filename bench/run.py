@@ -4,14 +4,21 @@ repetitions, medians reported. Writes bench/results/<UTC time>.json (not committ
 
     python -m bench.run [--sizes 100000 1000000 10000000] [--reps 3] [--smoke]
 
+Each size measures, side by side: Polars parse-only (the limit), ecostat landing -> core and the
+marts rebuild, pandas + GX + DuckDB, and the whole job (`ecostat run` on the embedded default
+plus the generated file, to the published copy with findings, report and dashboard), whose peak
+memory must stay under DuckDB's memory limit + 1 GB.
+
 --smoke runs one small size once and checks correctness only (rows loaded + rejected = rows
-generated, rejected = injected); `make test` runs it. Timing is never asserted anywhere.
+generated, rejected = injected, the whole job succeeds); `make test` runs it. Timing is never
+asserted anywhere.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -23,6 +30,11 @@ from bench.generate import territories, write
 BENCH_DIR = Path(__file__).parent
 DATA_DIR = BENCH_DIR / "data"  # generated inputs, git-ignored
 RESULTS_DIR = BENCH_DIR / "results"
+# The whole job's memory bound: DuckDB's memory limit (ECOSTAT_DUCKDB_MEMORY, 2GB unless set)
+# plus 1 GB for Python, Dagster, Great Expectations and the report.
+MEMORY_BOUND_MB = (
+    float(os.environ.get("ECOSTAT_DUCKDB_MEMORY", "2GB").upper().removesuffix("GB")) * 1024 + 1024
+)
 
 
 def step(name: str, **args: object) -> dict:
@@ -41,6 +53,8 @@ def check(result: dict, generated: dict) -> list[str]:
     """Correctness inside the benchmark: every row accounted for, exactly the bad rows rejected."""
     problems = []
     injected = sum(generated["bad_rows"].values())
+    if "rows_read" not in result:
+        return ["no counts: the file was not loaded"]
     if result["rows_read"] != generated["rows"]:
         problems.append(f"read {result['rows_read']} of {generated['rows']} rows")
     if result["rows_loaded"] + result["rows_rejected"] != generated["rows"]:
@@ -75,7 +89,7 @@ def measure(rows: int, reps: int) -> dict:
     names = territories()
     out: dict[str, object] = {"rows": rows, "reps": reps, "problems": []}
     runs: dict[str, list[dict]] = {
-        k: [] for k in ("limit", "ecostat", "ecostat_ru", "emissions_ru", "alternative")
+        k: [] for k in ("limit", "ecostat", "ecostat_ru", "emissions_ru", "alternative", "full_run")
     }
     for _ in range(reps):
         # Side by side: each repetition runs every step once, in turn.
@@ -88,14 +102,24 @@ def measure(rows: int, reps: int) -> dict:
         runs["alternative"].append(
             step("alternative", path=files["cleanup_utf8"]["path"], territories=names)
         )
+        # The whole job: `ecostat run`, landing to the published copy, report and dashboard.
+        runs["full_run"].append(step("full_run", path=files["cleanup_ru"]["path"]))
     for key, generated in (
         ("ecostat", files["cleanup_utf8"]),
         ("ecostat_ru", files["cleanup_ru"]),
         ("emissions_ru", files["emissions_ru"]),
         ("alternative", files["cleanup_utf8"]),
+        ("full_run", files["cleanup_ru"]),
     ):
         for r in runs[key]:
             out["problems"] += [f"{key}: {p}" for p in check(r, generated)]
+            if key == "full_run" and not r["success"]:
+                out["problems"].append(f"full_run: `ecostat run` failed: {r['error']}")
+            if key == "full_run" and r["peak_rss_mb"] > MEMORY_BOUND_MB:
+                out["problems"].append(
+                    f"full_run: peak RSS {r['peak_rss_mb']:,.0f} MB over the bound "
+                    f"{MEMORY_BOUND_MB:,.0f} MB (DuckDB's memory limit + 1 GB)"
+                )
     for key, rs in runs.items():
         out[key] = {
             "seconds": median(rs, "seconds"),
@@ -106,6 +130,8 @@ def measure(rows: int, reps: int) -> dict:
             out[key]["marts_seconds"] = median(rs, "marts_seconds")
     out["ratio_ecostat_to_limit"] = out["ecostat"]["seconds"] / out["limit"]["seconds"]
     out["ratio_alternative_to_ecostat"] = out["alternative"]["seconds"] / out["ecostat"]["seconds"]
+    out["ratio_full_run_to_limit"] = out["full_run"]["seconds"] / out["limit"]["seconds"]
+    out["memory_bound_mb"] = MEMORY_BOUND_MB
     return out
 
 
@@ -121,6 +147,7 @@ def table(results: list[dict], cold: dict | None) -> str:
             ("ecostat_ru", "ecostat to core (cp1251, ';', ',')"),
             ("emissions_ru", "ecostat emissions (cp1251)"),
             ("alternative", "pandas + GX + DuckDB (UTF-8)"),
+            ("full_run", "whole job: `ecostat run` (cp1251)"),
         ):
             s = r[key]["seconds"]
             lines.append(
@@ -132,6 +159,8 @@ def table(results: list[dict], cold: dict | None) -> str:
         lines.append(
             f"{'':>10} ecostat/limit = {r['ratio_ecostat_to_limit']:.1f}x; "
             f"alternative/ecostat = {r['ratio_alternative_to_ecostat']:.2f}x; "
+            f"whole job/limit = {r['ratio_full_run_to_limit']:.1f}x, peak RSS "
+            f"{r['full_run']['peak_rss_mb']:,.0f} of {r['memory_bound_mb']:,.0f} MB allowed; "
             f"correctness: {'ok' if not r['problems'] else '; '.join(r['problems'][:5])}"
         )
     if cold:

@@ -7,6 +7,8 @@ its time and peak memory (RSS) are its own:
   marts        then rebuilding the marts (and their checks) on those core tables
   alternative  pandas reads the UTF-8 variant, Great Expectations validates the same rules,
                failing rows are dropped, the rest written to DuckDB
+  full_run     `ecostat run` on the embedded default plus the generated file: landing to the
+               published copy with findings, Great Expectations, report and dashboard
   cold_run     `ecostat run` on the embedded default, process start to finish
 
 `python -m bench.steps <step> <json args>` prints one JSON line: seconds, peak RSS and counts.
@@ -229,7 +231,61 @@ def cold_run() -> dict:
     }
 
 
-STEPS = {"limit": limit, "ecostat": ecostat, "alternative": alternative, "cold_run": cold_run}
+def full_run(path: str, dataset: str = "cleanup") -> dict:
+    """The whole job a data engineer runs: `ecostat run` on the embedded default data plus the
+    generated file, landing to the published copy (staging, core, marts, findings, Great
+    Expectations, the report and the dashboard), process start to finish. The counts of the
+    generated file are read back from the published copy."""
+    import duckdb
+
+    home = Path(tempfile.mkdtemp(prefix="ecostat-full-"))
+    env = {**os.environ, "ECOSTAT_HOME": str(home)}
+    ecostat_bin = str(Path(sys.executable).parent / "ecostat")
+    subprocess.run([ecostat_bin, "init"], env=env, capture_output=True, check=True)
+    shutil.copy(path, home / "landing" / dataset / Path(path).name)
+    started = time.perf_counter()
+    done = subprocess.run([ecostat_bin, "run"], env=env, capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    counts: dict[str, object] = {}
+    published = home / "published" / "warehouse.duckdb"
+    if published.exists():
+        con = duckdb.connect(str(published), read_only=True)
+        try:
+            read, loaded, rejected = con.execute(
+                "select rows_read, rows_loaded, rows_rejected from audit.source_files "
+                "where path = ? and status = 'loaded'",
+                [Path(path).name],
+            ).fetchall()[0]
+            findings, cases = con.execute(
+                "select count(*), sum(cases) from audit.findings"
+            ).fetchall()[0]
+        finally:
+            con.close()
+        counts = {
+            "rows_read": read,
+            "rows_loaded": loaded,
+            "rows_rejected": rejected,
+            "findings": findings,
+            "finding_cases": cases,
+        }
+    shutil.rmtree(home, ignore_errors=True)
+    return {
+        "seconds": seconds,
+        "success": done.returncode == 0,
+        "error": None if done.returncode == 0 else done.stdout[-2000:] + done.stderr[-2000:],
+        "child_peak_rss_mb": usage.ru_maxrss / 1024,
+        **counts,
+    }
+
+
+STEPS = {
+    "limit": limit,
+    "ecostat": ecostat,
+    "alternative": alternative,
+    "cold_run": cold_run,
+    "full_run": full_run,
+}
 
 if __name__ == "__main__":
     step, args = sys.argv[1], json.loads(sys.argv[2]) if len(sys.argv) > 2 else {}

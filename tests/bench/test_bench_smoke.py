@@ -35,3 +35,14 @@ def test_the_alternative_rejects_the_same_rows(tmp_path: Path) -> None:
     generated = write("cleanup", 2_000, "utf8", tmp_path / "c.csv")
     result = step("alternative", path=generated["path"], territories=territories())
     assert check(result, generated) == []
+
+
+def test_the_whole_job_is_measured_and_accounts_for_every_row(tmp_path: Path) -> None:
+    """The benchmark's whole-job step (defect #14.2): `ecostat run` on the embedded default plus
+    a generated file succeeds, publishes, and the published copy accounts for every row."""
+    generated = write("cleanup", 2_000, "ru", tmp_path / "c.csv")
+    result = step("full_run", path=generated["path"])
+    assert result["success"], result
+    assert check(result, generated) == [], result
+    assert result["findings"] and result["finding_cases"] >= result["findings"]
+    assert result["peak_rss_mb"] > 0
