@@ -30,7 +30,7 @@ per_finding as (
         min(detail) is not distinct from max(detail)
             and min(expected_value) is not distinct from max(expected_value)
             and min(observed_value) is not distinct from max(observed_value) as one_case,
-        sum(len(source_row_ids)) as source_rows,
+        sum(len(source_row_ids))::bigint as source_rows,
         arg_max({'expected_value': expected_value, 'observed_value': observed_value,
                  'difference': difference, 'unit': unit, 'message': message, 'detail': detail},
                 rank) as largest,
