@@ -101,6 +101,7 @@ def test_every_file_balances(warehouse) -> None:
         "select file_id, dataset, path, status, rows_read, rows_loaded, rows_rejected from audit.source_files"
     ).pl()
     assert set(files.get_column("dataset")) == {
+        "air_monitoring",
         "cleanup",
         "coal_usage",
         "eco_events",
@@ -883,3 +884,62 @@ def test_the_kuzbass_councils_six_events_of_q4_2023_are_loaded_with_their_types(
         "round_table", "meeting", "forum", "conference", "round_table", "meeting"
     ]  # fmt: skip
     assert str(events[2][0]) == "2023-10-10"
+
+
+def test_the_kyrgyz_air_monitoring_network_is_loaded_as_the_report_gives_it(
+    warehouse, shared_data
+) -> None:
+    """Defect #14.14: the air-monitoring network of the Kyrgyz ministry's report for 2023 was
+    not loaded. Its two counts (by kind of instrument, by operator) stay apart, and the numbers
+    that do not add up are findings. The counts are checked against the report itself."""
+    report = (shared_data.parent / "docs" / "kyrgyz_ministry_results_2023.txt").read_text(
+        encoding="utf-8"
+    )
+    by_instrument = dict(
+        warehouse.execute(
+            """select instrument, stations from core.air_monitoring
+               where breakdown = 'by_instrument' and territory_id = 'KG' and year = 2023"""
+        ).fetchall()
+    )
+    assert by_instrument == {"manual_post": 14, "automatic_station": 1, "low_cost_sensor": 50}
+    for written in ("14 ПНЗ", "1 автоматической станции", "50 датчиков"):
+        assert written in report
+    by_operator = warehouse.execute(
+        """select operator, operator_kind, stations, providers from core.air_monitoring
+           where breakdown = 'by_operator' order by row_number"""
+    ).fetchall()
+    assert [(o, s) for o, _, s, _ in by_operator] == [
+        ("Кыргызгидромет", 20), ("Посольство США", 1), ("ОБСЕ", 2), ("МувГрин", 1), ("Браво", 1),
+        ("Breeeth! Home Ecology Center Bishkek", 1), ("частные лица", 5),
+    ]  # fmt: skip
+    unquoted = report.replace("«", "").replace("»", "")
+    for operator, _, stations, _ in by_operator[:6]:
+        assert f"{operator} – {stations} станц" in unquoted, operator
+    assert "5 частных лиц – 5 станций" in report
+    kinds = {k for _, k, _, _ in by_operator}
+    assert kinds == {"state_body", "ngo", "company", "private_person"}
+    # The five cities where the network observes, towns of the gazetteer included.
+    covered = {
+        t
+        for (t,) in warehouse.execute(
+            "select territory_id from core.air_monitoring where breakdown = 'territory_covered'"
+        ).fetchall()
+    }
+    assert covered == {"KG-GB", "KG-GO", "KG-C/kara-balta", "KG-C/tokmok", "KG-Y/cholpon-ata"}
+    (pollutants,), *_ = warehouse.execute(
+        "select pollutants_measured from core.air_monitoring where instrument = 'manual_post'"
+    ).fetchall()
+    assert len(pollutants) == 8 and "формальдегид" in pollutants
+    # 18 providers stated, 11 listed; 31 stations by operator against 65 by instrument.
+    assert "18 участников" in report
+    findings = dict(
+        (subject, (expected, observed))
+        for subject, expected, observed in warehouse.execute(
+            """select subject, expected_value, observed_value from audit.findings
+               where dataset = 'air_monitoring' and territory_id = 'KG' and year = 2023"""
+        ).fetchall()
+    )
+    assert findings == {
+        "data providers listed vs stated": (18, 11),
+        "stations by operator vs by kind of instrument": (65, 31),
+    }

@@ -20,13 +20,13 @@ from tests.conftest import run_pipeline
 SUBMISSION = """\
 Территория;Год;Загрязняющее вещество;Источники;Выбросы, тыс. т;Источник
 Чуйская область;2021;загрязняющие вещества;стационарные;12,5;Chuy region statistics (test)
-Кара-Балта;2021;загрязняющие вещества;стационарные;1,5;Chuy region statistics (test)
+Кант;2021;загрязняющие вещества;стационарные;1,5;Chuy region statistics (test)
 Чуйская область;2021;бенз(а)пирен;стационарные;0,001;Chuy region statistics (test)
 Нарынская область;2021;загрязняющие вещества;стационарные;3,25;Chuy region statistics (test)
 """
 OVERLAY = """\
 territory_id,iso_code,level,place_type,parent_id,country_code,name_en,name_ru,name_local,valid_from,valid_to,status_note,source
-KG-C/kara-balta,,city,city,KG-C,KG,Kara-Balta,Кара-Балта,,,,,Chuy region administration (test)
+KG-C/kant,,city,city,KG-C,KG,Kant,Кант,,,,,Chuy region administration (test)
 """
 FILE = "chuy_emissions_2021.csv"
 
@@ -91,8 +91,8 @@ def test_rows_rejected_under_old_rules_load_when_the_rules_change(
     assert _counts(home) == ("loaded", 4, 3, 1)
     assert _q(
         home,
-        "select territory_id, emissions_t from core.emissions where territory_as_written = 'Кара-Балта'",
-    ) == [("KG-C/kara-balta", 1500.0)]
+        "select territory_id, emissions_t from core.emissions where territory_as_written = 'Кант'",
+    ) == [("KG-C/kant", 1500.0)]
     released = _q(
         home,
         "select row_number, rules, released_by, rejected_under, released_under from audit.released_rows",
@@ -105,7 +105,7 @@ def test_rows_rejected_under_old_rules_load_when_the_rules_change(
         ("allowed_value", "still_rejected"),
     ]
     assert _q(home, "select rule from audit.rejected_rows") == [("allowed_value",)]
-    assert _q(home, "select origin from core.regions where territory_id = 'KG-C/kara-balta'") == [
+    assert _q(home, "select origin from core.regions where territory_id = 'KG-C/kant'") == [
         ("reference/regions.csv",)
     ]
 

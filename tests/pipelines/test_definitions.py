@@ -12,7 +12,15 @@ from pipelines.definitions import build_definitions
 from pipelines.jobs import landing_sensor
 from pipelines.resources import HomeResource
 
-DATASETS = ("cleanup", "coal_usage", "eco_events", "emissions", "waste_facilities", "water_fees")
+DATASETS = (
+    "air_monitoring",
+    "cleanup",
+    "coal_usage",
+    "eco_events",
+    "emissions",
+    "waste_facilities",
+    "water_fees",
+)
 REFERENCE = (
     "regions",
     "territory_names",
@@ -27,6 +35,7 @@ REFERENCE = (
     "materials",
 )
 CORE_MODELS = (
+    "air_monitoring",
     "cleanup",
     "coal_usage",
     "eco_events",

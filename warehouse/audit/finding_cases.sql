@@ -146,6 +146,59 @@ coal_parts as (
     where production_parts_disagree
 ),
 
+-- 4b. The air-monitoring network as one source describes it: the data providers it lists
+-- against the number it states, and its stations counted by operator against the same network
+-- counted by kind of instrument (never added together: see core.air_monitoring.breakdown).
+network as (
+    select
+        file_id,
+        territory_id,
+        year,
+        period_start || ' to ' || period_end as detail,
+        sum(providers) filter (where breakdown = 'by_operator') as providers_listed,
+        max(providers) filter (where breakdown = 'stated_total') as providers_stated,
+        sum(stations) filter (where breakdown = 'by_operator') as stations_by_operator,
+        sum(stations) filter (where breakdown = 'by_instrument') as stations_by_instrument,
+        list(source_row_id order by source_row_id)
+            filter (where breakdown in ('by_operator', 'stated_total')) as provider_rows,
+        list(source_row_id order by source_row_id)
+            filter (where breakdown in ('by_operator', 'by_instrument')) as station_rows
+    from core.air_monitoring
+    group by file_id, territory_id, year, period_start, period_end
+),
+
+network_parts as (
+    select
+        'parts_vs_total' as finding_type,
+        'warning' as severity,
+        'air_monitoring' as dataset,
+        territory_id,
+        year,
+        'data providers listed vs stated' as subject,
+        detail,
+        providers_stated::double as expected_value,
+        providers_listed::double as observed_value,
+        'providers' as unit,
+        format('the providers listed add up to {:,} (with {:,} stations); the source states {:,}',
+               providers_listed, stations_by_operator, providers_stated) as message,
+        provider_rows as source_row_ids
+    from network
+    where providers_listed <> providers_stated
+    union all
+    select
+        'parts_vs_total', 'warning', 'air_monitoring', territory_id, year,
+        'stations by operator vs by kind of instrument',
+        detail,
+        stations_by_instrument::double,
+        stations_by_operator::double,
+        'stations',
+        format('stations counted by operator add up to {:,}; the same network counted by kind of '
+               || 'instrument, to {:,}', stations_by_operator, stations_by_instrument),
+        station_rows
+    from network
+    where stations_by_operator <> stations_by_instrument
+),
+
 -- 5. Conflicting sources: the same figure reported differently (any difference is shown).
 conflicts as (
     select
@@ -222,6 +275,8 @@ covered as (
     select 'water_fees', territory_id, period_start, period_end from core.water_fees
     union all
     select 'eco_events', territory_id, period_start, period_end from core.eco_events
+    union all
+    select 'air_monitoring', territory_id, period_start, period_end from core.air_monitoring
 ),
 
 covered_years as (
@@ -261,6 +316,7 @@ combined as (
     union all by name select * from sub_territories
     union all by name select * from facility_lines
     union all by name select * from coal_parts
+    union all by name select * from network_parts
     union all by name select * from conflicts
     union all by name select * from jumps
     union all by name select * from coverage

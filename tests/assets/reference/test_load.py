@@ -25,19 +25,19 @@ def test_an_overlay_adds_rows_with_their_origin(tmp_path: Path) -> None:
     overlay = _overlay(
         tmp_path,
         "regions",
-        HEADER + "KG-C/kara-balta,,city,city,KG-C,KG,Kara-Balta,Кара-Балта,,,,,test\n",
+        HEADER + "KG-C/kant,,city,city,KG-C,KG,Kant,Кант,,,,,test\n",
     )
-    _overlay(tmp_path, "territory_names", "territory_id,name\nKG-C/kara-balta,Карабалта\n")
+    _overlay(tmp_path, "territory_names", "territory_id,name\nKG-C/kant,Кантский\n")
     con = duckdb.connect()
     ensure_schemas(con)
     rows = load_all(con, overlay_dir=overlay)
     assert rows["regions"] > 500
     assert con.execute(
-        "select origin from core.regions where territory_id = 'KG-C/kara-balta'"
+        "select origin from core.regions where territory_id = 'KG-C/kant'"
     ).fetchall() == [("reference/regions.csv",)]
     # An overlay may leave columns out: they are empty.
     assert con.execute(
-        "select language, origin from core.territory_names where name = 'Карабалта'"
+        "select language, origin from core.territory_names where name = 'Кантский'"
     ).fetchall() == [(None, "reference/territory_names.csv")]
 
 
