@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -30,11 +31,17 @@ from bench.generate import territories, write
 BENCH_DIR = Path(__file__).parent
 DATA_DIR = BENCH_DIR / "data"  # generated inputs, git-ignored
 RESULTS_DIR = BENCH_DIR / "results"
+
+
+def _megabytes(size: str) -> float:
+    """A DuckDB memory size ("2GB", "1500MB", "2GiB") in MB."""
+    number, unit = re.fullmatch(r"\s*([\d.]+)\s*([KMGT]I?B)\s*", size.upper()).groups()
+    return float(number) * {"K": 1 / 1024, "M": 1, "G": 1024, "T": 1024**2}[unit[0]]
+
+
 # The whole job's memory bound: DuckDB's memory limit (ECOSTAT_DUCKDB_MEMORY, 2GB unless set)
 # plus 1 GB for Python, Dagster, Great Expectations and the report.
-MEMORY_BOUND_MB = (
-    float(os.environ.get("ECOSTAT_DUCKDB_MEMORY", "2GB").upper().removesuffix("GB")) * 1024 + 1024
-)
+MEMORY_BOUND_MB = _megabytes(os.environ.get("ECOSTAT_DUCKDB_MEMORY", "2GB")) + 1024
 
 
 def step(name: str, **args: object) -> dict:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from bench.generate import write
-from bench.run import check, step
+from bench.run import _megabytes, check, step
 
 
 def test_the_generator_is_deterministic(tmp_path: Path) -> None:
@@ -46,3 +48,10 @@ def test_the_whole_job_is_measured_and_accounts_for_every_row(tmp_path: Path) ->
     assert check(result, generated) == [], result
     assert result["findings"] and result["finding_cases"] >= result["findings"]
     assert result["peak_rss_mb"] > 0
+
+
+@pytest.mark.parametrize(
+    ("size", "mb"), [("2GB", 2048), ("1500MB", 1500), ("2GiB", 2048), (" 3 gb ", 3072)]
+)
+def test_the_memory_bound_reads_duckdb_sizes(size: str, mb: float) -> None:
+    assert _megabytes(size) == mb
