@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from pipelines.home import SEEDS_DIR
+from warehouse.home import SEEDS_DIR
 
 BAD_EVERY = 100
 CLEANUP_BAD = [
@@ -43,7 +43,7 @@ COUNTRIES = ("KG", "KZ", "RU")
 def territories() -> list[str]:
     """Russian names of the territories of COUNTRIES that existed in every year (no validity
     dates) and that the gazetteer resolves to them alone."""
-    from assets.staging.territories import TerritoryIndex
+    from contracts.territories import TerritoryIndex
 
     def rows(name: str) -> list[dict[str, str]]:
         with (SEEDS_DIR / "reference" / f"{name}.csv").open(encoding="utf-8") as f:

@@ -78,7 +78,7 @@ def ecostat(path: str, dataset: str = "cleanup", keep: bool = False) -> dict:
     home = _home_with(path, dataset)
     os.environ["DAGSTER_HOME"] = str(home / "dagster")
     os.environ["ECOSTAT_HOME"] = str(home)
-    from pipelines.home import ensure_home
+    from warehouse.home import ensure_home
 
     ensure_home(home)
     import dagster as dg

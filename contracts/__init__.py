@@ -18,6 +18,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from contracts.vocabulary import normalise_key
+
 CONTRACTS_DIR = Path(__file__).parent
 SOURCES_DIR = CONTRACTS_DIR / "sources"
 
@@ -60,8 +62,6 @@ class ColumnSpec(_Strict):
 
     def vocabulary(self) -> dict[str, str]:
         """Normalised spelling -> canonical value, for a column with a fixed vocabulary."""
-        from assets.staging.parse import normalise_key  # the one normalisation of names
-
         if not self.allowed:
             return {}
         pairs = (

@@ -23,7 +23,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from pipelines.home import Home, ensure_home, home_path
+from warehouse.home import Home, ensure_home, home_path
 
 
 def _prepare(out) -> Home:
@@ -49,8 +49,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from assets.audit.assets import REPORT_KEY
     from pipelines.definitions import build_definitions
     from pipelines.jobs import ALL_JOB
-    from pipelines.resources import Warehouse
     from pipelines.summary import summary_lines
+    from warehouse.resources import Warehouse
 
     defs = build_definitions(str(home.root))
     job = defs.resolve_job_def(ALL_JOB)
@@ -121,8 +121,8 @@ def cmd_reload(args: argparse.Namespace) -> int:
     """Mark loaded files to be staged again under today's rules, then run. A run does this by
     itself for files whose rules changed; reload is for when you want it regardless."""
     from contracts import datasets
-    from pipelines.resources import Warehouse
     from warehouse import ensure_schemas
+    from warehouse.resources import Warehouse
 
     if args.dataset and args.dataset not in datasets():
         print(
@@ -278,7 +278,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
-    from pipelines.dictionary import write_dictionary
+    from warehouse.dictionary import write_dictionary
 
     print(f"Wrote {write_dictionary()}")
     return 0
@@ -286,7 +286,7 @@ def cmd_docs(args: argparse.Namespace) -> int:
 
 def cmd_reference(args: argparse.Namespace) -> int:
     from assets.reference.build import build, stale, write
-    from pipelines.home import SEEDS_DIR
+    from warehouse.home import SEEDS_DIR
 
     shared = Path(args.shared)
     if not shared.is_dir():

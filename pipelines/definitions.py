@@ -8,9 +8,9 @@ import os
 import dagster as dg
 
 from assets import all_assets
-from pipelines.home import home_path
 from pipelines.jobs import daily_schedule, jobs, landing_sensor
-from pipelines.resources import HomeResource, Warehouse
+from warehouse.home import home_path
+from warehouse.resources import HomeResource, Warehouse
 
 
 def build_definitions(home: str | None = None) -> dg.Definitions:

@@ -9,7 +9,7 @@ import dagster as dg
 from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
 from contracts import datasets
-from pipelines.resources import HomeResource
+from warehouse.resources import HomeResource
 
 ALL_JOB = "ecostat_all"
 

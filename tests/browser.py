@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.home import REPO_ROOT
+from warehouse.home import REPO_ROOT
 
 ARTIFACTS = Path(os.environ.get("ECOSTAT_TEST_ARTIFACTS", REPO_ROOT / "test-artifacts"))
 # Without the background-networking flags Chromium calls home at start; nothing may leave here.

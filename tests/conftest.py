@@ -10,9 +10,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from assets.staging.parse import Units
-from assets.staging.territories import TerritoryIndex
-from pipelines.home import REPO_ROOT, SEEDS_DIR
+from contracts.territories import TerritoryIndex
+from contracts.vocabulary import Units
+from warehouse.home import REPO_ROOT, SEEDS_DIR
 
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 REFERENCE = SEEDS_DIR / "reference"

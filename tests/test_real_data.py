@@ -64,7 +64,7 @@ def kz_home(tmp_path_factory, shared_data) -> Path:
     of every Russian federal subject (twice: by ISO code, by name) with its source specs."""
     import csv
 
-    from pipelines.home import SEEDS_DIR
+    from warehouse.home import SEEDS_DIR
 
     home = tmp_path_factory.mktemp("kz")
     shutil.copytree(SEEDS_DIR / "landing", home / "landing")
@@ -159,7 +159,7 @@ def _csv(path: Path) -> list[dict[str, str]]:
 
 
 def test_exchange_rate_seed_matches_the_world_bank_files(shared_data) -> None:
-    from pipelines.home import SEEDS_DIR
+    from warehouse.home import SEEDS_DIR
 
     seed = {(r["currency"], r["year"]): r for r in _csv(SEEDS_DIR / "reference" / "fx_rates.csv")}
     # The three currencies against the World Bank's own three-country file, every year.
@@ -205,7 +205,7 @@ def test_exchange_rate_seed_matches_the_world_bank_files(shared_data) -> None:
 
 
 def test_population_seed_matches_the_world_bank_files(shared_data) -> None:
-    from pipelines.home import SEEDS_DIR
+    from warehouse.home import SEEDS_DIR
 
     countries = {
         "ARM": "AM", "AZE": "AZ", "BLR": "BY", "EST": "EE", "GEO": "GE", "KAZ": "KZ", "KGZ": "KG",

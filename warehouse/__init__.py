@@ -19,6 +19,7 @@ import polars as pl
 import yaml
 
 from contracts import Contract
+from contracts.vocabulary import Units
 
 SQL_DIR = Path(__file__).parent
 MODEL_LAYERS = ("core", "marts", "audit")  # built from SQL files, in this order
@@ -213,3 +214,11 @@ def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None)
     """The single value of a one-row, one-column query."""
     row = first_row(con, sql, params)
     return None if row is None else row[0]
+
+
+def units_in(con: duckdb.DuckDBPyConnection) -> Units:
+    """The unit vocabulary as loaded in the warehouse (core.units, core.scales)."""
+    return Units.from_rows(
+        con.sql("select alias, unit, dimension, factor_to_base from core.units").pl().to_dicts(),
+        con.sql("select word, factor from core.scales").pl().to_dicts(),
+    )

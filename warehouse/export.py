@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines.dictionary import codebook, table_docs
+from warehouse.dictionary import codebook, table_docs
 from warehouse.query import spreadsheet_safe, write_excel
 
 

@@ -11,8 +11,8 @@ import polars as pl
 
 from assets.audit.report import collect, latest_run, write_report
 from assets.metadata import preview
-from pipelines.resources import HomeResource, Warehouse
 from warehouse import sql_models
+from warehouse.resources import HomeResource, Warehouse
 from warehouse.results import record_results
 
 EXPECTATIONS_KEY = dg.AssetKey(["audit", "expectations"])

@@ -11,10 +11,9 @@ from assets.ingest.load import (
     record_skipped,
 )
 from assets.metadata import preview
-from assets.staging.load import units_in
 from contracts import Contract, load_source_specs
-from pipelines.resources import HomeResource, Warehouse
-from warehouse import ensure_dataset_tables, ensure_schemas
+from warehouse import ensure_dataset_tables, ensure_schemas, units_in
+from warehouse.resources import HomeResource, Warehouse
 
 
 def raw_asset(contract: Contract) -> dg.AssetsDefinition:

@@ -27,8 +27,8 @@ from assets.ingest.read import (
     describe_column_map,
     read_submission,
 )
-from assets.staging.parse import Units
 from contracts import Contract, SourceSpec, spec_for
+from contracts.vocabulary import Units
 from warehouse import first_row, insert_frame, staged_table, transaction
 
 

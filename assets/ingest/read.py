@@ -21,8 +21,8 @@ from pathlib import Path
 import polars as pl
 from charset_normalizer import from_bytes
 
-from assets.staging.parse import Units, normalise_key
 from contracts import ColumnMapping, Contract, SourceSpec
+from contracts.vocabulary import Units, normalise_key
 
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}

@@ -14,8 +14,8 @@ import dagster as dg
 
 from assets.audit.assets import REPORT_KEY
 from assets.publish.dashboard import collect, render_html
-from pipelines.resources import HomeResource, Warehouse
 from warehouse.query import publish
+from warehouse.resources import HomeResource, Warehouse
 
 DASHBOARD_KEY = dg.AssetKey(["publish", "dashboard"])
 PUBLISHED_KEY = dg.AssetKey(["publish", "warehouse"])

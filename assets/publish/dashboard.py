@@ -16,7 +16,7 @@ import duckdb
 import polars as pl
 
 from assets.html import render
-from pipelines.dictionary import table_docs
+from warehouse.dictionary import table_docs
 
 TEMPLATES = Path(__file__).parent / "templates"
 

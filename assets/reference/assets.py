@@ -5,8 +5,8 @@ import dagster as dg
 
 from assets.metadata import preview
 from assets.reference.load import OverlayError, load_reference_table, reference_tables
-from pipelines.resources import HomeResource, Warehouse
 from warehouse import ensure_schemas
+from warehouse.resources import HomeResource, Warehouse
 
 
 def _reference_asset(name: str, tables: dict[str, dict]) -> dg.AssetsDefinition:

@@ -36,8 +36,8 @@ from pathlib import Path
 import polars as pl
 import pycountry
 
-from assets.staging.place_names import clean
-from assets.staging.territories import TerritoryIndex
+from contracts.place_names import clean
+from contracts.territories import TerritoryIndex
 
 COUNTRIES = (
     "AM",

@@ -21,8 +21,8 @@ import duckdb
 import polars as pl
 import yaml
 
-from pipelines.home import SEEDS_DIR
 from warehouse import scalar
+from warehouse.home import SEEDS_DIR
 
 REFERENCE_DIR = SEEDS_DIR / "reference"
 SEED_ORIGIN = "seeds"

@@ -5,8 +5,8 @@ import dagster as dg
 
 from assets.audit.checks import to_dagster
 from assets.metadata import column_schema, preview
-from pipelines.resources import Warehouse
 from warehouse import SqlModel, build_model, scalar, sql_models
+from warehouse.resources import Warehouse
 from warehouse.results import SAMPLE_ROWS, CheckResult, record_results
 
 # Tables written by assets other than SQL models; a SQL model may read them.

@@ -17,8 +17,8 @@ from assets.staging.load import (
 )
 from assets.staging.rules import rules_version
 from contracts import Contract, load_source_specs
-from pipelines.resources import HomeResource, Warehouse
 from warehouse import scalar
+from warehouse.resources import HomeResource, Warehouse
 from warehouse.results import SAMPLE_ROWS, CheckResult, record_results
 
 # Files whose rows are current: loaded, not superseded by a newer version.

@@ -17,11 +17,11 @@ from datetime import UTC, datetime
 import duckdb
 import polars as pl
 
-from assets.staging.parse import Units
-from assets.staging.territories import TerritoryIndex
 from assets.staging.validate import StagingOptions, stage
 from contracts import Contract
-from warehouse import first_row, insert_frame, staged_table, transaction
+from contracts.territories import TerritoryIndex
+from contracts.vocabulary import Units
+from warehouse import first_row, insert_frame, staged_table, transaction, units_in
 
 # Source rows staged at a time (see stage_file).
 CHUNK_ROWS = 200_000
@@ -36,14 +36,6 @@ class StageOutcome:
     rows_loaded: int | None = None
     rows_rejected: int | None = None
     error: str | None = None
-
-
-def units_in(con: duckdb.DuckDBPyConnection) -> Units:
-    """The unit vocabulary as loaded in the warehouse (core.units, core.scales)."""
-    return Units.from_rows(
-        con.sql("select alias, unit, dimension, factor_to_base from core.units").pl().to_dicts(),
-        con.sql("select word, factor from core.scales").pl().to_dicts(),
-    )
 
 
 def reference(con: duckdb.DuckDBPyConnection) -> tuple[Units, TerritoryIndex]:

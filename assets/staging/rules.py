@@ -18,12 +18,19 @@ from pathlib import Path
 
 import duckdb
 
-from assets.staging.parse import normalise_key
 from contracts import CONTRACTS_DIR, Contract, SourceSpec
+from contracts.vocabulary import normalise_key
 
 # The reference tables staging reads (assets/staging/load.reference).
 STAGING_REFERENCE = ("regions", "territory_names", "territory_codes", "units", "scales")
-_PARSERS = ("parse.py", "validate.py", "territories.py", "place_names.py")
+# The code that reads cells: staging's parsers and the vocabulary and name rules below them.
+_PARSERS = (
+    Path(__file__).parent / "parse.py",
+    Path(__file__).parent / "validate.py",
+    CONTRACTS_DIR / "vocabulary.py",
+    CONTRACTS_DIR / "territories.py",
+    CONTRACTS_DIR / "place_names.py",
+)
 # A file whose fingerprint is this is staged again on the next run (`ecostat reload`).
 RELOAD = "reload"
 # The fields of a file's column map that staging reads (see load.options_from_column_map).
@@ -39,8 +46,7 @@ def _sha(*parts: bytes) -> str:
 
 @cache
 def parsers_fingerprint() -> str:
-    here = Path(__file__).parent
-    return _sha(*((here / name).read_bytes() for name in _PARSERS))
+    return _sha(*(path.read_bytes() for path in _PARSERS))
 
 
 def contract_fingerprint(contract: Contract) -> str:

@@ -17,16 +17,15 @@ import pandera.polars as pa
 import polars as pl
 
 from assets.staging.parse import (
-    Units,
     clean_cells,
     html_cells,
     needs_full_clean,
-    normalise_key,
     parse_measure,
     parse_periods,
 )
-from assets.staging.territories import TerritoryIndex
 from contracts import Contract
+from contracts.territories import TerritoryIndex
+from contracts.vocabulary import Units, normalise_key
 
 REJECTION_SCHEMA = {
     "row_number": pl.Int64,

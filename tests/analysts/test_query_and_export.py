@@ -13,8 +13,8 @@ import polars as pl
 import pytest
 
 from pipelines.cli import main
-from pipelines.dictionary import DICTIONARY_PATH, markdown, table_docs
 from tests.conftest import run_pipeline
+from warehouse.dictionary import DICTIONARY_PATH, markdown, table_docs
 from warehouse.query import FORMULA_START, WriteRefused, check_read_only, spreadsheet_safe
 
 KG_2023 = "select territory_name_ru, territory_name_en, year, waste_collected_t from marts.cleanup_comparison where year = 2023 order by territory_id"

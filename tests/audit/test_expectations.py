@@ -91,8 +91,8 @@ def test_declared_value_sets_agree_with_what_they_repeat() -> None:
     import csv
 
     from contracts import datasets
-    from pipelines.home import SEEDS_DIR
     from warehouse import sql_models
+    from warehouse.home import SEEDS_DIR
 
     declared = {
         (m.table, e["kwargs"]["column"]): set(e["kwargs"]["value_set"])

@@ -10,7 +10,7 @@ import dagster as dg
 
 from pipelines.definitions import build_definitions
 from pipelines.jobs import landing_sensor
-from pipelines.resources import HomeResource
+from warehouse.resources import HomeResource
 
 DATASETS = (
     "air_monitoring",

@@ -10,10 +10,9 @@ import pytest
 import assets.ingest.read as read
 import assets.reference.load as reference_load
 from assets.ingest.load import ingest_file, landed_files
-from assets.staging.load import units_in
 from bench.generate import write
 from contracts import load_contract
-from warehouse import ensure_dataset_tables, ensure_schemas
+from warehouse import ensure_dataset_tables, ensure_schemas, units_in
 
 
 def _land(tmp_path: Path, name: str, variant: str) -> tuple[tuple, list[tuple]]:

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from assets.reference.build import build, stale
-from pipelines.home import SEEDS_DIR
+from warehouse.home import SEEDS_DIR
 
 
 @pytest.fixture(scope="module")

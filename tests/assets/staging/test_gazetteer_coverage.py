@@ -11,7 +11,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from assets.staging.territories import STRONG, TerritoryIndex
+from contracts.territories import STRONG, TerritoryIndex
 
 
 def _rows(path: Path) -> list[dict[str, str]]:

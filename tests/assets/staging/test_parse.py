@@ -9,12 +9,12 @@ import pytest
 
 from assets.staging.parse import (
     PeriodError,
-    normalise_key,
     number_expr,
     parse_measure,
     parse_period,
     parse_periods,
 )
+from contracts.vocabulary import normalise_key
 
 
 def _number(text: str, decimal: str = ",") -> float | None:

@@ -7,7 +7,7 @@ from datetime import date
 import polars as pl
 import pytest
 
-from assets.staging.territories import TerritoryIndex
+from contracts.territories import TerritoryIndex
 
 
 @pytest.mark.parametrize(

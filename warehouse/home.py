@@ -24,7 +24,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 SEEDS_DIR = REPO_ROOT / "seeds"
 
 DAGSTER_YAML = """\
-# Written by ecostat (pipelines/home.py); rewritten by `ecostat init` and `ecostat run`.
+# Written by ecostat (warehouse/home.py); rewritten by `ecostat init` and `ecostat run`.
 telemetry:
   enabled: false
 # DuckDB has one writer at a time: runs queue instead of competing for the warehouse.

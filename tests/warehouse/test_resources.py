@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.resources import Warehouse, WarehouseBusy
+from warehouse.resources import Warehouse, WarehouseBusy
 
 HOLD = """
 import duckdb, sys, time
@@ -70,7 +70,7 @@ def test_a_run_opens_the_warehouse_once_and_closes_it_at_the_end(
     import dagster as dg
     import duckdb
 
-    import pipelines.resources as resources
+    import warehouse.resources as resources
 
     opened = []
     connect = duckdb.connect

@@ -14,8 +14,8 @@ import polars as pl
 import yaml
 
 from contracts import datasets, load_contract
-from pipelines.home import REPO_ROOT, SEEDS_DIR
 from warehouse import sql_models
+from warehouse.home import REPO_ROOT, SEEDS_DIR
 
 DICTIONARY_PATH = REPO_ROOT / "docs" / "data_dictionary.md"
 SUBMISSIONS_LICENCE = (

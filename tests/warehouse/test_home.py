@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from pipelines.home import SEEDS_DIR, ensure_home, home_path
+from warehouse.home import SEEDS_DIR, ensure_home, home_path
 
 
 def test_an_empty_home_is_seeded_once(tmp_path: Path) -> None:

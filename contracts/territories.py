@@ -29,7 +29,7 @@ import polars as pl
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
-from assets.staging.place_names import (
+from contracts.place_names import (
     TYPE_WORDS,
     code_key,
     exact_key,

@@ -10,7 +10,7 @@ import duckdb
 from dagster_duckdb import DuckDBResource
 from pydantic import PrivateAttr
 
-from pipelines.home import Home
+from warehouse.home import Home
 
 
 class WarehouseBusy(RuntimeError):
