@@ -20,6 +20,7 @@ import yaml
 
 from contracts import Contract
 from contracts.vocabulary import Units
+from warehouse.lineage import tables_read
 
 SQL_DIR = Path(__file__).parent
 MODEL_LAYERS = ("core", "marts", "audit")  # built from SQL files, in this order
@@ -125,7 +126,7 @@ class SqlModel:
     name: str
     description: str
     grain: str
-    deps: list[str]  # tables read, as schema.table
+    deps: list[str]  # tables read, as schema.table: read from the SQL (warehouse/lineage.py)
     key: list[str] = field(default_factory=list)
     # "warn" for a table a person reviews rather than one others build on (audit.findings):
     # its key is checked but never stops what depends on it.
@@ -174,7 +175,10 @@ def sql_models() -> tuple[SqlModel, ...]:
                         f"{path}: column {column} must be {{description, unit}}; quote text "
                         f"that holds a comma (got {spec!r})"
                     )
-            out.append(SqlModel(layer=layer, **meta))
+            if "deps" in meta:
+                raise ValueError(f"{path}: deps are read from the SQL; remove deps:")
+            sql = path.with_suffix(".sql").read_text(encoding="utf-8")
+            out.append(SqlModel(layer=layer, deps=tables_read(sql), **meta))
     return tuple(out)
 
 
