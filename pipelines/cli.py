@@ -111,7 +111,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"Dashboard: {home.reports / 'dashboard.html'}", file=out)
     print(
         "Rejected rows: .venv/bin/ecostat query "
-        '"select path, row_number, column_name, rule, value, message from audit.rejected_rows"',
+        '"select path, row_number, column_name, rule, value, message from audit.current_rejections"',
         file=out,
     )
     return 0 if result.success else 1

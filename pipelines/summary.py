@@ -52,9 +52,9 @@ def summary_lines(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> 
             f"  {ds}/{path}: headers not in the contract, kept in raw.{ds}.extra: {headers}"
         )
     rules = con.execute(
-        """select r.dataset, r.rule, count(distinct (r.file_id, r.row_number)) as n_rows
-           from audit.rejected_rows r join audit.source_files f using (file_id)
-           where f.status = 'loaded' group by all order by r.dataset, n_rows desc, r.rule"""
+        """select dataset, rule, count(*) as n_rows
+           from (select dataset, unnest(rules) as rule from audit.current_rejected_rows)
+           group by all order by dataset, n_rows desc, rule"""
     ).fetchall()
     if rules:
         lines.append(

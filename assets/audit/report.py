@@ -94,16 +94,20 @@ def collect(con: duckdb.DuckDBPyConnection, run_id: str) -> dict:
     # x subject), the first rows of each headline figure.
     rejected_by_rule = _records(
         con,
-        """select r.dataset, r.rule, count(*) as failures,
-                  count(distinct (r.file_id, r.row_number, r.source_column)) as rows,
-                  count(distinct r.file_id) as files
-           from audit.rejected_rows r join audit.source_files f using (file_id)
-           where f.status = 'loaded'
-           group by all order by r.dataset, r.rule""",
+        """select dataset, rule, failures, rows, files
+           from (select dataset, rule, count(*) as failures
+                 from audit.current_rejections group by all)
+           join (select dataset, rule, count(*) as rows, count(distinct file_id) as files
+                 from (select dataset, file_id, unnest(rules) as rule
+                       from audit.current_rejected_rows)
+                 group by all)
+           using (dataset, rule)
+           order by dataset, rule""",
     )
     for group in rejected_by_rule:
         group["query"] = (
-            "select path, sheet, row_number, column_name, value, message from audit.rejected_rows "
+            "select path, sheet, row_number, column_name, value, message "
+            "from audit.current_rejections "
             f"where dataset = '{group['dataset']}' and rule = '{group['rule']}' "
             "order by path, row_number"
         )
@@ -111,12 +115,10 @@ def collect(con: duckdb.DuckDBPyConnection, run_id: str) -> dict:
         con,
         """select dataset, path, sheet, row_number, source_column, column_name, rule, value, message
            from (
-               select r.*, row_number() over (
-                   partition by r.dataset, r.rule
-                   order by r.path, r.row_number, r.column_name
+               select *, row_number() over (
+                   partition by dataset, rule order by path, row_number, column_name
                ) as n
-               from audit.rejected_rows r join audit.source_files f using (file_id)
-               where f.status = 'loaded'
+               from audit.current_rejections
            )
            where n <= ?
            order by dataset, rule, path, row_number, column_name""",

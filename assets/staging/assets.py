@@ -92,10 +92,16 @@ def staging_asset(contract: Contract) -> dg.AssetsDefinition:
                 outcomes.append(outcome)
             total = scalar(con, f"select count(*) from staging.{ds}")
             by_rule = con.sql(
-                "select rule, count(*) as failures, count(distinct (r.file_id, row_number)) as rows "
-                "from audit.rejected_rows r join audit.source_files f using (file_id) "
-                f"where {_CURRENT} group by rule order by failures desc",
-                params=[ds],
+                """select rule, failures, rows
+                   from (select rule, count(*) as failures from audit.current_rejections
+                         where dataset = ? group by rule)
+                   join (select rule, count(*) as rows
+                         from (select unnest(rules) as rule from audit.current_rejected_rows
+                               where dataset = ?)
+                         group by rule)
+                   using (rule)
+                   order by failures desc, rule""",
+                params=[ds, ds],
             ).pl()
             head = con.sql(f"select * from staging.{ds} limit 10").pl()
             record_results(con, context.run_id, contract_rule_results(con, contract))
@@ -137,9 +143,8 @@ def contract_rule_results(con: duckdb.DuckDBPyConnection, contract: Contract) ->
         con, f"select coalesce(sum(rows_read), 0) from audit.source_files f where {_CURRENT}", [ds]
     )
     rejected = con.sql(
-        "select r.rule, r.path, r.sheet, r.row_number, r.source_column, r.column_name, r.value, r.message "
-        "from audit.rejected_rows r join audit.source_files f using (file_id) "
-        f"where {_CURRENT} order by r.path, r.row_number, r.column_name",
+        "select rule, path, sheet, row_number, source_column, column_name, value, message "
+        "from audit.current_rejections where dataset = ? order by path, row_number, column_name",
         params=[ds],
     ).pl()
     results = []
@@ -200,7 +205,7 @@ def staging_checks(contract: Contract) -> list[dg.AssetChecksDefinition]:
         "files_balance": "For every loaded file: rows read = rows loaded + rows rejected, and "
         "staging holds exactly the rows counted as loaded.",
         "no_rejected_rows": "Warning when rows of current files were rejected (see "
-        "audit.rejected_rows).",
+        "audit.current_rejections).",
         "no_failed_files": "Warning when a current file could not be read (see "
         "audit.source_files.error).",
     }
@@ -224,19 +229,17 @@ def staging_checks(contract: Contract) -> list[dg.AssetChecksDefinition]:
             ).pl()
             files = scalar(con, f"select count(*) from audit.source_files f where {_CURRENT}", [ds])
             # Counted in DuckDB and sampled with a limit: millions of rejections never come
-            # into Python (audit.rejected_rows has them all).
-            of_current = (
-                "from audit.rejected_rows r join audit.source_files f using (file_id) "
-                f"where {_CURRENT}"
+            # into Python (audit.current_rejections has them all).
+            rule_failures = scalar(
+                con, "select count(*) from audit.current_rejections where dataset = ?", [ds]
             )
-            rule_failures, rows_rejected = con.execute(
-                "select count(*), count(distinct (r.file_id, r.row_number, r.source_column)) "
-                + of_current,
-                [ds],
-            ).fetchall()[0]
+            rows_rejected = scalar(
+                con, "select count(*) from audit.current_rejected_rows where dataset = ?", [ds]
+            )
             rejected = con.sql(
-                "select r.path, r.row_number, r.source_column, r.column_name, r.rule, r.value, "
-                f"r.message {of_current} order by r.path, r.row_number limit {SAMPLE_ROWS}",
+                "select path, row_number, source_column, column_name, rule, value, message "
+                "from audit.current_rejections where dataset = ? "
+                f"order by path, row_number limit {SAMPLE_ROWS}",
                 params=[ds],
             ).pl()
             rows_read = scalar(

@@ -221,3 +221,45 @@ def test_the_report_is_bounded_whatever_the_number_of_rejected_rows(seeded_home,
     html = render_html(report)
     assert f"The first {REJECTED_PER_RULE} of 400 are listed" in html
     assert "rule = &#39;period_required&#39;" in html  # the query that lists them all
+
+
+def test_rows_rejected_mean_one_thing_in_the_summary_the_report_and_the_views(
+    seeded_home, tmp_path
+) -> None:
+    """#15.4: the summary counted a wide table's rejected row once, validate.py once per value
+    column. A rejected record is (file, row, value column) everywhere: the views of
+    warehouse/ddl/audit.sql define it and every count reads them."""
+    import shutil
+
+    from assets.audit.report import collect, latest_run
+    from pipelines.summary import summary_lines
+
+    copy = tmp_path / "w.duckdb"
+    shutil.copy(seeded_home / "warehouse.duckdb", copy)
+    con = duckdb.connect(str(copy))
+    try:
+        # Row 40 of the emissions file, as a wide table's row: two year columns broke one rule.
+        con.execute(
+            """insert into audit.rejected_rows
+               select file_id, dataset, path, null, 40, year_column, 'emissions_t', 'number_format',
+                      'n/a', 'not a number', 'test'
+               from audit.source_files, (values ('2019'), ('2020')) as y(year_column)
+               where dataset = 'emissions' and status = 'loaded'"""
+        )
+        records = con.execute(
+            """select count(*) from audit.current_rejected_rows
+               where dataset = 'emissions' and list_contains(rules, 'number_format')"""
+        ).fetchall()
+        report = collect(con, latest_run(con))
+        lines = summary_lines(con)
+    finally:
+        con.close()
+    assert records == [(2,)]
+    group = next(
+        g
+        for g in report["rejected_by_rule"]
+        if (g["dataset"], g["rule"]) == ("emissions", "number_format")
+    )
+    assert (group["rows"], group["failures"], group["files"]) == (2, 2, 1)
+    by_rule = next(line for line in lines if line.startswith("Rejected rows by rule"))
+    assert "emissions.number_format 2" in by_rule

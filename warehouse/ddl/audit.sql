@@ -48,6 +48,30 @@ create table if not exists audit.rejected_rows (
 -- Warehouses made before wide tables could be reshaped gain the column in place.
 alter table audit.rejected_rows add column if not exists source_column varchar default '';
 
+-- The rejections of the current files (loaded, not superseded by a newer version): one row per
+-- broken rule. What the summary, the report and the staging checks list and count as failures.
+create or replace view audit.current_rejections as
+select r.*
+from audit.rejected_rows as r
+inner join audit.source_files as f using (file_id)
+where f.status = 'loaded';
+
+-- One row per rejected record of a current file: a source row, or one value column of a wide
+-- table's row (file_id, row_number, source_column), with the rules it broke. "Rows rejected"
+-- is a count of this view everywhere, as audit.source_files.rows_rejected is per file.
+create or replace view audit.current_rejected_rows as
+select
+    file_id,
+    dataset,
+    path,
+    sheet,
+    row_number,
+    source_column,
+    list_sort(list(distinct rule)) as rules,
+    count(*) as failures
+from audit.current_rejections
+group by file_id, dataset, path, sheet, row_number, source_column;
+
 -- The version of the rules a file was staged under (audit.rule_versions). When the rules of its
 -- dataset change (contract, gazetteer, overlays, units, ecostat's parsers) or its source spec's
 -- staging options do, the next run stages the file again from raw.
