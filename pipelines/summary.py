@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
-from warehouse import scalar
+from warehouse import run_query, scalar
 
 
 def summary_lines(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> list[str]:
@@ -12,50 +12,15 @@ def summary_lines(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> 
     the reference overlays in force; the files this run staged again and what that released;
     then every mart with its row count."""
     lines = []
-    files = con.execute(
-        """select dataset,
-                  count(*) filter (where status = 'loaded') as loaded,
-                  count(*) filter (where status = 'failed') as failed,
-                  count(*) filter (where status = 'duplicate') as duplicate,
-                  count(*) filter (where status = 'superseded') as superseded,
-                  coalesce(sum(rows_read) filter (where status = 'loaded'), 0) as rows_read,
-                  coalesce(sum(rows_loaded) filter (where status = 'loaded'), 0) as rows_loaded,
-                  coalesce(sum(rows_rejected) filter (where status = 'loaded'), 0) as rows_rejected
-           from audit.source_files group by dataset order by dataset"""
-    ).fetchall()
+    files = run_query(con, "summary_datasets").fetchall()
     header = f"{'dataset':<16}{'files':>6}{'failed':>8}{'dupl.':>7}{'older':>7}{'rows read':>11}{'loaded':>9}{'rejected':>10}"
     lines += ["Datasets (current file versions):", header]
     for ds, loaded, failed, dup, sup, read, ok, rej in files:
         lines.append(
             f"{ds:<16}{loaded + failed:>6}{failed:>8}{dup:>7}{sup:>7}{read:>11}{ok:>9}{rej:>10}"
         )
-    failed = con.execute(
-        "select dataset, path, error from audit.source_files where status = 'failed' order by dataset, path"
-    ).fetchall()
-    for ds, path, error in failed:
-        lines.append(f"  FAILED {ds}/{path}: {error}")
-    for ds, path, notes in con.execute(
-        "select dataset, path, notes from audit.source_files where status = 'loaded' and notes is not null order by dataset, path"
-    ).fetchall():
-        lines.append(f"  {ds}/{path}: {notes}")
-    for ds, path, reason in con.execute(
-        "select dataset, path, error from audit.source_files where status = 'skipped' order by dataset, path"
-    ).fetchall():
-        lines.append(f"  skipped {ds}/{path}: {reason}")
-    unmapped = con.execute(
-        """select dataset, path, column_map->>'$.unmapped' from audit.source_files
-           where status = 'loaded' and json_array_length(column_map->'$.unmapped') > 0
-           order by dataset, path"""
-    ).fetchall()
-    for ds, path, headers in unmapped:
-        lines.append(
-            f"  {ds}/{path}: headers not in the contract, kept in raw.{ds}.extra: {headers}"
-        )
-    rules = con.execute(
-        """select dataset, rule, count(*) as n_rows
-           from (select dataset, unnest(rules) as rule from audit.current_rejected_rows)
-           group by all order by dataset, n_rows desc, rule"""
-    ).fetchall()
+    lines += [f"  {line}" for (line,) in run_query(con, "summary_file_lines").fetchall()]
+    rules = run_query(con, "summary_rejected_by_rule").fetchall()
     if rules:
         lines.append(
             "Rejected rows by rule: " + "; ".join(f"{ds}.{rule} {n}" for ds, rule, n in rules)
@@ -90,12 +55,7 @@ def _overlay_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 def _pass_lines(con: duckdb.DuckDBPyConnection, run_id: str) -> list[str]:
     """Files staged again in this run (rules or source spec changed, reload), with releases."""
-    passes = con.execute(
-        """select dataset, path, reason, changed, rows_released, rows_newly_rejected
-           from audit.staging_passes where run_id = ? and reason <> 'new file'
-           order by dataset, path""",
-        [run_id],
-    ).fetchall()
+    passes = run_query(con, "summary_passes", run_id=run_id).fetchall()
     if not passes:
         return []
     lines = ["Staged again from raw (quarantine re-checked):"]

@@ -226,3 +226,19 @@ def units_in(con: duckdb.DuckDBPyConnection) -> Units:
         con.sql("select alias, unit, dimension, factor_to_base from core.units").pl().to_dicts(),
         con.sql("select word, factor from core.scales").pl().to_dicts(),
     )
+
+
+QUERIES_DIR = SQL_DIR / "queries"
+
+
+@cache
+def query_text(name: str) -> str:
+    """The SQL of warehouse/queries/<name>.sql: a read whose values are bound as $parameters."""
+    return (QUERIES_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def run_query(
+    con: duckdb.DuckDBPyConnection, name: str, **params: object
+) -> duckdb.DuckDBPyRelation:
+    """Run warehouse/queries/<name>.sql with its $parameters bound."""
+    return con.sql(query_text(name), params=params or None)

@@ -16,7 +16,7 @@ import duckdb
 import polars as pl
 
 from assets.html import bar_chart, render
-from warehouse import first_row
+from warehouse import first_row, run_query
 from warehouse.trace import find_rows, trace_row
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -48,32 +48,17 @@ def _table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     )
 
 
-def _records(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
-    return con.sql(sql, params=params or []).pl().to_dicts()
+def _records(con: duckdb.DuckDBPyConnection, name: str, **params: object) -> list[dict]:
+    """The rows of warehouse/queries/<name>.sql as dicts."""
+    return run_query(con, name, **params).pl().to_dicts()
 
 
 def collect(con: duckdb.DuckDBPyConnection, run_id: str) -> dict:
     """Everything the report shows, as plain data (dates as text), for ``run_id``."""
-    checks = _records(
-        con,
-        """select target, check_name, engine, severity, passed, rows_checked, rows_failed,
-                  description, failure_sample,
-                  strftime(checked_at, '%Y-%m-%d %H:%M:%S') as checked_at
-           from audit.validation_results where run_id = ?
-           order by split_part(target, '.', 1) = 'staging' desc, target, passed, check_name""",
-        [run_id],
-    )
+    checks = _records(con, "report_checks", run_id=run_id)
     for c in checks:
         c["failure_sample"] = json.loads(c["failure_sample"]) if c["failure_sample"] else []
-    files = _records(
-        con,
-        """select dataset, path, status, sha256, size_bytes, source_spec, encoding, sheet,
-                  header_row, rows_read, rows_loaded, rows_rejected, error, superseded_by,
-                  landed_at::varchar as landed_at, loaded_at::varchar as loaded_at,
-                  run_id = ? as loaded_in_this_run
-           from audit.source_files order by dataset, path, landed_at""",
-        [run_id],
-    )
+    files = _records(con, "report_files", run_id=run_id)
     datasets = []
     for ds in sorted({f["dataset"] for f in files}):
         mine = [f for f in files if f["dataset"] == ds]
@@ -92,18 +77,7 @@ def collect(con: duckdb.DuckDBPyConnection, run_id: str) -> dict:
     # Bounded whatever the size of the run: per rule its count and its first rows (the rest
     # are a query away), the findings a person reviews (already aggregated by territory x year
     # x subject), the first rows of each headline figure.
-    rejected_by_rule = _records(
-        con,
-        """select dataset, rule, failures, rows, files
-           from (select dataset, rule, count(*) as failures
-                 from audit.current_rejections group by all)
-           join (select dataset, rule, count(*) as rows, count(distinct file_id) as files
-                 from (select dataset, file_id, unnest(rules) as rule
-                       from audit.current_rejected_rows)
-                 group by all)
-           using (dataset, rule)
-           order by dataset, rule""",
-    )
+    rejected_by_rule = _records(con, "report_rejected_by_rule")
     for group in rejected_by_rule:
         group["query"] = (
             "select path, sheet, row_number, column_name, value, message "
@@ -111,31 +85,8 @@ def collect(con: duckdb.DuckDBPyConnection, run_id: str) -> dict:
             f"where dataset = '{group['dataset']}' and rule = '{group['rule']}' "
             "order by path, row_number"
         )
-    rejected = _records(
-        con,
-        """select dataset, path, sheet, row_number, source_column, column_name, rule, value, message
-           from (
-               select *, row_number() over (
-                   partition by dataset, rule order by path, row_number, column_name
-               ) as n
-               from audit.current_rejections
-           )
-           where n <= ?
-           order by dataset, rule, path, row_number, column_name""",
-        [REJECTED_PER_RULE],
-    )
-    findings = (
-        _records(
-            con,
-            """select finding_id, finding_type, severity, dataset, territory_id, year, subject,
-                      expected_value, observed_value, difference, unit, message, cases,
-                      source_rows, source_row_ids
-               from audit.findings
-               order by severity = 'warning' desc, finding_type, dataset, territory_id, year""",
-        )
-        if _table_exists(con, "audit.findings")
-        else []
-    )
+    rejected = _records(con, "report_rejected_rows", per_rule=REJECTED_PER_RULE)
+    findings = _records(con, "report_findings") if _table_exists(con, "audit.findings") else []
     checks_failed = [c for c in checks if not c["passed"]]
     return {
         "report": "ecostat validation report",
