@@ -77,7 +77,7 @@ def collect(con: duckdb.DuckDBPyConnection, run_id: str) -> dict:
     # Bounded whatever the size of the run: per rule its count and its first rows (the rest
     # are a query away), the findings a person reviews (already aggregated by territory x year
     # x subject), the first rows of each headline figure.
-    rejected_by_rule = _records(con, "report_rejected_by_rule")
+    rejected_by_rule = _records(con, "rejected_by_rule", dataset=None)
     for group in rejected_by_rule:
         group["query"] = (
             "select path, sheet, row_number, column_name, value, message "
@@ -85,7 +85,7 @@ def collect(con: duckdb.DuckDBPyConnection, run_id: str) -> dict:
             f"where dataset = '{group['dataset']}' and rule = '{group['rule']}' "
             "order by path, row_number"
         )
-    rejected = _records(con, "report_rejected_rows", per_rule=REJECTED_PER_RULE)
+    rejected = _records(con, "rejected_rows", dataset=None, per_rule=REJECTED_PER_RULE)
     findings = _records(con, "report_findings") if _table_exists(con, "audit.findings") else []
     checks_failed = [c for c in checks if not c["passed"]]
     return {

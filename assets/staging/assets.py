@@ -17,7 +17,7 @@ from assets.staging.load import (
 )
 from assets.staging.rules import rules_version
 from contracts import Contract, load_source_specs
-from warehouse import scalar
+from warehouse import run_query, scalar
 from warehouse.resources import HomeResource, Warehouse
 from warehouse.results import SAMPLE_ROWS, CheckResult, record_results
 
@@ -91,18 +91,12 @@ def staging_asset(contract: Contract) -> dg.AssetsDefinition:
                 )
                 outcomes.append(outcome)
             total = scalar(con, f"select count(*) from staging.{ds}")
-            by_rule = con.sql(
-                """select rule, failures, rows
-                   from (select rule, count(*) as failures from audit.current_rejections
-                         where dataset = ? group by rule)
-                   join (select rule, count(*) as rows
-                         from (select unnest(rules) as rule from audit.current_rejected_rows
-                               where dataset = ?)
-                         group by rule)
-                   using (rule)
-                   order by failures desc, rule""",
-                params=[ds, ds],
-            ).pl()
+            by_rule = (
+                run_query(con, "rejected_by_rule", dataset=ds)
+                .pl()
+                .select("rule", "failures", "rows")
+                .sort("failures", "rule", descending=[True, False])
+            )
             head = con.sql(f"select * from staging.{ds} limit 10").pl()
             record_results(con, context.run_id, contract_rule_results(con, contract))
         staged = pl.DataFrame(
@@ -142,23 +136,32 @@ def contract_rule_results(con: duckdb.DuckDBPyConnection, contract: Contract) ->
     rows_read = scalar(
         con, f"select coalesce(sum(rows_read), 0) from audit.source_files f where {_CURRENT}", [ds]
     )
-    rejected = con.sql(
-        "select rule, path, sheet, row_number, source_column, column_name, value, message "
-        "from audit.current_rejections where dataset = ? order by path, row_number, column_name",
-        params=[ds],
-    ).pl()
+    # Counts in DuckDB, a bounded sample per rule: millions of rejections stay in the warehouse.
+    rows_of = dict(
+        run_query(con, "rejected_by_rule", dataset=ds).pl().select("rule", "rows").iter_rows()
+    )
+    samples = (
+        run_query(con, "rejected_rows", dataset=ds, per_rule=SAMPLE_ROWS)
+        .pl()
+        .select(
+            "rule",
+            "path",
+            "sheet",
+            "row_number",
+            "source_column",
+            "column_name",
+            "value",
+            "message",
+        )
+    )
     results = []
     # Rules the contract declares, then any other rule a rejection names (pandera's own checks).
     names = [r.name for r in contract.rules]
-    names += sorted(set(rejected.get_column("rule")) - set(names))
+    names += sorted(set(rows_of) - set(names))
     descriptions = {r.name: r.description for r in contract.rules}
     for name in names:
-        failing = rejected.filter(pl.col("rule") == name).drop("rule")
-        failed_rows = (
-            failing.select(pl.struct("path", "row_number", "source_column").n_unique()).item()
-            if failing.height
-            else 0
-        )
+        failing = samples.filter(pl.col("rule") == name).drop("rule")
+        failed_rows = rows_of.get(name, 0)
         results.append(
             CheckResult(
                 target=f"staging.{ds}",
@@ -230,18 +233,10 @@ def staging_checks(contract: Contract) -> list[dg.AssetChecksDefinition]:
             files = scalar(con, f"select count(*) from audit.source_files f where {_CURRENT}", [ds])
             # Counted in DuckDB and sampled with a limit: millions of rejections never come
             # into Python (audit.current_rejections has them all).
-            rule_failures = scalar(
-                con, "select count(*) from audit.current_rejections where dataset = ?", [ds]
-            )
-            rows_rejected = scalar(
-                con, "select count(*) from audit.current_rejected_rows where dataset = ?", [ds]
-            )
-            rejected = con.sql(
-                "select path, row_number, source_column, column_name, rule, value, message "
-                "from audit.current_rejections where dataset = ? "
-                f"order by path, row_number limit {SAMPLE_ROWS}",
-                params=[ds],
-            ).pl()
+            ((rule_failures, rows_rejected),) = run_query(
+                con, "rejected_totals", dataset=ds
+            ).fetchall()
+            rejected = run_query(con, "rejections_sample", dataset=ds, limit=SAMPLE_ROWS).pl()
             rows_read = scalar(
                 con,
                 f"select coalesce(sum(rows_read), 0) from audit.source_files f where {_CURRENT}",
