@@ -1,0 +1,79 @@
+"""The SQL model assets (assets/sql/assets.py): one asset per model, reading what its SQL reads,
+and one step of checks whose failures are counted in DuckDB and recorded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from assets.sql.assets import _model_checks, sql_asset, sql_checks
+from warehouse import SqlModel, ensure_schemas, sql_models
+from warehouse.resources import Warehouse
+
+ANCESTORS = next(m for m in sql_models() if m.table == "core.region_ancestors")
+
+
+def test_an_asset_depends_on_what_its_sql_reads_except_the_audit_logs() -> None:
+    """Tables other assets write without being SQL models (the audit logs) are not asset deps."""
+    for model in sql_models():
+        asset = sql_asset(model)
+        deps = {key.to_user_string() for key in asset.asset_deps[asset.key]}
+        assert deps == {
+            d.replace(".", "/")
+            for d in model.deps
+            if d not in {"audit.source_files", "audit.rejected_rows", "audit.validation_results"}
+        }, model.table
+
+
+def test_declared_checks_take_their_severity_and_the_key_its_own() -> None:
+    model = SqlModel(
+        layer="audit",
+        name="probe",
+        description="",
+        grain="",
+        deps=[],
+        key=["a", "b"],
+        key_severity="warn",
+        non_negative=["x"],
+        checks=[{"name": "small", "description": "x < 10", "sql": "select 1", "severity": "warn"}],
+    )
+    assert [(n, s) for n, s, _, _ in _model_checks(model)] == [
+        ("unique_key", "warning"),
+        ("non_negative", "error"),
+        ("small", "warning"),
+    ]
+
+
+def test_the_checks_count_broken_rows_and_record_them(tmp_path: Path) -> None:
+    """core.region_ancestors built from a gazetteer of two territories, one written twice: the
+    key check counts every row of a duplicated key, records it, and stops the run (an error)."""
+    database = tmp_path / "w.duckdb"
+    con = duckdb.connect(str(database))
+    ensure_schemas(con)
+    con.execute(
+        """create table core.regions as
+           select * from (values ('KG', null), ('KG-GB', 'KG'), ('KG-GB', 'KG'))
+               as r(territory_id, parent_id)"""
+    )
+    con.close()
+    result = dg.materialize(
+        [sql_asset(ANCESTORS), *sql_checks(ANCESTORS)],
+        resources={"warehouse": Warehouse(database=str(database))},
+        raise_on_error=False,
+    )
+    assert not result.success  # a failed error check stops the run
+    checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+    assert checks == {"unique_key": False, "non_negative": True}
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        recorded = con.execute(
+            """select check_name, passed, rows_checked, rows_failed from audit.validation_results
+               where target = 'core.region_ancestors'"""
+        ).fetchall()
+    finally:
+        con.close()
+    # Rows: (KG, KG), (KG-GB, KG-GB) twice, (KG-GB, KG) four times (each copy's chain meets both
+    # copies of its parent row): 7, of which 6 share a key with another.
+    assert sorted(recorded) == [("non_negative", True, 7, 0), ("unique_key", False, 7, 6)]
