@@ -14,12 +14,14 @@ export GX_ANALYTICS_ENABLED := false
 CHROMIUM := /usr/bin/chromium
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test bench lint ui lock clean-home help
+.PHONY: run test bench digest lint ui lock clean-home help
 
 help:
 	@echo "make run     build .venv if needed, run the whole pipeline on the embedded default data"
 	@echo "make test    build .venv (and install Debian's chromium) if needed, run the test suite"
 	@echo "make bench   measure ecostat against Polars parse-only and pandas + Great Expectations"
+	@echo "make digest  rewrite tests/digests/embedded_default.json (every table's content) after a"
+	@echo "             change that is meant to change figures; a test compares it"
 	@echo "make lint    ruff check"
 	@echo "make ui      open the Dagster UI (dagster dev) on the data home"
 	@echo "make lock    re-resolve dependencies and rewrite constraints.txt"
@@ -45,6 +47,17 @@ SIZES ?= 100000 1000000 10000000
 REPS  ?= 3
 bench: $(STAMP)
 	$(BIN)/python -m bench.run --sizes $(SIZES) --reps $(REPS)
+
+# The digest of every table after a fresh run on the embedded default data. A refactor leaves it
+# unchanged (tests/test_digest.py); a change meant to alter figures rewrites it, and the diff of
+# the JSON says which tables changed.
+DIGEST := tests/digests/embedded_default.json
+digest: $(STAMP)
+	rm -rf .digest-home
+	ECOSTAT_HOME=.digest-home $(BIN)/ecostat run > /dev/null
+	ECOSTAT_HOME=.digest-home $(BIN)/ecostat digest --live > $(DIGEST)
+	rm -rf .digest-home
+	@echo "Wrote $(DIGEST)"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

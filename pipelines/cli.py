@@ -9,6 +9,8 @@ ecostat trace      show where one row of a mart came from: source files and rows
 ecostat query      run one read-only SQL statement on the published warehouse; print or save it
 ecostat export     write every mart as CSV, Parquet and Excel with a codebook, in one folder
 ecostat docs       regenerate docs/data_dictionary.md from the declarations
+ecostat digest     a digest of every table's content (JSON); --against FILE names the tables
+                   whose content differs from a digest written before
 ecostat reference build
                    rebuild the generated reference tables (gazetteer, population, exchange
                    rates) in seeds/reference/ from their sources; --check only compares
@@ -277,6 +279,35 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_digest(args: argparse.Namespace) -> int:
+    import json
+
+    from warehouse.digest import compare, table_digests
+    from warehouse.query import WarehouseUnavailable
+
+    try:
+        con, path = _reader(args)
+    except WarehouseUnavailable as e:
+        print(f"ecostat digest: {e}", file=sys.stderr)
+        return 2
+    try:
+        digests = table_digests(con)
+    finally:
+        con.close()
+    if not args.against:
+        print(json.dumps(digests, indent=1))
+        return 0
+    before = json.loads(Path(args.against).read_text(encoding="utf-8"))
+    differences = compare(before, digests)
+    for line in differences:
+        print(line)
+    print(
+        f"{len(digests)} tables of {path}: "
+        + (f"{len(differences)} differ from {args.against}" if differences else "all unchanged")
+    )
+    return 1 if differences else 0
+
+
 def cmd_docs(args: argparse.Namespace) -> int:
     from warehouse.dictionary import write_dictionary
 
@@ -380,7 +411,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         "into one folder (default <home>/exports/<UTC time>).",
     )
     export.add_argument("--out", help="folder to write (created if missing)")
-    for p in (query, export, trace):
+    digest = sub.add_parser(
+        "digest",
+        help="print a digest of every table's content, or compare it with one written before",
+        description="One MD5 per table over its rows (timestamps, run ids and rule fingerprints "
+        "left out), to prove that a change of the code changed no figure. `make digest` writes "
+        "the embedded default's to tests/digests/embedded_default.json, which a test compares.",
+    )
+    digest.add_argument("--against", help="a digest JSON written before; exit 1 if any differs")
+    digest.set_defaults(func=cmd_digest)
+    for p in (query, export, trace, digest):
         p.add_argument(
             "--live",
             action="store_true",
