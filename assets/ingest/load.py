@@ -136,7 +136,7 @@ def record_skipped(con: duckdb.DuckDBPyConnection, skipped: SkippedFile, run_id:
 
 
 # A large file's rows pass through a spill folder <spill root>/ecostat-ingest-<pid>-*/ on their
-# way into raw (see read._stream_csv); a run that is killed leaves it behind.
+# way into raw (see assets/ingest/stream.py); a run that is killed leaves it behind.
 SPILL_PREFIX = "ecostat-ingest-"
 
 

@@ -25,7 +25,9 @@ from contracts.vocabulary import normalise_key
 STAGING_REFERENCE = ("regions", "territory_names", "territory_codes", "units", "scales")
 # The code that reads cells: staging's parsers and the vocabulary and name rules below them.
 _PARSERS = (
-    Path(__file__).parent / "parse.py",
+    Path(__file__).parent / "text.py",
+    Path(__file__).parent / "measures.py",
+    Path(__file__).parent / "periods.py",
     Path(__file__).parent / "validate.py",
     CONTRACTS_DIR / "vocabulary.py",
     CONTRACTS_DIR / "territories.py",

@@ -10,20 +10,17 @@ as written and a message; a row that breaks none is kept. Nothing is dropped sil
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
 import pandera.polars as pa
 import polars as pl
 
-from assets.staging.parse import (
-    clean_cells,
-    html_cells,
-    needs_full_clean,
-    parse_measure,
-    parse_periods,
-)
-from contracts import Contract
+from assets.staging.measures import parse_measure
+from assets.staging.periods import parse_periods
+from assets.staging.text import clean_cells, html_cells, needs_full_clean
+from contracts import ColumnSpec, Contract
 from contracts.territories import TerritoryIndex
 from contracts.vocabulary import Units, normalise_key
 
@@ -97,19 +94,126 @@ def _errors(
     return frame.filter(pl.col("message").is_not_null()).select(list(_ERRORS))
 
 
-def stage(
-    raw: pl.DataFrame,
-    contract: Contract,
-    units: Units,
-    territories: TerritoryIndex,
-    options: StagingOptions | None = None,
-) -> StagingResult:
-    """Parse and validate raw rows of one file.
+@dataclass(frozen=True)
+class _Column:
+    """What a column's parser gets: the column's contract, its cleaned cells, and the file's."""
 
-    ``raw`` has ``row_number`` and contract columns as text (absent columns are treated as empty).
-    """
-    options = options or StagingOptions()
-    n = raw.height
+    col: ColumnSpec
+    values: pl.Series
+    frame: pl.DataFrame  # every cleaned contract column, with _record
+    units: Units
+    options: StagingOptions
+
+    @property
+    def records(self) -> pl.Series:
+        return self.frame.get_column("_record")
+
+
+# A parser's result: typed columns (name -> series) and errors (frames of _ERRORS).
+_Parsed = tuple[dict[str, pl.Series], list[pl.DataFrame]]
+
+
+def _parse_number(c: _Column) -> _Parsed:
+    """quantity (a float in the contract's unit) and count (a whole number)."""
+    parsed = parse_measure(
+        c.frame,
+        c.col.name,
+        c.col.unit or "",
+        c.units,
+        default_suffix=c.options.units.get(c.col.name) or "",
+        decimal_separator=c.options.decimal_separator,
+        integer=c.col.type == "count",
+    )
+    errors = _errors(
+        c.records, c.col.name, parsed.get_column("rule"), c.values, parsed.get_column("message")
+    )
+    return {c.col.name: parsed.get_column("value").alias(c.col.name)}, [errors]
+
+
+def _parse_measure(c: _Column) -> _Parsed:
+    """measure: a value in the unit it was written in, kept beside it (<name>_unit)."""
+    cells = c.values
+    if c.col.unit_column:
+        # A unit in its own column ("Валюта: сом") applies to cells that carry none.
+        unit_cells = c.frame.get_column(c.col.unit_column)
+        cells = pl.select(
+            pl.when(unit_cells.is_not_null() & c.values.is_not_null())
+            .then(pl.concat_str([c.values, unit_cells], separator=" "))
+            .otherwise(c.values)
+        ).to_series()
+    name = c.col.name
+    parsed = parse_measure(
+        pl.DataFrame({name: cells}),
+        name,
+        None,
+        c.units,
+        default_suffix=c.options.units.get(name) or "",
+        decimal_separator=c.options.decimal_separator,
+        dimensions=c.col.dimensions,
+    )
+    typed = {
+        name: parsed.get_column("value").alias(name),
+        f"{name}_unit": parsed.get_column("unit").alias(f"{name}_unit"),
+    }
+    errors = _errors(
+        c.records, name, parsed.get_column("rule"), cells, parsed.get_column("message")
+    )
+    return typed, [errors]
+
+
+def _parse_period(c: _Column) -> _Parsed:
+    """period (one cell, a start and an end, combined with period_start/period_end later) and
+    date (the start, or the end for a column named *_end)."""
+    parsed = parse_periods(c.values)
+    errors = _errors(c.records, c.col.name, "date_format", c.values, parsed.get_column("message"))
+    if c.col.type == "period":
+        typed = {
+            "_period_start": parsed.get_column("start"),
+            "_period_end": parsed.get_column("end"),
+        }
+    else:
+        end = "end" if c.col.name.endswith("_end") else "start"
+        typed = {c.col.name: parsed.get_column(end).alias(c.col.name)}
+    return typed, [errors]
+
+
+def _parse_text(c: _Column) -> _Parsed:
+    """text and territory (resolved later, with each row's period); a text column with allowed
+    values gets the canonical spelling of its vocabulary."""
+    if not c.col.allowed:
+        return {c.col.name: c.values}, []
+    vocabulary = c.col.vocabulary()
+    # A column holds few distinct spellings: each is looked up once.
+    spelled = {v: vocabulary.get(normalise_key(v)) for v in c.values.drop_nulls().unique()}
+    canonical = c.values.replace_strict(spelled, default=None, return_dtype=pl.String)
+    bad = c.values.is_not_null() & canonical.is_null()
+    msg = pl.Series([None] * len(c.values), dtype=pl.String).set(
+        bad, f"{c.col.name} must be one of {', '.join(sorted(set(vocabulary.values())))}"
+    )
+    return {c.col.name: canonical}, [_errors(c.records, c.col.name, "allowed_value", c.values, msg)]
+
+
+# The parser of each contract column type.
+_PARSERS_BY_TYPE: dict[str, Callable[[_Column], _Parsed]] = {
+    "quantity": _parse_number,
+    "count": _parse_number,
+    "measure": _parse_measure,
+    "period": _parse_period,
+    "date": _parse_period,
+    "territory": lambda c: ({c.col.name: c.values}, []),
+}
+
+
+def _required(c: _Column) -> pl.DataFrame:
+    empty = pl.Series([None] * len(c.values), dtype=pl.String).set(
+        c.values.is_null(), f"{c.col.name} is required and empty"
+    )
+    return _errors(c.records, c.col.name, "required", c.values, empty)
+
+
+def _clean(raw: pl.DataFrame, contract: Contract, options: StagingOptions):
+    """The contract's columns cleaned, with constants and defaults filled in; which rows hold no
+    value in any of them; and how many cells of each column lost HTML."""
     text_cols = [c.name for c in contract.columns]
     full = needs_full_clean(raw, [c for c in text_cols if c in raw.columns])
     html_removed = html_cells(raw, [c for c, needed in full.items() if needed])
@@ -129,11 +233,6 @@ def stage(
     # A row with nothing in any contract column (a footnote, a note under the table) is refused as
     # such, with its text, instead of with one "required" error per column.
     not_data = frame.select(pl.all_horizontal(pl.col(text_cols).is_null())).to_series()
-    notes = (
-        raw.get_column("extra").cast(pl.String)
-        if "extra" in raw.columns
-        else pl.Series([None] * n, dtype=pl.String)
-    )
     # A file's cell wins over its source spec's constant, which wins over the contract's default.
     if options.constants:
         frame = frame.with_columns(
@@ -142,172 +241,115 @@ def stage(
     defaults = {c.name: c.default for c in contract.columns if c.default is not None}
     if defaults:
         frame = frame.with_columns(pl.col(c).fill_null(pl.lit(v)) for c, v in defaults.items())
-    rows = frame.get_column("_record")
-    errors: list[pl.DataFrame] = []
-    typed: dict[str, pl.Series] = {}
+    return frame, not_data, html_removed
 
-    for col in contract.columns:
-        values = frame.get_column(col.name)
-        if col.required:
-            errors.append(
-                _errors(
-                    rows,
-                    col.name,
-                    "required",
-                    values,
-                    pl.Series([None] * n, dtype=pl.String).set(
-                        values.is_null(), f"{col.name} is required and empty"
-                    ),
-                )
-            )
-        if col.type in ("quantity", "count"):
-            parsed = parse_measure(
-                frame,
-                col.name,
-                col.unit or "",
-                units,
-                default_suffix=options.units.get(col.name) or "",
-                decimal_separator=options.decimal_separator,
-                integer=col.type == "count",
-            )
-            typed[col.name] = parsed.get_column("value").alias(col.name)
-            errors.append(
-                _errors(
-                    rows, col.name, parsed.get_column("rule"), values, parsed.get_column("message")
-                )
-            )
-        elif col.type == "measure":
-            cells = values
-            if col.unit_column:
-                # A unit in its own column ("Валюта: сом") applies to cells that carry none.
-                unit_cells = frame.get_column(col.unit_column)
-                cells = pl.select(
-                    pl.when(unit_cells.is_not_null() & values.is_not_null())
-                    .then(pl.concat_str([values, unit_cells], separator=" "))
-                    .otherwise(values)
-                ).to_series()
-            parsed = parse_measure(
-                pl.DataFrame({col.name: cells}),
-                col.name,
-                None,
-                units,
-                default_suffix=options.units.get(col.name) or "",
-                decimal_separator=options.decimal_separator,
-                dimensions=col.dimensions,
-            )
-            typed[col.name] = parsed.get_column("value").alias(col.name)
-            typed[f"{col.name}_unit"] = parsed.get_column("unit").alias(f"{col.name}_unit")
-            errors.append(
-                _errors(
-                    rows, col.name, parsed.get_column("rule"), cells, parsed.get_column("message")
-                )
-            )
-        elif col.type in ("period", "date"):
-            parsed = parse_periods(values)
-            errors.append(
-                _errors(rows, col.name, "date_format", values, parsed.get_column("message"))
-            )
-            if col.type == "period":
-                typed["_period_start"], typed["_period_end"] = (
-                    parsed.get_column("start"),
-                    parsed.get_column("end"),
-                )
-            else:
-                typed[col.name] = parsed.get_column(
-                    "end" if col.name.endswith("_end") else "start"
-                ).alias(col.name)
-        elif col.type == "territory":
-            typed[col.name] = values  # resolved below, with each row's period
-        else:
-            typed[col.name] = values
-            if col.allowed:
-                vocabulary = col.vocabulary()
-                # A column holds few distinct spellings: each is looked up once.
-                spelled = {
-                    v: vocabulary.get(normalise_key(v)) for v in values.drop_nulls().unique()
-                }
-                canonical = values.replace_strict(spelled, default=None, return_dtype=pl.String)
-                bad = values.is_not_null() & canonical.is_null()
-                msg = pl.Series([None] * n, dtype=pl.String).set(
-                    bad, f"{col.name} must be one of {', '.join(sorted(set(vocabulary.values())))}"
-                )
-                errors.append(_errors(rows, col.name, "allowed_value", values, msg))
-                typed[col.name] = canonical
 
-    out = pl.DataFrame({"_record": rows, **typed})
-    if "_period_start" in out.columns:
-        # An explicit start or end wins over a period written in one cell.
-        out = out.with_columns(
-            period_start=pl.coalesce("period_start", "_period_start"),
-            period_end=pl.coalesce("period_end", "_period_end"),
-        ).drop("_period_start", "_period_end")
-        no_period = (
-            out.get_column("period_start").is_null() | out.get_column("period_end").is_null()
-        )
-        period_text = frame.get_column("period")
-        parse_failed = period_text.is_not_null() & out.get_column("period_start").is_null()
-        msg = pl.Series([None] * n, dtype=pl.String).set(
-            no_period & ~parse_failed,
-            "no period: give a date or period (period) or period_start and period_end",
-        )
-        errors.append(_errors(rows, "period", "period_required", period_text, msg))
-    if options.reported_by is not None and "period_end" in out.columns:
-        errors.append(_future_errors(out, contract, options.reported_by, rows))
+def _periods(
+    out: pl.DataFrame, frame: pl.DataFrame, rows: pl.Series
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """period_start and period_end of each row (an explicit start or end wins over a period
+    written in one cell), and the rows that have none."""
+    out = out.with_columns(
+        period_start=pl.coalesce("period_start", "_period_start"),
+        period_end=pl.coalesce("period_end", "_period_end"),
+    ).drop("_period_start", "_period_end")
+    no_period = out.get_column("period_start").is_null() | out.get_column("period_end").is_null()
+    period_text = frame.get_column("period")
+    parse_failed = period_text.is_not_null() & out.get_column("period_start").is_null()
+    msg = pl.Series([None] * len(rows), dtype=pl.String).set(
+        no_period & ~parse_failed,
+        "no period: give a date or period (period) or period_start and period_end",
+    )
+    return out, _errors(rows, "period", "period_required", period_text, msg)
 
-    territory_cols = [c.name for c in contract.columns if c.type == "territory"]
-    if territory_cols:
-        # A name or code may have named another territory before a change (KZ-YUZ: South
-        # Kazakhstan until 2018), so the period takes part in choosing the territory.
-        values = out.get_column(territory_cols[0])
-        resolved = territories.resolve_column(
-            values,
-            options.territories,
-            country=options.country,
-            starts=out.get_column("period_start") if "period_start" in out.columns else None,
-            ends=out.get_column("period_end") if "period_end" in out.columns else None,
-        )
-        out = out.with_columns(territory_id=resolved.get_column("territory_id"))
-        errors.append(
-            _errors(
-                rows,
-                territory_cols[0],
-                resolved.get_column("rule"),
-                values,
-                resolved.get_column("message"),
-            )
-        )
-    out = out.select("_record", *[name for name, _ in contract.staged_columns()])
 
+def _territories(
+    out: pl.DataFrame, column: str, territories: TerritoryIndex, options: StagingOptions
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """territory_id of each row, and the names or codes that resolve to none."""
+    # A name or code may have named another territory before a change (KZ-YUZ: South
+    # Kazakhstan until 2018), so the period takes part in choosing the territory.
+    values = out.get_column(column)
+    resolved = territories.resolve_column(
+        values,
+        options.territories,
+        country=options.country,
+        starts=out.get_column("period_start") if "period_start" in out.columns else None,
+        ends=out.get_column("period_end") if "period_end" in out.columns else None,
+    )
+    out = out.with_columns(territory_id=resolved.get_column("territory_id"))
+    rows = out.get_column("_record")
+    return out, _errors(
+        rows, column, resolved.get_column("rule"), values, resolved.get_column("message")
+    )
+
+
+def _row_errors(raw: pl.DataFrame, rows: pl.Series, not_data: pl.Series) -> list[pl.DataFrame]:
+    """Errors of a row as a whole: cells beyond the header, a quote left open, no data at all."""
+    n = raw.height
+    errors = []
     if "overflow" in raw.columns:
         overflow = raw.get_column("overflow").cast(pl.String)
-        errors.append(
-            _errors(
-                rows,
-                "*",
-                "row_width",
-                overflow,
-                pl.Series([None] * n, dtype=pl.String).set(
-                    overflow.is_not_null(),
-                    "the row has cells beyond the header's last column: a delimiter inside an unquoted "
-                    "value shifts the columns; quote that value or use another delimiter",
-                ),
-            )
+        msg = pl.Series([None] * n, dtype=pl.String).set(
+            overflow.is_not_null(),
+            "the row has cells beyond the header's last column: a delimiter inside an unquoted "
+            "value shifts the columns; quote that value or use another delimiter",
         )
+        errors.append(_errors(rows, "*", "row_width", overflow, msg))
     if "read_error" in raw.columns:
         read_error = raw.get_column("read_error").cast(pl.String)
         errors.append(_errors(rows, "*", "unclosed_quote", read_error, read_error))
-    errors.append(
-        _errors(
-            rows,
-            "*",
-            "not_a_data_row",
-            notes,
-            pl.Series([None] * n, dtype=pl.String).set(
-                not_data,
-                "no value in any column of the contract: a note, footnote or separator, not data",
-            ),
-        )
+    notes = (
+        raw.get_column("extra").cast(pl.String)
+        if "extra" in raw.columns
+        else pl.Series([None] * n, dtype=pl.String)
     )
+    msg = pl.Series([None] * n, dtype=pl.String).set(
+        not_data, "no value in any column of the contract: a note, footnote or separator, not data"
+    )
+    errors.append(_errors(rows, "*", "not_a_data_row", notes, msg))
+    return errors
+
+
+def stage(
+    raw: pl.DataFrame,
+    contract: Contract,
+    units: Units,
+    territories: TerritoryIndex,
+    options: StagingOptions | None = None,
+) -> StagingResult:
+    """Parse and validate raw rows of one file.
+
+    ``raw`` has ``row_number`` and contract columns as text (absent columns are treated as empty).
+    Each column goes through the parser of its type (_PARSERS_BY_TYPE); periods and territories
+    are then settled per row, the row-level rules applied, and the candidates checked by pandera.
+    """
+    options = options or StagingOptions()
+    frame, not_data, html_removed = _clean(raw, contract, options)
+    rows = frame.get_column("_record")
+    errors: list[pl.DataFrame] = []
+    typed: dict[str, pl.Series] = {}
+    for col in contract.columns:
+        column = _Column(col, frame.get_column(col.name), frame, units, options)
+        if col.required:
+            errors.append(_required(column))
+        parsed, parse_errors = _PARSERS_BY_TYPE.get(col.type, _parse_text)(column)
+        typed.update(parsed)
+        errors.extend(parse_errors)
+
+    out = pl.DataFrame({"_record": rows, **typed})
+    if "_period_start" in out.columns:
+        out, period_errors = _periods(out, frame, rows)
+        errors.append(period_errors)
+    if options.reported_by is not None and "period_end" in out.columns:
+        errors.append(_future_errors(out, contract, options.reported_by, rows))
+    territory_cols = [c.name for c in contract.columns if c.type == "territory"]
+    if territory_cols:
+        out, territory_errors = _territories(out, territory_cols[0], territories, options)
+        errors.append(territory_errors)
+    out = out.select("_record", *[name for name, _ in contract.staged_columns()])
+    errors.extend(_row_errors(raw, rows, not_data))
+
     parse_errors = pl.concat(errors, how="vertical")
     not_data_rows = rows.filter(not_data).implode()
     parse_errors = parse_errors.filter(
@@ -327,7 +369,7 @@ def stage(
         .join(ids, on="_record", how="left")
         .select("row_number", "source_column", *[c for c in out.columns if c != "_record"])
     )
-    return StagingResult(valid, rejections, n, html_removed)
+    return StagingResult(valid, rejections, raw.height, html_removed)
 
 
 def _future_errors(

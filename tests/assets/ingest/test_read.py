@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from assets.ingest.read import SubmissionError, decode, read_submission, sniff_delimiter
+from assets.ingest.decode import SubmissionError, decode, sniff_delimiter
+from assets.ingest.read import read_submission
 from contracts import SourceSpec, default_spec, load_contract
 
 CONTRACT = load_contract("cleanup")
@@ -186,7 +187,7 @@ UNCLOSED = (
 )
 
 
-# A large CSV file is read in a stream (assets.ingest.read._stream_csv); it must give the rows a
+# A large CSV file is read in a stream (assets/ingest/stream.py); it must give the rows a
 # whole-file read gives, or fall back to the whole-file read where it cannot.
 _STREAM_CASES = {
     "title rows, blank rows, cp1251": TEXT.encode("cp1251"),
@@ -243,13 +244,14 @@ def test_a_utf8_head_with_other_bytes_further_on_is_read_whole(
     """The stream decides the encoding from the head; Polars refuses invalid UTF-8 later on, and
     the file is then read whole, where the encoding is decided from all of it."""
     import assets.ingest.read as read
+    import assets.ingest.stream as stream
 
     ascii_head = b"territory;period;waste_collected_t\n" + b"KG;2023;1\n" * 20
     data = ascii_head + "г. Бишкек;30.03.2024;270\n".encode("cp1251")
     path = _write(tmp_path, "mixed.csv", data)
     whole = read_submission(path, CONTRACT, default_spec("cleanup"), units)
     monkeypatch.setattr(read, "STREAM_BYTES", 0)
-    monkeypatch.setattr(read, "_HEAD_BYTES", 100)
+    monkeypatch.setattr(stream, "_HEAD_BYTES", 100)
     spill = tmp_path / "spill"
     spill.mkdir()
     streamed = read_submission(path, CONTRACT, default_spec("cleanup"), units, spill_dir=spill)

@@ -1,4 +1,5 @@
-"""Parsing of numbers, units, scale words, dates and periods as submissions write them."""
+"""Parsing of numbers, units, scale words, dates and periods as submissions write them
+(assets/staging/text.py, measures.py, periods.py)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,8 @@ from datetime import date
 import polars as pl
 import pytest
 
-from assets.staging.parse import (
-    PeriodError,
-    number_expr,
-    parse_measure,
-    parse_period,
-    parse_periods,
-)
+from assets.staging.measures import number_expr, parse_measure
+from assets.staging.periods import PeriodError, parse_period, parse_periods
 from contracts.vocabulary import normalise_key
 
 
@@ -224,7 +220,7 @@ def test_money_needs_a_currency_and_is_never_a_tariff(units, cell, rule, words) 
     ],
 )
 def test_clean_cells(cell: str, expected: str | None) -> None:
-    from assets.staging.parse import clean_cells
+    from assets.staging.text import clean_cells
 
     assert pl.select(clean_cells(pl.lit(cell))).item() == expected
 
@@ -256,7 +252,7 @@ def _cells_of_every_form() -> list[str | None]:
 @pytest.mark.parametrize(("target", "integer"), [("t", False), ("persons", True)])
 def test_plain_numbers_take_a_shortcut_with_the_same_result(units, decimal, target, integer):
     """parse_measure casts plain numbers directly; the general path must agree on every cell."""
-    from assets.staging.parse import _parse_measure_text
+    from assets.staging.measures import _parse_measure_text
 
     cells = _cells_of_every_form()
     frame = pl.DataFrame({"x": cells}, schema={"x": pl.String})

@@ -1,0 +1,160 @@
+"""Files to cells: a CSV or Excel submission as a sheet of text cells, exactly as written.
+
+Handles `,` `;` tab or `|` delimiters, rows of unequal width, a quote left open (its lines are
+kept and marked, never merged into one cell), Excel sheets whose table does not start at A1 and
+merged cells. Values are not interpreted here: that is staging's job.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+
+import polars as pl
+
+from assets.ingest.decode import SubmissionError, decode, delimiter_of
+from contracts import SourceSpec
+
+
+@dataclass
+class Cells:
+    """A sheet of text cells: ``row_number`` (1-based, as a spreadsheet shows it) and c0..cN."""
+
+    frame: pl.DataFrame
+    sheet: str | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+
+
+def read_csv_cells(data: bytes, spec: SourceSpec) -> Cells:
+    """A CSV file's bytes as cells, in the spec's (or the detected) encoding and delimiter."""
+    text, encoding = decode(data, spec.encoding)
+    delimiter = delimiter_of(text, spec.delimiter)
+    records = _csv_records(text, delimiter) if has_open_quote_line(text) else None
+    if records is not None and any(records[1]):
+        # A quote left open swallowed the lines after it into one cell: read line by line instead.
+        return Cells(rows_frame(*records), None, encoding, delimiter)
+    # Polars parses UTF-8 bytes; a UTF-8 file is handed over as it is, not copied through a str.
+    utf8 = data if encoding == "utf-8" else text.encode("utf-8")
+    try:
+        frame = pl.read_csv(
+            utf8,
+            separator=delimiter,
+            has_header=False,
+            infer_schema=False,
+            quote_char='"',
+        )
+        frame = frame.with_row_index("row_number", offset=1).with_columns(
+            pl.col("row_number").cast(pl.Int64)
+        )
+    except pl.exceptions.ComputeError:
+        # Rows of unequal width: Polars refuses them, the csv module does not. Short rows are
+        # padded; no cell is dropped. An empty cell is null, as Polars reads it.
+        frame = rows_frame(list(csv.reader(io.StringIO(text), delimiter=delimiter)))
+    frame = frame.rename({c: f"c{i}" for i, c in enumerate(frame.columns[1:])})
+    return Cells(frame, None, encoding, delimiter)
+
+
+def rows_frame(
+    rows: list[list[str | None]], read_errors: list[str | None] | None = None
+) -> pl.DataFrame:
+    """Rows of cells (the csv module's, a sheet's) as row_number (from 1), then c0, c1, ... as
+    text, short rows padded and an empty cell null; with ``read_errors``, a last column
+    read_error saying why a row could not be read as written."""
+    width = max((len(r) for r in rows), default=0)
+    frame = (
+        pl.DataFrame(
+            {f"c{i}": [r[i] if i < len(r) and r[i] else None for r in rows] for i in range(width)},
+            schema={f"c{i}": pl.String for i in range(width)},
+        )
+        .with_row_index("row_number", offset=1)
+        .with_columns(pl.col("row_number").cast(pl.Int64))
+    )
+    if read_errors is not None:
+        frame = frame.with_columns(read_error=pl.Series(read_errors, dtype=pl.String))
+    return frame
+
+
+def has_open_quote_line(text: str) -> bool:
+    """Whether a line has an odd number of quotes: the only way a cell can run over a line
+    break, rightly (a quoted cell with a line break in it) or not (a quote never closed)."""
+    return '"' in text and any(line.count('"') % 2 for line in text.split("\n"))
+
+
+def _csv_records(text: str, delimiter: str) -> tuple[list[list[str]], list[str | None]]:
+    """The file's records as the csv module reads them, and for each why it cannot be trusted.
+
+    A quote that is opened and not closed on its line makes the csv module read every line up
+    to the next quote (or the file's end) as one cell, silently: four rows become one. Such a
+    record (one that runs over a line break, and whose cell holds the delimiter after it) is
+    given back as its lines, each split at the delimiter and marked with the line the quote
+    opened on, so that staging rejects them all and the counts still add up. A quoted cell with
+    a line break and no delimiter after it is text, and is kept."""
+    lines = text.split("\n")
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    rows: list[list[str]] = []
+    errors: list[str | None] = []
+    last = 0
+    for record in reader:
+        first, last_line = last + 1, reader.line_num
+        last = last_line
+        swallowed = last_line > first and any(
+            "\n" in cell and delimiter in cell.split("\n", 1)[1] for cell in record
+        )
+        if not swallowed:
+            rows.append(record)
+            errors.append(None)
+            continue
+        end = "the end of the file" if last_line >= len(lines) - 1 else f"line {last_line}"
+        message = (
+            f"a quote opened on line {first} is not closed before {end}: lines {first}-"
+            f"{last_line} were read as one cell. Close the quote or remove it, and land the file "
+            "again"
+        )
+        for line in lines[first - 1 : last_line]:
+            if line.strip():
+                rows.append(line.rstrip("\r").split(delimiter))
+                errors.append(message)
+    return rows, errors
+
+
+def _excel_text(value: object) -> str | None:
+    """A cell value as text, the way a person reads it (no float artefacts, ISO dates)."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time(0) else value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        text = repr(value)
+        return format(float(text), "f").rstrip("0") if "e" in text else text
+    return str(value)
+
+
+def read_excel_cells(path: Path, spec: SourceSpec) -> Cells:
+    """The spec's sheet (else the first) of a workbook as cells, merged ranges spread out."""
+    from openpyxl import load_workbook  # only Excel submissions pay for the import
+
+    try:
+        book = load_workbook(path, data_only=True)
+    except Exception as e:  # openpyxl raises many types for a damaged workbook
+        raise SubmissionError(f"not a readable Excel workbook: {type(e).__name__}: {e}") from e
+    if spec.sheet is not None and spec.sheet not in book.sheetnames:
+        raise SubmissionError(f"no sheet '{spec.sheet}' (sheets: {', '.join(book.sheetnames)})")
+    sheet = book[spec.sheet] if spec.sheet else book.worksheets[0]
+    grid = [[_excel_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    # A merged cell holds its value in the top-left cell only; spread it over the range so that a
+    # region name merged over several rows belongs to each of them.
+    for rng in sheet.merged_cells.ranges:
+        top = grid[rng.min_row - 1][rng.min_col - 1]
+        for r in range(rng.min_row - 1, rng.max_row):
+            for c in range(rng.min_col - 1, rng.max_col):
+                grid[r][c] = top
+    frame = rows_frame(grid)
+    return Cells(frame, sheet.title)
