@@ -10,7 +10,6 @@ that enforces the rules on typed rows). A publisher's file layout is declared by
 from __future__ import annotations
 
 import fnmatch
-import importlib
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
@@ -152,9 +151,12 @@ class Contract(_Strict):
                 out.setdefault(c.part_of, []).append(c.name)
         return out
 
-    def model(self) -> Any:
-        """The pandera DataFrameModel of this dataset (contracts/<dataset>/model.py: Model)."""
-        return importlib.import_module(f"contracts.{self.dataset}.model").Model
+    def schema(self) -> Any:
+        """The pandera schema of this dataset's staged rows, generated from this contract and the
+        dataset's own checks (contracts/schema.py)."""
+        from contracts.schema import schema  # it reads this module's classes
+
+        return schema(self)
 
 
 class ColumnMapping(_Strict):

@@ -181,10 +181,10 @@ def contract_rule_results(con: duckdb.DuckDBPyConnection, contract: Contract) ->
 def revalidate(
     con: duckdb.DuckDBPyConnection, table: str, contract: Contract
 ) -> tuple[int, pl.DataFrame]:
-    """Check every row of a staging table against the dataset's pandera model again, CHUNK_ROWS
+    """Check every row of a staging table against the dataset's pandera schema again, CHUNK_ROWS
     rows at a time so that memory does not grow with the table. Returns the rows checked and
     pandera's failure cases (``index`` counted over the whole table)."""
-    model = contract.model()
+    model = contract.schema()
     checked, failures = 0, []
     for batch in con.sql(f"select * from {table}").to_arrow_reader(CHUNK_ROWS):
         frame = pl.from_arrow(batch)

@@ -56,7 +56,7 @@ def contract_fingerprint(contract: Contract) -> str:
     return _sha(
         (folder / "contract.yaml").read_bytes(),
         (folder / "model.py").read_bytes(),
-        (CONTRACTS_DIR / "base.py").read_bytes(),
+        (CONTRACTS_DIR / "schema.py").read_bytes(),
     )
 
 

@@ -9,7 +9,6 @@ as written and a message; a row that breaks none is kept. Nothing is dropped sil
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,6 +20,7 @@ from assets.staging.measures import parse_measure
 from assets.staging.periods import parse_periods
 from assets.staging.text import clean_cells, html_cells, needs_full_clean
 from contracts import ColumnSpec, Contract
+from contracts.schema import explain_period, rules_module
 from contracts.territories import TerritoryIndex
 from contracts.vocabulary import Units, normalise_key
 
@@ -397,8 +397,8 @@ def _future_errors(
 
 
 def _check(frame: pl.DataFrame, contract: Contract) -> pl.DataFrame:
-    """Run the dataset's pandera model; failures become rejections naming the contract rule."""
-    model = contract.model()
+    """Run the dataset's pandera schema; failures become rejections naming the contract rule."""
+    model = contract.schema()
     try:
         model.validate(frame, lazy=True)
         return pl.DataFrame(schema=_ERRORS)
@@ -411,7 +411,7 @@ def _check(frame: pl.DataFrame, contract: Contract) -> pl.DataFrame:
             f"staged {contract.dataset} rows do not match the model: {schema_level.to_dicts()}"
         )
     # A dataset's model module may explain its row-level checks with the numbers (explain()).
-    explain = getattr(importlib.import_module(model.__module__), "explain", None)
+    explain = getattr(rules_module(contract), "explain", explain_period)
     out = []
     for case in cases.iter_rows(named=True):
         row = frame.row(case["index"], named=True)
