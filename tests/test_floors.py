@@ -19,8 +19,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 PACKAGES = ("contracts", "warehouse", "assets", "pipelines")
-# The order data moves through the transforms of assets/; html and metadata serve them all.
-STAGES = ("html", "metadata", "reference", "ingest", "staging", "sql", "audit", "publish")
+# The order data moves through the transforms of assets/; html, metadata and files (the
+# per-file loop) serve them all.
+STAGES = ("html", "metadata", "files", "reference", "ingest", "staging", "sql", "audit", "publish")
 
 
 def floor(module: str) -> tuple[int, int] | None:

@@ -3,6 +3,7 @@
 import dagster as dg
 import polars as pl
 
+from assets.files import each_file
 from assets.ingest.load import (
     clear_stale_spills,
     ingest_file,
@@ -47,14 +48,15 @@ def raw_asset(contract: Contract) -> dg.AssetsDefinition:
             for skip in skipped:
                 if record_skipped(con, skip, context.run_id):
                     context.log.warning(f"{ds}/{skip.path}: skipped, {skip.reason}")
-            for f in files:
-                try:
-                    outcome = ingest_file(
-                        con, f, contract, specs, units, context.run_id, home.home.spill
-                    )
-                except Exception as e:  # one file never stops the others; the error is recorded
-                    context.log.exception(f"{ds}/{f.path}: landing failed")
-                    outcome = record_failure(con, f, f"{type(e).__name__}: {e}", context.run_id)
+            for f, outcome in each_file(
+                files,
+                name=lambda f: f"{ds}/{f.path}",
+                attempt=lambda f: ingest_file(
+                    con, f, contract, specs, units, context.run_id, home.home.spill
+                ),
+                record_failure=lambda f, error: record_failure(con, f, error, context.run_id),
+                log=context.log,
+            ):
                 if outcome.status == "failed":
                     context.log.error(f"{ds}/{f.path}: {outcome.error}")
                 elif outcome.status != "skipped":

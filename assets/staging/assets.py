@@ -6,6 +6,7 @@ import pandera.polars as pa
 import polars as pl
 
 from assets.audit.checks import to_dagster
+from assets.files import each_file
 from assets.metadata import column_schema, preview
 from assets.staging import release
 from assets.staging.load import (
@@ -55,36 +56,41 @@ def staging_asset(contract: Contract) -> dg.AssetsDefinition:
         context: dg.AssetExecutionContext, warehouse: Warehouse, home: HomeResource
     ) -> dg.MaterializeResult:
         outcomes: list[StageOutcome] = []
-        released = newly_rejected = 0
         specs = load_source_specs(home.home.sources)
         with warehouse.get_connection() as con:
             units, territories = reference(con)
             version = rules_version(con, contract)
             release.record_version(con, version, context.run_id)
-            for p in release.files_to_stage(con, ds, version, specs):
+            counts = {"released": 0, "newly_rejected": 0}
+
+            def attempt(p: release.Pass) -> StageOutcome:
                 if p.again:
                     context.log.info(f"{ds}/{p.path}: staged again ({p.reason}: {p.changed})")
                     release.begin(con, p, version, context.run_id)
-                try:
-                    outcome = stage_file(
-                        con,
-                        contract,
-                        p.file_id,
-                        p.path,
-                        p.sheet,
-                        p.column_map,
-                        units,
-                        territories,
-                        context.run_id,
-                        version.fingerprint,
-                    )
-                    more, fewer = release.finish(con, ds, p, outcome, version, context.run_id)
-                    released, newly_rejected = released + more, newly_rejected + fewer
-                except Exception as e:  # one file never stops the others; the error is recorded
-                    context.log.exception(f"{ds}/{p.path}: staging failed")
-                    outcome = record_stage_failure(
-                        con, p.file_id, p.path, f"{type(e).__name__}: {e}"
-                    )
+                outcome = stage_file(
+                    con,
+                    contract,
+                    p.file_id,
+                    p.path,
+                    p.sheet,
+                    p.column_map,
+                    units,
+                    territories,
+                    context.run_id,
+                    version.fingerprint,
+                )
+                more, fewer = release.finish(con, ds, p, outcome, version, context.run_id)
+                counts["released"] += more
+                counts["newly_rejected"] += fewer
+                return outcome
+
+            for p, outcome in each_file(
+                release.files_to_stage(con, ds, version, specs),
+                name=lambda p: f"{ds}/{p.path}",
+                attempt=attempt,
+                record_failure=lambda p, error: record_stage_failure(con, p.file_id, p.path, error),
+                log=context.log,
+            ):
                 context.log.info(
                     f"{ds}/{p.path}: {outcome.status}, read {outcome.rows_read}, "
                     f"loaded {outcome.rows_loaded}, rejected {outcome.rows_rejected}"
@@ -117,8 +123,8 @@ def staging_asset(contract: Contract) -> dg.AssetsDefinition:
                 "files_staged": staged.height,
                 "rows_loaded_now": int(staged.get_column("rows_loaded").sum() or 0),
                 "rows_rejected_now": int(staged.get_column("rows_rejected").sum() or 0),
-                "rows_released_now": released,
-                "rows_newly_rejected_now": newly_rejected,
+                "rows_released_now": counts["released"],
+                "rows_newly_rejected_now": counts["newly_rejected"],
                 "rules_fingerprint": version.fingerprint,
                 "files": preview(staged, limit=50),
                 "rejections_by_rule": preview(by_rule, limit=50),
