@@ -1,6 +1,6 @@
 """Dagster assets by layer: reference (seeds), raw (landing), staging (typed, validated),
-core and marts (SQL models), audit (findings, Great Expectations suites, the validation
-report), publish (the dashboard and the copy of the warehouse analysts read).
+core and marts (SQL models, checked by their Great Expectations suites and SQL rules), audit
+(findings, the validation report), publish (the dashboard and the copy of the warehouse analysts read).
 Every asset is built from a declaration: a dataset contract, a seed table in
 seeds/reference/tables.yaml, or a SQL model's YAML."""
 
@@ -26,5 +26,4 @@ def all_assets() -> tuple[list[dg.AssetsDefinition], list[dg.AssetChecksDefiniti
         checks += staging_checks(contract)
     model_assets, model_checks = sql_model_assets()
     assets += model_assets
-    audit, audit_checks = audit_assets(assets)
-    return assets + audit + [dashboard, published_warehouse], checks + model_checks + audit_checks
+    return assets + audit_assets(assets) + [dashboard, published_warehouse], checks + model_checks

@@ -19,6 +19,7 @@ ecostat reference build
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import sys
 import time
@@ -104,10 +105,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     if report_written:
         print(f"Validation report: {home.reports / 'validation_report.html'}", file=out)
         print(f"  results as JSON: {home.reports / 'validation_results.json'}", file=out)
-        print(
-            f"  Data Docs (Great Expectations): {home.reports / 'data_docs' / 'index.html'}",
-            file=out,
-        )
     else:
         print("No validation report: the run stopped before any check was recorded.", file=out)
     print(f"Dashboard: {home.reports / 'dashboard.html'}", file=out)
@@ -168,7 +165,6 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_trace(args: argparse.Namespace) -> int:
     import json
 
-    from warehouse.query import WarehouseUnavailable
     from warehouse.trace import TraceError, find_rows, format_trace, trace_row
 
     where = {}
@@ -178,11 +174,10 @@ def cmd_trace(args: argparse.Namespace) -> int:
             print(f"ecostat trace: expected column=value, got {item!r}", file=sys.stderr)
             return 2
         where[column] = value
-    try:
-        con, _ = _reader(args)
-    except WarehouseUnavailable as e:
-        print(f"ecostat trace: {e}", file=sys.stderr)
+    opened = _open_reader(args, "trace")
+    if opened is None:
         return 2
+    con, _ = opened
     try:
         rows = find_rows(con, args.table, where, limit=args.limit + 1)
         if not rows:
@@ -217,6 +212,17 @@ def _reader(args: argparse.Namespace):
     if not args.live and live:
         print(f"(no published copy yet: reading {path} directly)", file=sys.stderr)
     return connect_read_only(path, wait_s=args.wait if live else 10.0), path
+
+
+def _open_reader(args: argparse.Namespace, command: str):
+    """``_reader``, or None after saying on stderr why the warehouse cannot be read."""
+    from warehouse.query import WarehouseUnavailable
+
+    try:
+        return _reader(args)
+    except WarehouseUnavailable as e:
+        print(f"ecostat {command}: {e}", file=sys.stderr)
+        return None
 
 
 def cmd_query(args: argparse.Namespace) -> int:
@@ -258,17 +264,15 @@ def cmd_export(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
     from warehouse.export import export_marts
-    from warehouse.query import WarehouseUnavailable
 
     home = Home(home_path())
     out = (
         Path(args.out) if args.out else home.exports / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     )
-    try:
-        con, path = _reader(args)
-    except WarehouseUnavailable as e:
-        print(f"ecostat export: {e}", file=sys.stderr)
+    opened = _open_reader(args, "export")
+    if opened is None:
         return 2
+    con, path = opened
     try:
         result = export_marts(con, out, path)
     finally:
@@ -283,13 +287,11 @@ def cmd_digest(args: argparse.Namespace) -> int:
     import json
 
     from warehouse.digest import compare, table_digests
-    from warehouse.query import WarehouseUnavailable
 
-    try:
-        con, path = _reader(args)
-    except WarehouseUnavailable as e:
-        print(f"ecostat digest: {e}", file=sys.stderr)
+    opened = _open_reader(args, "digest")
+    if opened is None:
         return 2
+    con, path = opened
     try:
         digests = table_digests(con)
     finally:
@@ -454,5 +456,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     return args.func(args)
 
 
+def quiet_exit() -> None:
+    """Send what the interpreter writes while it shuts down to /dev/null.
+
+    With Great Expectations and the DuckDB SQLAlchemy dialect both imported, DuckDB's bindings
+    report their module constants as "leaked" when the interpreter frees them at exit: a page
+    of noise after a run that went well, about memory the process is giving back anyway. Every
+    line ecostat prints comes before this (atexit runs before modules are freed)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+
+
+def entry() -> None:
+    """The ``ecostat`` command (pyproject.toml [project.scripts])."""
+    code = main()
+    atexit.register(quiet_exit)
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import csv
 import os
 import shutil
@@ -18,6 +19,13 @@ SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 REFERENCE = SEEDS_DIR / "reference"
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """After the summary, the interpreter's shutdown noise goes where `ecostat`'s does."""
+    from pipelines.cli import quiet_exit
+
+    atexit.register(quiet_exit)
 
 
 @pytest.fixture(scope="session")

@@ -128,8 +128,9 @@ class SqlModel:
     grain: str
     deps: list[str]  # tables read, as schema.table: read from the SQL (warehouse/lineage.py)
     key: list[str] = field(default_factory=list)
-    # "warn" for a table a person reviews rather than one others build on (audit.findings):
-    # its key is checked but never stops what depends on it.
+    # "warn" for a table a person reviews rather than one others build on (audit.findings): its
+    # generated expectations (columns, key, non-negative) are checked but never stop what
+    # depends on it.
     key_severity: str = "error"
     non_negative: list[str] = field(default_factory=list)
     columns: dict[str, dict] = field(default_factory=dict)
@@ -137,7 +138,7 @@ class SqlModel:
     # rows that break the rule.
     checks: list[dict] = field(default_factory=list)
     # Great Expectations rules beyond those the key and columns imply: {type, kwargs, severity,
-    # description} (see assets/audit/expectations.py).
+    # description} (see warehouse/expectations.py).
     expectations: list[dict] = field(default_factory=list)
     # A query whose result is shown with each materialisation (counts by kind, say).
     summary: str | None = None

@@ -9,6 +9,7 @@ link or script) that opens offline. Both are pure functions of the warehouse and
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -221,4 +222,7 @@ def write_report(reports_dir: Path, report: dict) -> dict[str, Path]:
     for key, text in (("html", html), ("json", payload)):
         paths[key].write_text(text, encoding="utf-8")
         paths[f"latest_{key}"].write_text(text, encoding="utf-8")
+    # Earlier versions wrote Great Expectations' Data Docs here; this report now shows those
+    # results, and pages of an old run left beside it would be taken for current ones.
+    shutil.rmtree(reports_dir / "data_docs", ignore_errors=True)
     return paths

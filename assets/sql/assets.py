@@ -1,11 +1,12 @@
-"""Core and mart assets: one per SQL model (warehouse/<layer>/<name>.sql + .yaml), with checks of
-the declared key and non-negative columns."""
+"""Core and mart assets: one per SQL model (warehouse/<layer>/<name>.sql + .yaml), with their
+checks: the Great Expectations suite generated from the YAML, and the YAML's SQL rules."""
 
 import dagster as dg
 
 from assets.audit.checks import to_dagster
 from assets.metadata import column_schema, preview
 from warehouse import SqlModel, build_model, scalar, sql_models
+from warehouse.expectations import run_suite, suite_spec
 from warehouse.resources import Warehouse
 from warehouse.results import SAMPLE_ROWS, CheckResult, record_results
 
@@ -41,85 +42,63 @@ def sql_asset(model: SqlModel) -> dg.AssetsDefinition:
     return _asset
 
 
-def _model_checks(model: SqlModel) -> list[tuple[str, str, str, str]]:
-    """(name, severity, description, SQL selecting the rows that break it) of every check of a
-    model: its key, its non-negative columns and the rules its YAML declares."""
-    checks = []
-    if model.key:
-        key_cols = ", ".join(model.key)
-        nulls = " or ".join(f"{c} is null" for c in model.key)
-        checks.append(
-            (
-                "unique_key",
-                "warning" if model.key_severity == "warn" else "error",
-                f"One row per {key_cols}; no key column is NULL.",
-                f"select {key_cols}, count(*) as n from {model.table} group by all "
-                f"having count(*) > 1 or {nulls}",
+def _sql_checks(model: SqlModel) -> list[tuple[str, str, str, str]]:
+    """(name, severity, description, SQL selecting the rows that break it) of the rules the
+    model's YAML declares in SQL: what a table-level expectation cannot state (rules across
+    tables, like for like, balances)."""
+    return [
+        (
+            declared["name"],
+            "warning" if declared.get("severity") == "warn" else "error",
+            declared["description"],
+            declared["sql"],
+        )
+        for declared in model.checks
+    ]
+
+
+def _run_sql_checks(con, model: SqlModel) -> list[CheckResult]:
+    rows = scalar(con, f"select count(*) from {model.table}")
+    results = []
+    for name, severity, description, sql in _sql_checks(model):
+        # Counted in DuckDB, sampled with a limit: a check that fails on millions of rows never
+        # brings them into Python.
+        failed = scalar(con, f"select count(*) from ({sql})")
+        broken = con.sql(f"select * from ({sql}) limit {SAMPLE_ROWS}").pl()
+        results.append(
+            CheckResult(
+                model.table, name, "sql", severity, failed == 0, rows, failed, description, broken
             )
         )
-    if model.non_negative:
-        checks.append(
-            (
-                "non_negative",
-                "error",
-                "No negative value in: " + ", ".join(model.non_negative),
-                f"select * from {model.table} where "
-                + " or ".join(f"{c} < 0" for c in model.non_negative),
-            )
-        )
-    for declared in model.checks:
-        severity = "warning" if declared.get("severity") == "warn" else "error"
-        checks.append((declared["name"], severity, declared["description"], declared["sql"]))
-    return checks
+    return results
 
 
 def sql_checks(model: SqlModel) -> list[dg.AssetChecksDefinition]:
     """One Dagster step runs all of a model's checks (one connection, one step's overhead) and
-    reports each as its own asset check.
+    reports each as its own asset check: the Great Expectations suite generated from its YAML
+    (key, non-negative columns, declared expectations) and its declared SQL rules.
 
     Every check is blocking, so that what depends on a table waits until all its checks have
     run and been recorded (the validation report is built last). Only a failed error stops what
     depends on the table; a warning does not.
     """
-    checks = _model_checks(model)
-    if not checks:
+    expectations = suite_spec(model)
+    sql = _sql_checks(model)
+    if not expectations and not sql:
         return []
     key = _key(model.table)
+    specs = [
+        dg.AssetCheckSpec(e["name"], asset=key, description=e["description"], blocking=True)
+        for e in expectations
+    ] + [
+        dg.AssetCheckSpec(name, asset=key, description=description, blocking=True)
+        for name, _, description, _ in sql
+    ]
 
-    @dg.multi_asset_check(
-        name=f"{model.layer}_{model.name}_checks",
-        specs=[
-            dg.AssetCheckSpec(name, asset=key, description=description, blocking=True)
-            for name, _, description, _ in checks
-        ],
-    )
+    @dg.multi_asset_check(name=f"{model.layer}_{model.name}_checks", specs=specs)
     def _checks(context: dg.AssetCheckExecutionContext, warehouse: Warehouse):
-        results = []
         with warehouse.get_connection() as con:
-            rows = scalar(con, f"select count(*) from {model.table}")
-            for name, severity, description, sql in checks:
-                # Counted in DuckDB, sampled with a limit: a check that fails on millions of
-                # rows never brings them into Python.
-                failed = scalar(
-                    con,
-                    f"select coalesce(sum(n), 0) from ({sql})"
-                    if name == "unique_key"
-                    else f"select count(*) from ({sql})",
-                )
-                broken = con.sql(f"select * from ({sql}) limit {SAMPLE_ROWS}").pl()
-                results.append(
-                    CheckResult(
-                        model.table,
-                        name,
-                        "sql",
-                        severity,
-                        failed == 0,
-                        rows,
-                        failed,
-                        description,
-                        broken,
-                    )
-                )
+            results = run_suite(con, model) + _run_sql_checks(con, model)
             record_results(con, context.run.run_id, results)
         for result in results:
             yield to_dagster(result, key)

@@ -1,5 +1,5 @@
 """What an auditor gets from a run on the embedded default: check results as data, the report
-and its JSON, offline Data Docs, and a trace from any mart row to its source file and row."""
+and its JSON (Great Expectations results included), and a trace from any mart row to its source file and row."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from contracts import datasets, load_contract
 from pipelines.cli import main
 from tests.conftest import run_pipeline
 from warehouse import sql_models
+from warehouse.expectations import suite_spec
 from warehouse.trace import find_rows, trace_row
 
 # A tag that makes a browser fetch something from elsewhere.
@@ -49,14 +50,17 @@ def test_every_check_of_the_run_is_recorded_with_its_numbers(warehouse) -> None:
         1,
     )
     assert by_key[("staging.cleanup", "rule:known_territory")][2] is True
-    # Warehouse checks of every model and Great Expectations results for every mart.
+    # Every SQL model's suite ran in Great Expectations: the key (not null, unique), the
+    # non-negative columns and the declared expectations; no key is checked twice.
     for model in sql_models():
+        gx = {k[1] for k in by_key if k[0] == model.table and by_key[k][0] == "great_expectations"}
         if model.key:
             severity = "warning" if model.key_severity == "warn" else "error"
-            assert by_key[(model.table, "unique_key")][:3] == ("sql", severity, True)
-        if model.layer == "marts":
-            gx = [k for k in by_key if k[0] == model.table and k[1].startswith("gx:")]
-            assert len(gx) >= 2 + len(model.key), model.table
+            assert by_key[(model.table, "unique_key")][:3] == ("great_expectations", severity, True)
+        assert {f"non_negative_{c}" for c in model.non_negative} <= gx, model.table
+        assert len(gx) == len(suite_spec(model)), model.table
+        sql = {k[1] for k in by_key if k[0] == model.table and by_key[k][0] == "sql"}
+        assert sql == {c["name"] for c in model.checks}, model.table
     # 43 findings, 7 of them warnings (the air-monitoring network's two since #14.14)
     assert by_key[("audit.findings", "no_warnings")] == ("sql", "warning", False, 43, 7)
     assert {e for e, *_ in by_key.values()} == {"contract", "sql", "great_expectations"}
@@ -129,17 +133,19 @@ def test_ecostat_trace_prints_the_chain(seeded_home: Path, monkeypatch, capsys) 
     assert main(["trace", "marts.region_year_indicators", "year=1900"]) == 1
 
 
-def test_data_docs_are_written_and_fetch_nothing(seeded_home: Path) -> None:
-    docs = seeded_home / "reports" / "data_docs"
-    pages = list(docs.rglob("*.html"))
-    assert (docs / "index.html").exists()
-    for model in sql_models():
-        if model.layer == "marts":
-            assert any(model.name in p.name for p in pages), model.name
-    for page in pages:
-        text = page.read_text(encoding="utf-8")
-        assert not EXTERNAL.search(text), page
-        assert "<script" not in text, page
+def test_the_report_shows_the_great_expectations_results_without_data_docs(
+    seeded_home: Path,
+) -> None:
+    """Great Expectations' results are rendered by our report (which opens offline); no Data
+    Docs site, whose pages fetch their styles and scripts from the network, is written."""
+    reports = seeded_home / "reports"
+    assert not (reports / "data_docs").exists()
+    results = json.loads((reports / "validation_results.json").read_text(encoding="utf-8"))
+    gx = [c for c in results["checks"] if c["engine"] == "great_expectations"]
+    assert {c["target"] for c in gx} == {m.table for m in sql_models() if suite_spec(m)}
+    html = (reports / "validation_report.html").read_text(encoding="utf-8")
+    assert "column_values_to_be_in_set_currency" in html
+    assert not EXTERNAL.search(html)
 
 
 def test_a_report_is_written_even_when_an_error_check_stops_the_run(

@@ -1,4 +1,4 @@
-"""The validation report and the Data Docs, opened in headless Chromium as an auditor would."""
+"""The validation report, opened in headless Chromium as an auditor would."""
 
 from __future__ import annotations
 
@@ -33,20 +33,16 @@ def test_the_report_opens_offline_and_shows_the_key_numbers(seeded_home: Path) -
     assert shot.stat().st_size > 10_000
 
 
-def test_the_data_docs_open_offline(seeded_home: Path) -> None:
-    with open_page(seeded_home / "reports" / "data_docs" / "index.html") as visit:
-        assert visit.console_errors == []
-        assert visit.external_requests == []
+def test_the_great_expectations_results_read_in_the_report(seeded_home: Path) -> None:
+    """No Data Docs site: the report shows each expectation with its engine and what it checks."""
+    with open_page(seeded_home / "reports" / "validation_report.html") as visit:
         page = visit.page
-        assert page.locator("tr", has_text="marts.region_year_indicators").is_visible()
-        screenshot(visit, "data_docs_index")
-        validation = page.locator("tr", has_text="marts.region_year_indicators").get_by_text(
-            "validation"
-        )
-        validation.click()
-        page.wait_for_load_state("load")
-        assert page.get_by_text("Evaluated Expectations").is_visible()
-        assert "ecostat.marts.region_year_indicators" in page.inner_text("body")
+        block = page.locator("#checks details", has_text="marts.water_fee_revenue").first
+        block.locator("summary").first.click()
+        row = block.locator("tr", has_text="column_values_to_be_in_set_currency")
+        assert row.is_visible()
+        assert "great_expectations" in row.inner_text()
+        assert "passed" in row.inner_text()
         assert visit.console_errors == []
         assert visit.external_requests == []
-        screenshot(visit, "data_docs_validation")
+        screenshot(visit, "validation_report_expectations")

@@ -1,5 +1,6 @@
 """The SQL model assets (assets/sql/assets.py): one asset per model, reading what its SQL reads,
-and one step of checks whose failures are counted in DuckDB and recorded."""
+and one step of checks (its Great Expectations suite and its SQL rules) whose failures are
+counted in DuckDB and recorded."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from assets.sql.assets import _model_checks, sql_asset, sql_checks
+from assets.sql.assets import _sql_checks, sql_asset, sql_checks
 from warehouse import SqlModel, ensure_schemas, sql_models
+from warehouse.expectations import suite_spec
 from warehouse.resources import Warehouse
 
 ANCESTORS = next(m for m in sql_models() if m.table == "core.region_ancestors")
@@ -27,7 +29,7 @@ def test_an_asset_depends_on_what_its_sql_reads_except_the_audit_logs() -> None:
         }, model.table
 
 
-def test_declared_checks_take_their_severity_and_the_key_its_own() -> None:
+def test_declared_checks_take_their_severity_and_generated_ones_the_tables() -> None:
     model = SqlModel(
         layer="audit",
         name="probe",
@@ -39,11 +41,13 @@ def test_declared_checks_take_their_severity_and_the_key_its_own() -> None:
         non_negative=["x"],
         checks=[{"name": "small", "description": "x < 10", "sql": "select 1", "severity": "warn"}],
     )
-    assert [(n, s) for n, s, _, _ in _model_checks(model)] == [
+    assert [(e["name"], e["severity"]) for e in suite_spec(model)] == [
+        ("not_null_a", "warning"),
+        ("not_null_b", "warning"),
         ("unique_key", "warning"),
-        ("non_negative", "error"),
-        ("small", "warning"),
+        ("non_negative_x", "warning"),  # a reviewed table's generated checks never stop it
     ]
+    assert [(n, s) for n, s, _, _ in _sql_checks(model)] == [("small", "warning")]
 
 
 def test_the_checks_count_broken_rows_and_record_them(tmp_path: Path) -> None:
@@ -65,15 +69,25 @@ def test_the_checks_count_broken_rows_and_record_them(tmp_path: Path) -> None:
     )
     assert not result.success  # a failed error check stops the run
     checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
-    assert checks == {"unique_key": False, "non_negative": True}
+    assert checks == {
+        "columns": True,
+        "not_null_territory_id": True,
+        "not_null_ancestor_id": True,
+        "unique_key": False,
+        "non_negative_depth": True,
+    }
     con = duckdb.connect(str(database), read_only=True)
     try:
         recorded = con.execute(
-            """select check_name, passed, rows_checked, rows_failed from audit.validation_results
-               where target = 'core.region_ancestors'"""
+            """select check_name, engine, passed, rows_checked, rows_failed
+               from audit.validation_results
+               where target = 'core.region_ancestors' and check_name in ('unique_key', 'non_negative_depth')"""
         ).fetchall()
     finally:
         con.close()
     # Rows: (KG, KG), (KG-GB, KG-GB) twice, (KG-GB, KG) four times (each copy's chain meets both
     # copies of its parent row): 7, of which 6 share a key with another.
-    assert sorted(recorded) == [("non_negative", True, 7, 0), ("unique_key", False, 7, 6)]
+    assert sorted(recorded) == [
+        ("non_negative_depth", "great_expectations", True, 7, 0),
+        ("unique_key", "great_expectations", False, 7, 6),
+    ]

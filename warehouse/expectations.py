@@ -1,0 +1,214 @@
+"""Great Expectations, the one engine for the table-level expectations of the SQL models.
+
+Grain: one suite per SQL model (core, marts, audit), one result per expectation. A suite is not
+written twice: its expectations come from what the model's YAML already declares (the ordered
+columns, the key: not null and unique, the non-negative columns) plus an ``expectations`` list
+there for what only Great Expectations states (a value set, a range, a row count). The
+expectations run in DuckDB, through SQLAlchemy on a cursor of the run's own connection
+(warehouse/sqlalchemy_duckdb.py): a table of ten million rows is counted where it is, never
+copied into pandas. Rules across tables (like for like, balances) stay SQL checks in the YAML.
+
+Great Expectations is imported inside ``run_suite`` only, so that nothing else pays its start-up
+time. The results go to audit.validation_results (engine great_expectations); the validation
+report renders them, so no Data Docs site (which fetches its styles and scripts from the
+network) is written.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+import duckdb
+import polars as pl
+
+from warehouse import SqlModel
+from warehouse.results import SAMPLE_ROWS, CheckResult
+
+
+def suite_spec(model: SqlModel) -> list[dict]:
+    """The expectations of one model: [{name, type, kwargs, severity, description}], severity
+    error or warning; ``name`` is unique within the model and a valid Dagster check name.
+
+    A view gets only what its YAML declares: its rows are computed when read (audit.finding_cases:
+    as many as the source rows) and are checked where they are aggregated."""
+    spec = [] if model.materialized == "view" else _generated(model)
+    for declared in model.expectations:
+        spec.append(
+            {
+                "name": declared.get("name") or _name(declared),
+                "type": declared["type"],
+                "kwargs": declared.get("kwargs", {}),
+                "severity": "warning" if declared.get("severity") == "warn" else "error",
+                "description": declared.get("description"),
+            }
+        )
+    for item in spec:
+        item["description"] = item.get("description") or describe(item)
+    names = [item["name"] for item in spec]
+    if len(set(names)) != len(names):
+        raise ValueError(f"{model.table}: two expectations share a name: {sorted(names)}")
+    return spec
+
+
+def _generated(model: SqlModel) -> list[dict]:
+    """What the YAML implies: the ordered columns, the key (not null, unique), the non-negative
+    columns. A table a person reviews (``key_severity: warn``, audit.findings) gets warnings
+    only: none of its checks stops publishing."""
+    severity = "warning" if model.key_severity == "warn" else "error"
+    spec: list[dict] = []
+    if model.columns:
+        spec.append(
+            {
+                "name": "columns",
+                "type": "expect_table_columns_to_match_ordered_list",
+                "kwargs": {"column_list": list(model.columns)},
+            }
+        )
+    for column in model.key:
+        spec.append(
+            {
+                "name": f"not_null_{column}",
+                "type": "expect_column_values_to_not_be_null",
+                "kwargs": {"column": column},
+            }
+        )
+    if len(model.key) > 1:
+        spec.append(
+            {
+                "name": "unique_key",
+                "type": "expect_compound_columns_to_be_unique",
+                "kwargs": {"column_list": list(model.key)},
+            }
+        )
+    elif model.key:
+        spec.append(
+            {
+                "name": "unique_key",
+                "type": "expect_column_values_to_be_unique",
+                "kwargs": {"column": model.key[0]},
+            }
+        )
+    for column in model.non_negative:
+        spec.append(
+            {
+                "name": f"non_negative_{column}",
+                "type": "expect_column_values_to_be_between",
+                "kwargs": {"column": column, "min_value": 0},
+            }
+        )
+    return [item | {"severity": severity} for item in spec]
+
+
+def _name(declared: dict) -> str:
+    """A name for a declared expectation: its type and the columns it looks at."""
+    kwargs = declared.get("kwargs", {})
+    on = [kwargs["column"]] if "column" in kwargs else list(kwargs.get("column_list", []))[:3]
+    return re.sub(r"\W", "_", "_".join([declared["type"].removeprefix("expect_"), *on]))
+
+
+def describe(item: dict) -> str:
+    words = item["type"].removeprefix("expect_").replace("_", " ")
+    args = ", ".join(f"{k}={v}" for k, v in item["kwargs"].items())
+    return f"Great Expectations: expect {words} ({args})."
+
+
+def suite_query(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """The table as its suite reads it: every column in order, list columns (source row ids) as
+    their length. No expectation compares the lists; they stay in DuckDB."""
+    schema, name = table.split(".")
+    columns = con.execute(
+        "select column_name, data_type from duckdb_columns() "
+        "where schema_name = ? and table_name = ? order by column_index",
+        [schema, name],
+    ).fetchall()
+    return (
+        "select "
+        + ", ".join(f'len("{c}") as "{c}"' if t.endswith("[]") else f'"{c}"' for c, t in columns)
+        + f" from {table}"
+    )
+
+
+def run_suite(con: duckdb.DuckDBPyConnection, model: SqlModel) -> list[CheckResult]:
+    """Validate one model's table against its suite, in DuckDB. One result per expectation."""
+    spec = suite_spec(model)
+    if not spec:
+        return []
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+    from great_expectations.expectations.registry import get_expectation_impl
+
+    from warehouse.sqlalchemy_duckdb import engine_kwargs
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)  # no bars in run logs
+    cursor = con.cursor()
+    try:
+        source = context.data_sources.add_sql(
+            "warehouse", connection_string="duckdb://", kwargs=engine_kwargs(cursor)
+        )
+        batch = source.add_query_asset(
+            model.table, query=suite_query(con, model.table)
+        ).add_batch_definition_whole_table("all")
+        suite = context.suites.add(gx.ExpectationSuite(name=f"ecostat.{model.table}"))
+        for item in spec:
+            added = suite.add_expectation(get_expectation_impl(item["type"])(**item["kwargs"]))
+            item["id"] = added.id  # results are matched back to the spec by this id
+        validation = context.validation_definitions.add(
+            gx.ValidationDefinition(name=model.table, data=batch, suite=suite)
+        )
+        outcome = validation.run()
+        # The engine holds the cursor; released now, not at the interpreter's exit (where
+        # DuckDB's bindings report objects still alive as leaks).
+        source.get_engine().dispose()
+        context.data_sources.delete("warehouse")
+    finally:
+        cursor.close()
+    by_id = {r.expectation_config.id: r for r in outcome.results}
+    return [_result(model, item, by_id[item["id"]]) for item in spec]
+
+
+def _errors(r) -> list[str]:
+    """Why Great Expectations could not run an expectation (a column missing, a bad type)."""
+    info = r.exception_info or {}
+    entries = [info] if "raised_exception" in info else list(info.values())
+    return [
+        str(e.get("exception_message") or "unknown error")
+        for e in entries
+        if isinstance(e, dict) and e.get("raised_exception")
+    ]
+
+
+def _result(model: SqlModel, item: dict, r) -> CheckResult:
+    detail = r.result or {}
+    errors = _errors(r)
+    if errors:
+        # A check that could not run has failed, and says why: never a silent pass.
+        return CheckResult(
+            target=model.table,
+            check_name=item["name"],
+            engine="great_expectations",
+            severity=item["severity"],
+            passed=False,
+            rows_checked=None,
+            rows_failed=None,
+            description=item["description"],
+            sample=pl.DataFrame({"could_not_run": sorted(set(errors))}),
+        )
+    unexpected = detail.get("partial_unexpected_list") or []
+    if item["type"] == "expect_table_columns_to_match_ordered_list" and not r.success:
+        unexpected = [{"observed": detail.get("observed_value")}]
+    return CheckResult(
+        target=model.table,
+        check_name=item["name"],
+        engine="great_expectations",
+        severity=item["severity"],
+        passed=bool(r.success),
+        rows_checked=detail.get("element_count"),
+        rows_failed=detail.get("unexpected_count", 0 if r.success else None),
+        description=item["description"],
+        sample=pl.DataFrame({"unexpected": [str(u) for u in unexpected[:SAMPLE_ROWS]]})
+        if unexpected
+        else None,
+    )
