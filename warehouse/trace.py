@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 import duckdb
 import polars as pl
 
-from warehouse import SqlModel, first_row, sql_models
+from contracts import datasets
+from warehouse import SqlModel, run_query, sql_models
 
 SYSTEM_COLUMNS = {"file_id", "row_number", "source_column", "extra", "overflow"}
 
@@ -119,12 +120,7 @@ def trace_row(
     if table == "audit.findings" and row.get("finding_id"):
         ids = [
             i
-            for (i,) in con.execute(
-                """select unnest(source_row_ids) from audit.finding_cases
-                   where finding_id = ?
-                   order by abs(difference) desc nulls last, detail, message""",
-                [row["finding_id"]],
-            ).fetchall()
+            for (i,) in run_query(con, "trace_finding_ids", finding_id=row["finding_id"]).fetchall()
         ]
     elif "source_row_ids" in row:
         ids = list(row["source_row_ids"] or [])
@@ -142,23 +138,13 @@ def trace_row(
     else:
         raise TraceError(f"{table} does not keep source row ids (source_row_ids or source_row_id)")
     files, sources = source_rows(con, ids, detail_rows)
-    run = first_row(
-        con, "select run_id from audit.validation_results order by checked_at desc limit 1"
-    )
-    run_id = run[0] if run else None
+    runs = run_query(con, "trace_latest_run").fetchall()
+    run_id = runs[0][0] if runs else None
     tables = [table, *sorted({f"staging.{f['dataset']}" for f in files if f["dataset"]})]
     if model:
         tables += [d for d in model.deps if d not in tables]
     checks = (
-        con.sql(
-            f"""select target, check_name, engine, severity, passed, rows_checked, rows_failed
-                from audit.validation_results
-                where run_id = ? and target in ({", ".join("?" * len(tables))})
-                order by target, passed, check_name""",
-            params=[run_id, *tables],
-        )
-        .pl()
-        .to_dicts()
+        run_query(con, "trace_checks", run_id=run_id, tables=tables).pl().to_dicts()
         if run_id
         else []
     )
@@ -186,35 +172,18 @@ def source_rows(
     )
     con.register("_trace_ids", keys)
     try:
-        parsed = """select position, source_row_id,
-                           split_part(source_row_id, ':', 1) as file_id,
-                           try_cast(split_part(source_row_id, ':', 2) as bigint) as row_number,
-                           coalesce(nullif(regexp_extract(source_row_id, '^[^:]*:[^:]*:(.*)$', 1), ''), '')
-                               as source_column
-                    from _trace_ids"""
-        files = (
-            con.sql(
-                f"""select f.file_id, f.dataset, f.path, f.sha256, f.sheet, f.status,
-                           count(*) as rows, min(i.position) as first
-                    from ({parsed}) as i join audit.source_files as f using (file_id)
-                    group by all order by first"""
-            )
-            .pl()
-            .drop("first")
-            .to_dicts()
-        )
-        detail = con.sql(
-            f"""select i.*, f.dataset, f.path, f.sha256, f.sheet, f.header_row, f.source_spec,
-                       f.encoding, f.status, f.loaded_at::varchar as loaded_at, f.column_map
-                from ({parsed}) as i left join audit.source_files as f using (file_id)
-                where i.position < ? order by i.position""",
-            params=[detail_rows],
-        ).pl()
+        run_query(con, "trace_parse_ids")
+        files = run_query(con, "trace_files").pl().drop("first").to_dicts()
+        detail = run_query(con, "trace_detail", detail_rows=detail_rows).pl()
         con.register(
             "_trace_detail", detail.select("position", "file_id", "row_number", "source_column")
         )
         cells: dict[str, dict[int, dict]] = {"raw": {}, "staging": {}}
+        # The tables are named by identifier (a declared dataset's raw and staging tables); the
+        # rows are joined on the registered ids, no value is spliced in.
         for dataset in detail["dataset"].drop_nulls().unique().sort():
+            if dataset not in datasets():
+                continue
             for layer in cells:
                 frame = con.sql(
                     f"""select d.position, t.* from _trace_detail as d
@@ -223,6 +192,7 @@ def source_rows(
                 for r in frame.to_dicts():
                     cells[layer][r.pop("position")] = r
     finally:
+        con.execute("drop view if exists temp._trace_parsed")
         con.unregister("_trace_ids")
         con.unregister("_trace_detail")  # silent when it was never registered
     units = _unit_factors(con)
@@ -263,7 +233,7 @@ def source_rows(
 def _unit_factors(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, float]]:
     """Unit alias (lower case) -> (unit, factor to the base unit), from core.units."""
     try:
-        rows = con.execute("select lower(alias), unit, factor_to_base from core.units").fetchall()
+        rows = run_query(con, "trace_unit_factors").fetchall()
     except duckdb.CatalogException:
         return {}
     return {alias: (unit, factor) for alias, unit, factor in rows}
@@ -309,12 +279,10 @@ def _references(con: duckdb.DuckDBPyConnection, row: dict) -> list[str]:
     out = []
     if row.get("population") is not None and row.get("territory_id"):
         year = row.get("population_year") or row.get("year")
-        pop = first_row(
-            con,
-            "select population, reference_date::varchar, source from core.population "
-            "where territory_id = ? and year = ?",
-            [row["territory_id"], year],
-        )
+        found = run_query(
+            con, "trace_population", territory_id=row["territory_id"], year=year
+        ).fetchall()
+        pop = found[0] if found else None
         if pop:
             out.append(
                 f"population {pop[0]:,} of {row['territory_id']} on {pop[1]} ({pop[2]}; "

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import polars as pl
 
-from assets.ingest.decode import SubmissionError, decode, delimiter_of
+from assets.ingest.decode import POLARS_CSV, SubmissionError, decode, delimiter_of
 from contracts import SourceSpec
 
 
@@ -40,13 +40,7 @@ def read_csv_cells(data: bytes, spec: SourceSpec) -> Cells:
     # Polars parses UTF-8 bytes; a UTF-8 file is handed over as it is, not copied through a str.
     utf8 = data if encoding == "utf-8" else text.encode("utf-8")
     try:
-        frame = pl.read_csv(
-            utf8,
-            separator=delimiter,
-            has_header=False,
-            infer_schema=False,
-            quote_char='"',
-        )
+        frame = pl.read_csv(utf8, separator=delimiter, **POLARS_CSV)
         frame = frame.with_row_index("row_number", offset=1).with_columns(
             pl.col("row_number").cast(pl.Int64)
         )

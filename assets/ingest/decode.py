@@ -30,6 +30,11 @@ _DETECT_BYTES = 200_000
 BLOCK_BYTES = 16 * 2**20
 
 
+# How Polars reads a CSV file into cells: every value as text, no header (it is found later
+# among the first rows, below any title), a double quote around a cell that holds a delimiter.
+POLARS_CSV = {"has_header": False, "infer_schema": False, "quote_char": '"'}
+
+
 class SubmissionError(Exception):
     """A file that cannot be read as a table at all. The message says what and where."""
 

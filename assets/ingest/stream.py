@@ -14,6 +14,7 @@ import polars as pl
 from assets.ingest.cells import rows_frame
 from assets.ingest.decode import (
     BLOCK_BYTES,
+    POLARS_CSV,
     SubmissionError,
     as_utf8,
     decode_head,
@@ -71,14 +72,7 @@ def stream_csv(
     utf8 = as_utf8(path, encoding, spill_dir)
     if has_open_quote_file(utf8):
         return None  # a cell runs over a line break: the whole-file reader tells text from a quote left open
-    scan = pl.scan_csv(
-        utf8,
-        separator=delimiter,
-        has_header=False,
-        infer_schema=False,
-        quote_char='"',
-        skip_rows=h,
-    )
+    scan = pl.scan_csv(utf8, separator=delimiter, skip_rows=h, **POLARS_CSV)
     scan = scan.rename({c: f"c{i}" for i, c in enumerate(scan.collect_schema().names())})
     cell_cols = scan.collect_schema().names()
     header_cells = tuple(cells.row(h)[1:]) + (None,) * max(0, len(cell_cols) - width)

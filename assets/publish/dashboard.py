@@ -16,6 +16,7 @@ import duckdb
 import polars as pl
 
 from assets.html import render
+from warehouse import run_query
 from warehouse.dictionary import table_docs
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -23,14 +24,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 
 def collect(con: duckdb.DuckDBPyConnection) -> dict:
     """The dashboard's data: indicators with their rows, the latest scorecard, the dictionary."""
-    rows = con.sql(
-        """select dataset, indicator, territory_id, territory_name_en, territory_name_ru, level,
-                  country_code, year, value, unit, per_capita_value, per_capita_unit, population,
-                  population_year, population_is_nearest_year, is_derived, is_estimated,
-                  n_sources, conflicting_sources, note
-           from marts.region_year_indicators
-           order by dataset, indicator, country_code, territory_id, year"""
-    ).pl()
+    rows = run_query(con, "dashboard_indicators").pl()
     indicators = []
     for (dataset, indicator), group in rows.group_by(["dataset", "indicator"], maintain_order=True):
         per_capita_share = group.get_column("per_capita_value").is_not_null().mean()
@@ -52,11 +46,7 @@ def collect(con: duckdb.DuckDBPyConnection) -> dict:
                 "rows": group.to_dicts(),
             }
         )
-    scorecard = con.sql(
-        """select * from marts.region_scorecard
-           qualify year = max(year) over (partition by territory_id)
-           order by country_code, level, territory_id"""
-    ).pl()
+    scorecard = run_query(con, "dashboard_scorecard").pl()
     return {
         "indicators": indicators,
         "territories": rows.select("territory_id", "territory_name_en", "level")

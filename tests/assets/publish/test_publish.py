@@ -1,0 +1,102 @@
+"""The publishing assets (assets/publish): the dashboard's data and the analysts' copy of the
+warehouse, without a pipeline run (the dashboard in a browser: tests/analysts/)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from assets.publish.assets import dashboard, published_warehouse
+from assets.publish.dashboard import collect
+from warehouse.home import Home
+from warehouse.resources import HomeResource, Warehouse
+
+_INDICATORS = """create table marts.region_year_indicators as select * from (values
+    ('cleanup', 'waste_t', 'KG', 'Kyrgyz Republic', 'Кыргызская Республика', 'country', 'KG',
+     2023, 3346.259, 't', 0.47, 'kg per inhabitant', 7099750, 2023, false, false, false, 1,
+     null, null),
+    ('cleanup', 'waste_t', 'KZ', 'Kazakhstan', 'Казахстан', 'country', 'KZ',
+     2022, 30000.0, 't', null, null, null, null, null, false, false, 2, '30000; 29000', null),
+    ('coal', 'coal_t', 'RU-KEM', 'Kemerovo', 'Кемеровская', 'region', 'RU',
+     2017, 227.4, 'Mt', null, null, null, null, null, false, false, 1, null, null))
+    as t(dataset, indicator, territory_id, territory_name_en, territory_name_ru, level,
+         country_code, year, value, unit, per_capita_value, per_capita_unit, population,
+         population_year, population_is_nearest_year, is_derived, is_estimated, n_sources,
+         conflicting_sources, note)"""
+_SCORECARD = """create table marts.region_scorecard as select * from (values
+    ('KG', 'KG', 'country', 2022, 1.0), ('KG', 'KG', 'country', 2023, 2.0),
+    ('KZ', 'KZ', 'country', 2022, 3.0)) as t(territory_id, country_code, level, year, figure)"""
+
+
+def _warehouse(path: Path) -> None:
+    con = duckdb.connect(str(path))
+    con.execute("create schema marts")
+    con.execute(_INDICATORS)
+    # As the mart stores them (the literals above are decimals).
+    con.execute("alter table marts.region_year_indicators alter value type double")
+    con.execute("alter table marts.region_year_indicators alter per_capita_value type double")
+    con.execute(_SCORECARD)
+    con.close()
+
+
+def test_the_dashboard_charts_per_capita_only_where_most_figures_have_it(tmp_path: Path) -> None:
+    _warehouse(tmp_path / "w.duckdb")
+    con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
+    data = collect(con)
+    con.close()
+    by_name = {i["indicator"]: i for i in data["indicators"]}
+    # One of the two clean-up figures has a per-capita value: half is enough.
+    assert by_name["waste_t"]["charted"] == "per_capita_value"
+    assert by_name["waste_t"]["chart_unit"] == "kg per inhabitant"
+    assert by_name["waste_t"]["years"] == [2022, 2023]
+    assert by_name["coal_t"]["charted"] == "value"
+    assert by_name["coal_t"]["chart_unit"] == "Mt"
+    # The scorecard keeps each territory's latest year only.
+    assert [(r["territory_id"], r["year"]) for r in data["scorecard"]] == [
+        ("KG", 2023),
+        ("KZ", 2022),
+    ]
+
+
+def test_the_dashboard_page_opens_offline(tmp_path: Path) -> None:
+    database = tmp_path / "w.duckdb"
+    _warehouse(database)
+    home = tmp_path / "home"
+    result = dg.materialize(
+        [dashboard],
+        resources={
+            "warehouse": Warehouse(database=str(database)),
+            "home": HomeResource(root=str(home)),
+        },
+    )
+    assert result.success
+    page = (Home(home).reports / "dashboard.html").read_text(encoding="utf-8")
+    assert "<svg" in page and "Kyrgyz Republic" in page
+    assert "http://" not in page.replace("http://www.w3.org", "")
+    assert "<script src" not in page
+
+
+def test_a_reader_of_the_published_copy_keeps_it_while_a_run_replaces_it(tmp_path: Path) -> None:
+    database = tmp_path / "w.duckdb"
+    _warehouse(database)
+    home = tmp_path / "home"
+    resources = {
+        "warehouse": Warehouse(database=str(database)),
+        "home": HomeResource(root=str(home)),
+    }
+    assert dg.materialize([published_warehouse], resources=resources).success
+    published = Home(home).published
+    reader = duckdb.connect(str(published), read_only=True)
+    con = duckdb.connect(str(database))
+    con.execute("delete from marts.region_scorecard where territory_id = 'KZ'")
+    con.close()
+    assert dg.materialize([published_warehouse], resources=resources).success
+    # The open reader still sees the copy it opened; a new one sees the new copy whole.
+    assert reader.execute("select count(*) from marts.region_scorecard").fetchall() == [(3,)]
+    reader.close()
+    fresh = duckdb.connect(str(published), read_only=True)
+    assert fresh.execute("select count(*) from marts.region_scorecard").fetchall() == [(2,)]
+    fresh.close()
+    assert not list(published.parent.glob(".*.tmp"))  # no half-written copy left behind
