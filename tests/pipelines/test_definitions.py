@@ -11,6 +11,7 @@ import dagster as dg
 from pipelines.definitions import build_definitions
 from pipelines.jobs import landing_sensor
 from warehouse import sql_models
+from warehouse.expectations import suite_spec
 from warehouse.resources import HomeResource
 
 DATASETS = (
@@ -75,26 +76,9 @@ EXPECTED_CHECKS = (
         for ds in DATASETS
         for check in ("contract", "files_balance", "no_rejected_rows", "no_failed_files")
     }
-    # Each SQL model's Great Expectations suite: its columns, its key (not null, unique) and its
-    # non-negative columns, as its YAML declares them, and the expectations it declares.
-    | {
-        f"{m.table.replace('.', '/')}:{check}"
-        for m in sql_models()
-        if m.materialized != "view"  # a view is checked where it is aggregated
-        for check in (
-            (["columns"] if m.columns else [])
-            + [f"not_null_{k}" for k in m.key]
-            + (["unique_key"] if m.key else [])
-            + [f"non_negative_{c}" for c in m.non_negative]
-        )
-    }
-    | {
-        "marts/cleanup_comparison:column_values_to_be_between_recyclable_share",
-        "marts/cleanup_comparison:column_values_to_be_between_kg_per_participant",
-        "marts/region_year_indicators:column_values_to_be_in_set_dataset",
-        "marts/region_year_indicators:column_values_to_be_in_set_level",
-        "marts/water_fee_revenue:column_values_to_be_in_set_currency",
-    }
+    # Each SQL model's Great Expectations suite, one check: its columns, key and non-negative
+    # columns, as its YAML declares them, and the expectations it declares.
+    | {f"{m.table.replace('.', '/')}:expectations" for m in sql_models() if suite_spec(m)}
     | {
         "marts/region_year_indicators:per_capita_only_with_population",
         "marts/region_year_indicators:nearest_year_population_is_noted",

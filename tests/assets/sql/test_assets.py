@@ -68,14 +68,13 @@ def test_the_checks_count_broken_rows_and_record_them(tmp_path: Path) -> None:
         raise_on_error=False,
     )
     assert not result.success  # a failed error check stops the run
-    checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
-    assert checks == {
-        "columns": True,
-        "not_null_territory_id": True,
-        "not_null_ancestor_id": True,
-        "unique_key": False,
-        "non_negative_depth": True,
-    }
+    (suite,) = result.get_asset_check_evaluations()  # the suite is one Dagster check
+    assert (suite.check_name, suite.passed, suite.severity) == (
+        "expectations",
+        False,
+        dg.AssetCheckSeverity.ERROR,
+    )
+    assert suite.metadata["failed"].value == "unique_key (error)"
     con = duckdb.connect(str(database), read_only=True)
     try:
         recorded = con.execute(
