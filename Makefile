@@ -39,8 +39,10 @@ $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
 
+# Two workers: most of a test's time is single-threaded Python (Dagster, Great Expectations).
+TEST_WORKERS ?= 2
 test: $(STAMP) $(CHROMIUM)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 # Sizes and repetitions can be set: make bench SIZES="100000 1000000" REPS=3
 SIZES ?= 100000 1000000 10000000
