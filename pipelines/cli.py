@@ -8,6 +8,8 @@ ecostat trace      show where one row of a mart came from: source files and rows
                    reference figures, checks
 ecostat query      run one read-only SQL statement on the published warehouse; print or save it
 ecostat export     write every mart as CSV, Parquet and Excel with a codebook, in one folder
+ecostat check      read and validate one file as a run would, write nothing, and say what
+                   would load and what would be rejected, and why
 ecostat docs       regenerate docs/data_dictionary.md from the declarations
 ecostat digest     a digest of every table's content (JSON); --against FILE names the tables
                    whose content differs from a digest written before
@@ -283,6 +285,52 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    from assets.ingest.decode import SubmissionError
+    from assets.reference.load import OverlayError
+    from assets.staging.check import check_file, format_check
+    from contracts import datasets, load_contract, load_source_specs, spec_for
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"ecostat check: no file {path}", file=sys.stderr)
+        return 2
+    dataset = args.dataset or next(
+        (p.name for p in path.resolve().parents if p.name in datasets()), None
+    )
+    if dataset not in datasets():
+        print(
+            f"ecostat check: which dataset is {path.name}? Give --dataset "
+            f"({', '.join(datasets())}), or check it inside landing/<dataset>/",
+            file=sys.stderr,
+        )
+        return 2
+    home = Home(home_path())  # read, never created: check writes nothing
+    specs = load_source_specs(home.sources) if home.sources.is_dir() else load_source_specs()
+    if args.spec:
+        spec = next((s for s in specs if s.name == args.spec), None)
+        if spec is None or spec.dataset != dataset:
+            names = ", ".join(s.name for s in specs if s.dataset == dataset) or "none"
+            print(
+                f"ecostat check: no source spec {args.spec!r} for {dataset} (there are: {names})",
+                file=sys.stderr,
+            )
+            return 2
+    else:
+        spec = spec_for(dataset, path.name, specs)
+    overlays = home.reference if home.reference.is_dir() else None
+    try:
+        result = check_file(path, load_contract(dataset), spec, overlays)
+    except SubmissionError as e:
+        print(f"{path} ({dataset}, source spec {spec.name}): cannot be read: {e}")
+        return 2
+    except OverlayError as e:  # a run would stop on it too
+        print(f"ecostat check: {e}", file=sys.stderr)
+        return 2
+    print(format_check(result))
+    return 1 if result.rows_rejected else 0
+
+
 def cmd_digest(args: argparse.Namespace) -> int:
     import json
 
@@ -413,6 +461,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         "into one folder (default <home>/exports/<UTC time>).",
     )
     export.add_argument("--out", help="folder to write (created if missing)")
+    check = sub.add_parser(
+        "check",
+        help="read and validate one file as a run would; write nothing",
+        description="Reads FILE with its source spec (the one that matches its name, or --spec) "
+        "and validates it against its dataset's contract and the reference data with this data "
+        "home's overlays, exactly as a run would, and writes nothing. Prints the header "
+        "mapping, the units read, the rows that would load and those that would be rejected, "
+        "grouped by rule with examples. Exit 0: every row would load; 1: some would be "
+        "rejected; 2: the file cannot be read, or the dataset or spec is unknown.",
+    )
+    check.add_argument("file", help="a CSV, TXT, TSV or Excel file")
+    check.add_argument(
+        "--dataset", help="its dataset (default: the landing/<dataset>/ folder it is in)"
+    )
+    check.add_argument("--spec", help="the source spec to read it with (default: as a run picks)")
+    check.set_defaults(func=cmd_check)
     digest = sub.add_parser(
         "digest",
         help="print a digest of every table's content, or compare it with one written before",
