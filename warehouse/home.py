@@ -6,7 +6,7 @@
                             populations, unit words), same files and columns as seeds/reference
 <home>/warehouse.duckdb     the warehouse (schemas raw, staging, core, marts, audit)
 <home>/published/           warehouse.duckdb: the copy analysts read (replaced after each good run)
-<home>/reports/             validation report, Data Docs, dashboard
+<home>/reports/             validation report, dashboard
 <home>/exports/             `ecostat export` folders
 <home>/tmp/                 a run's temporary files (removed when it ends, or by the next run)
 <home>/dagster/             the Dagster instance (run history, logs); its dagster.yaml turns
