@@ -4,7 +4,8 @@ repetitions, medians reported. Writes bench/results/<UTC time>.json (not committ
 
     python -m bench.run [--sizes 100000 1000000 10000000] [--reps 3] [--smoke]
 
-Each size measures, side by side: Polars parse-only (the limit), ecostat landing -> core and the
+Each size measures, side by side: Polars parse-only (the limit) and DuckDB's read_csv into a
+typed table (a second limit), ecostat landing -> core and the
 marts rebuild, pandas + GX + DuckDB, and the whole job (`ecostat run` on the embedded default
 plus the generated file, to the published copy with findings, report and dashboard), whose peak
 memory must stay under DuckDB's memory limit + 1 GB.
@@ -96,11 +97,21 @@ def measure(rows: int, reps: int) -> dict:
     names = territories()
     out: dict[str, object] = {"rows": rows, "reps": reps, "problems": []}
     runs: dict[str, list[dict]] = {
-        k: [] for k in ("limit", "ecostat", "ecostat_ru", "emissions_ru", "alternative", "full_run")
+        k: []
+        for k in (
+            "limit",
+            "limit_duckdb",
+            "ecostat",
+            "ecostat_ru",
+            "emissions_ru",
+            "alternative",
+            "full_run",
+        )
     }
     for _ in range(reps):
         # Side by side: each repetition runs every step once, in turn.
         runs["limit"].append(step("limit", path=files["cleanup_utf8"]["path"]))
+        runs["limit_duckdb"].append(step("limit_duckdb", path=files["cleanup_utf8"]["path"]))
         runs["ecostat"].append(step("ecostat", path=files["cleanup_utf8"]["path"]))
         runs["ecostat_ru"].append(step("ecostat", path=files["cleanup_ru"]["path"]))
         runs["emissions_ru"].append(
@@ -136,6 +147,9 @@ def measure(rows: int, reps: int) -> dict:
         if key.startswith(("ecostat", "emissions")):
             out[key]["marts_seconds"] = median(rs, "marts_seconds")
     out["ratio_ecostat_to_limit"] = out["ecostat"]["seconds"] / out["limit"]["seconds"]
+    out["ratio_ecostat_to_limit_duckdb"] = (
+        out["ecostat"]["seconds"] / out["limit_duckdb"]["seconds"]
+    )
     out["ratio_alternative_to_ecostat"] = out["alternative"]["seconds"] / out["ecostat"]["seconds"]
     out["ratio_full_run_to_limit"] = out["full_run"]["seconds"] / out["limit"]["seconds"]
     out["memory_bound_mb"] = MEMORY_BOUND_MB
@@ -150,6 +164,7 @@ def table(results: list[dict], cold: dict | None) -> str:
         n = r["rows"]
         for key, label in (
             ("limit", "limit: Polars parse (UTF-8)"),
+            ("limit_duckdb", "limit: DuckDB read_csv (UTF-8)"),
             ("ecostat", "ecostat to core (UTF-8)"),
             ("ecostat_ru", "ecostat to core (cp1251, ';', ',')"),
             ("emissions_ru", "ecostat emissions (cp1251)"),
@@ -164,7 +179,8 @@ def table(results: list[dict], cold: dict | None) -> str:
             f"{n:>10} {'marts rebuild (cleanup_comparison)':<34} {r['ecostat']['marts_seconds']:>9.2f}"
         )
         lines.append(
-            f"{'':>10} ecostat/limit = {r['ratio_ecostat_to_limit']:.1f}x; "
+            f"{'':>10} ecostat/limit = {r['ratio_ecostat_to_limit']:.1f}x "
+            f"(DuckDB limit {r['ratio_ecostat_to_limit_duckdb']:.1f}x); "
             f"alternative/ecostat = {r['ratio_alternative_to_ecostat']:.2f}x; "
             f"whole job/limit = {r['ratio_full_run_to_limit']:.1f}x, peak RSS "
             f"{r['full_run']['peak_rss_mb']:,.0f} of {r['memory_bound_mb']:,.0f} MB allowed; "

@@ -2,6 +2,8 @@
 its time and peak memory (RSS) are its own:
 
   limit        Polars reads the UTF-8 variant into typed columns, nothing else
+  limit_duckdb DuckDB's own CSV reader reads it into a typed table (a value that is not of its
+               column's type becomes null, as in the Polars limit), nothing else
   ecostat      the real pipeline path: landing file -> raw -> staging (contract rules, pandera,
                quarantine) -> core, through Dagster, with the assets' checks
   marts        then rebuilding the marts (and their checks) on those core tables
@@ -64,6 +66,33 @@ def limit(path: str) -> dict:
     )
     seconds = time.perf_counter() - started
     return {"seconds": seconds, "rows": frame.height}
+
+
+DUCKDB_TYPES = {"String": "varchar", "Date": "date", "Int64": "bigint", "Float64": "double"}
+
+
+def limit_duckdb(path: str) -> dict:
+    import duckdb
+
+    con = duckdb.connect(":memory:")
+    started = time.perf_counter()
+    # Read as text, then each column cast with try_cast: a bad cell becomes null instead of
+    # stopping the read or dropping the row, like the Polars limit's ignore_errors. The cast is
+    # of nullif(...), not of the bare column: DuckDB pushes a bare column's try_cast into the
+    # CSV reader, which then fails on the bad cell (duckdb/duckdb#23818, open).
+    columns = ", ".join(
+        f'try_cast(nullif("{name}", \'\') as {DUCKDB_TYPES[kind]}) as "{name}"'
+        for name, kind in CLEANUP_TYPES.items()
+    )
+    text = "{" + ", ".join(f"'{name}': 'varchar'" for name in CLEANUP_TYPES) + "}"
+    con.execute(
+        f"create table cleanup as select {columns} from read_csv(?, header = true, columns = {text})",
+        [path],
+    )
+    rows = con.execute("select count(*) from cleanup").fetchall()[0][0]
+    seconds = time.perf_counter() - started
+    con.close()
+    return {"seconds": seconds, "rows": rows}
 
 
 def _home_with(path: str, dataset: str) -> Path:
@@ -281,6 +310,7 @@ def full_run(path: str, dataset: str = "cleanup") -> dict:
 
 STEPS = {
     "limit": limit,
+    "limit_duckdb": limit_duckdb,
     "ecostat": ecostat,
     "alternative": alternative,
     "cold_run": cold_run,

@@ -39,6 +39,16 @@ def test_the_alternative_rejects_the_same_rows(tmp_path: Path) -> None:
     assert check(result, generated) == []
 
 
+def test_both_limits_read_every_row_into_typed_columns(tmp_path: Path) -> None:
+    """The two limits read the same file: every row, the bad cells as nulls (not dropped)."""
+    generated = write("cleanup", 2_000, "utf8", tmp_path / "c.csv")
+    polars, duckdb = (
+        step("limit", path=generated["path"]),
+        step("limit_duckdb", path=generated["path"]),
+    )
+    assert polars["rows"] == duckdb["rows"] == generated["rows"]
+
+
 def test_the_whole_job_is_measured_and_accounts_for_every_row(tmp_path: Path) -> None:
     """The benchmark's whole-job step (defect #14.2): `ecostat run` on the embedded default plus
     a generated file succeeds, publishes, and the published copy accounts for every row."""
