@@ -1,6 +1,7 @@
 """The `ecostat` command.
 
-ecostat run        run the whole pipeline (seeding an empty data home first) and summarise
+ecostat run        run the whole pipeline (seeding an empty data home first) and summarise;
+                   when nothing changed since the last good run, say so and stop (--force)
 ecostat reload     stage every loaded file (of one dataset) again from raw, then run
 ecostat init       create the data home and its Dagster config without running anything
 ecostat home       print the data home's path
@@ -47,6 +48,18 @@ def _prepare(out) -> Home:
 def cmd_run(args: argparse.Namespace) -> int:
     out = sys.stdout
     home = _prepare(out)
+    from pipelines import last_run
+
+    previous = last_run.read(home)
+    changes = previous.changes(last_run.inputs(home)) if previous is not None else []
+    if previous is not None and not changes and not args.force:
+        return _nothing_new(home, previous, out)
+    if changes:
+        shown = ", ".join(changes[:3]) + (
+            f" and {len(changes) - 3} more" if len(changes) > 3 else ""
+        )
+        print(f"Changed since the last good run {previous.run_id[:8]}: {shown}.", file=out)
+    last_run.forget(home)
     # Imported here so that `ecostat home` and `--help` stay instant.
     import dagster as dg
     import duckdb
@@ -103,6 +116,13 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"{'failed' if e.severity.value == 'ERROR' else 'warns'}",
             file=out,
         )
+    _where_lines(home, report_written, out)
+    if result.success and report_written and home.published.exists():
+        last_run.record(home, result.run_id)
+    return 0 if result.success else 1
+
+
+def _where_lines(home: Home, report_written: bool, out) -> None:
     print(f"Warehouse: {home.warehouse}", file=out)
     if report_written:
         print(f"Validation report: {home.reports / 'validation_report.html'}", file=out)
@@ -115,7 +135,30 @@ def cmd_run(args: argparse.Namespace) -> int:
         '"select path, row_number, column_name, rule, value, message from audit.current_rejections"',
         file=out,
     )
-    return 0 if result.success else 1
+
+
+def _nothing_new(home: Home, previous, out) -> int:
+    """A run with nothing to do: say so, and show the published copy's summary."""
+    import duckdb  # not warehouse.resources: it imports Dagster, seconds this path does not need
+
+    from pipelines.summary import summary_lines
+
+    files = sum(1 for p in home.landing.rglob("*") if p.is_file())
+    print(
+        f"Nothing new since run {previous.run_id[:8]} (finished {previous.finished_at}): the "
+        f"{files} files in landing/, the source specs, reference overlays and code are as they "
+        "were then, and nothing has written the warehouse since. No run was started; the "
+        "published copy is current (`ecostat run --force` runs anyway).",
+        file=out,
+    )
+    con = duckdb.connect(str(home.published), read_only=True)
+    try:
+        for line in summary_lines(con):
+            print(line, file=out)
+    finally:
+        con.close()
+    _where_lines(home, True, out)
+    return 0
 
 
 def cmd_reload(args: argparse.Namespace) -> int:
@@ -141,6 +184,7 @@ def cmd_reload(args: argparse.Namespace) -> int:
         print(
             f"{n} loaded files of {args.dataset or 'every dataset'} will be staged again from raw."
         )
+    args.force = True
     return cmd_run(args)
 
 
@@ -409,6 +453,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "run", help="run the whole pipeline on the data home (ECOSTAT_HOME, default ./data)"
     )
     run.add_argument("-v", "--verbose", action="store_true", help="show Dagster's step log")
+    run.add_argument(
+        "--force",
+        action="store_true",
+        help="run even when nothing changed since the last good run (by default such a run "
+        "says so and stops)",
+    )
     run.set_defaults(func=cmd_run)
     reload = sub.add_parser(
         "reload",

@@ -55,13 +55,15 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
-def run_pipeline(home: Path) -> bool:
-    """Materialise every asset into ``home`` with a Dagster instance kept inside it."""
+def run_pipeline(home: Path, force: bool = True) -> bool:
+    """Materialise every asset into ``home`` with a Dagster instance kept inside it. A real run
+    even when nothing changed since the last (``--force``): tests that run twice mean it, and
+    a test may change the code by monkeypatching, which the check for changes cannot see."""
     from pipelines.cli import main
 
     os.environ["ECOSTAT_HOME"] = str(home)
     try:
-        return main(["run"]) == 0
+        return main(["run", "--force"] if force else ["run"]) == 0
     finally:
         del os.environ["ECOSTAT_HOME"]
 

@@ -7,6 +7,8 @@
 <home>/warehouse.duckdb     the warehouse (schemas raw, staging, core, marts, audit)
 <home>/published/           warehouse.duckdb: the copy analysts read (replaced after each good run)
 <home>/reports/             validation report, dashboard
+<home>/last_run.json        what the last good run read (pipelines/last_run.py): a run with
+                            nothing new says so and stops
 <home>/exports/             `ecostat export` folders
 <home>/tmp/                 a run's temporary files (removed when it ends, or by the next run)
 <home>/dagster/             the Dagster instance (run history, logs); its dagster.yaml turns

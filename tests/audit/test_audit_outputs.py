@@ -158,6 +158,7 @@ def test_a_report_is_written_even_when_an_error_check_stops_the_run(
     monkeypatch.setitem(declared, "sql", "select 'broken on purpose' as why")
     assert not run_pipeline(fresh_home)
     assert "Validation report:" in capsys.readouterr().out
+    assert not (fresh_home / "last_run.json").exists()  # a failed run is never taken for a good one
     results = json.loads(
         (fresh_home / "reports" / "validation_results.json").read_text(encoding="utf-8")
     )

@@ -1,0 +1,114 @@
+"""A run with nothing new says so and stops; anything a run reads that changed makes it run."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pipelines import last_run
+from warehouse.home import Home
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Home:
+    home = Home(tmp_path / "home")
+    (home.landing / "cleanup").mkdir(parents=True)
+    (home.landing / "cleanup" / "a.csv").write_text("Территория;Дата\n", encoding="utf-8")
+    home.reference.mkdir()
+    (home.reference / "regions.csv").write_text("territory_id\n", encoding="utf-8")
+    home.warehouse.write_bytes(b"w")
+    return home
+
+
+@pytest.fixture
+def code(tmp_path: Path) -> Path:
+    root = tmp_path / "code"
+    (root / "contracts" / "cleanup").mkdir(parents=True)
+    (root / "contracts" / "cleanup" / "contract.yaml").write_text("dataset: cleanup\n")
+    (root / "warehouse" / "__pycache__").mkdir(parents=True)
+    (root / "warehouse" / "__pycache__" / "x.cpython-311.pyc").write_bytes(b"compiled")
+    return root
+
+
+def _later(p: Path) -> None:
+    st = p.stat()
+    os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+
+
+def test_nothing_changed_means_nothing_to_do(home: Home, code: Path) -> None:
+    assert last_run.read(home) is None  # no good run yet
+    before = last_run.inputs(home, code)
+    assert "code/contracts/cleanup/contract.yaml" in before
+    assert not any("__pycache__" in k for k in before)  # compiled files come and go
+    assert before["published"] == "missing"
+    record = last_run.LastRun("r1", "now", before)
+    assert record.changes(last_run.inputs(home, code)) == []
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            lambda h, c: (h.landing / "cleanup" / "b.csv").write_text("x"),
+            "landing/cleanup/b.csv (new)",
+        ),
+        (
+            lambda h, c: (h.landing / "cleanup" / "a.csv").unlink(),
+            "landing/cleanup/a.csv (removed)",
+        ),
+        (lambda h, c: _later(h.landing / "cleanup" / "a.csv"), "landing/cleanup/a.csv (changed)"),
+        (
+            lambda h, c: (h.reference / "regions.csv").write_text("territory_id,x\n"),
+            "reference/regions.csv (changed)",
+        ),
+        (
+            lambda h, c: (h.sources).mkdir() or (h.sources / "s.yaml").write_text("name: s\n"),
+            "sources/s.yaml (new)",
+        ),
+        (
+            lambda h, c: _later(c / "contracts" / "cleanup" / "contract.yaml"),
+            "code/contracts/cleanup/contract.yaml (changed)",
+        ),
+        (lambda h, c: _later(h.warehouse), "warehouse (changed)"),  # a UI run, `ecostat reload`
+    ],
+)
+def test_any_change_of_what_a_run_reads_is_seen(home: Home, code: Path, change, expected) -> None:
+    record = last_run.LastRun("r1", "now", last_run.inputs(home, code))
+    change(home, code)
+    assert record.changes(last_run.inputs(home, code)) == [expected]
+
+
+def test_the_record_is_written_whole_read_back_and_forgotten(home: Home) -> None:
+    last_run.record(home, "run-1")
+    got = last_run.read(home)
+    assert got is not None and got.run_id == "run-1" and got.changes(last_run.inputs(home)) == []
+    last_run.forget(home)
+    assert last_run.read(home) is None
+    (home.root / "last_run.json").write_text("{not json")
+    assert last_run.read(home) is None  # unreadable: a real run, never a skipped one
+
+
+def test_a_second_run_with_nothing_new_starts_no_run(
+    seeded_home: Path, tmp_path: Path, capsys, monkeypatch
+) -> None:
+    """On a copy of a home after a good run (times kept): `ecostat run` starts no Dagster run and
+    says why, with the published copy's summary; `--force` is named."""
+    import dagster as dg
+
+    from pipelines.cli import main
+
+    home = tmp_path / "copy"
+    shutil.copytree(seeded_home, home)  # copy2: sizes and modification times kept
+    monkeypatch.setenv("ECOSTAT_HOME", str(home))
+    monkeypatch.setenv("DAGSTER_HOME", str(home / "dagster"))
+    runs_before = len(dg.DagsterInstance.get().get_run_records())
+    capsys.readouterr()
+    assert main(["run"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Nothing new since run ")
+    assert "No run was started" in out and "--force" in out
+    assert "cleanup              4" in out  # the summary of the published copy
+    assert len(dg.DagsterInstance.get().get_run_records()) == runs_before
