@@ -211,7 +211,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_trace(args: argparse.Namespace) -> int:
     import json
 
-    from warehouse.trace import TraceError, find_rows, format_trace, trace_row
+    from warehouse.trace import TraceError, find_rows, format_trace, trace_rows
 
     where = {}
     for item in args.where:
@@ -229,7 +229,7 @@ def cmd_trace(args: argparse.Namespace) -> int:
         if not rows:
             print(f"ecostat trace: no row of {args.table} where {where}", file=sys.stderr)
             return 1
-        traces = [trace_row(con, args.table, row, args.rows) for row in rows[: args.limit]]
+        traces = trace_rows(con, args.table, rows[: args.limit], args.rows)
     except TraceError as e:
         print(f"ecostat trace: {e}", file=sys.stderr)
         return 2

@@ -113,72 +113,113 @@ def trace_row(
     con: duckdb.DuckDBPyConnection, table: str, row: dict, detail_rows: int = DETAIL_ROWS
 ) -> Trace:
     """The provenance of one row of ``table`` (as returned by ``find_rows``): every file behind
-    it with its count of rows, and the first ``detail_rows`` source rows cell by cell. A fixed
-    number of queries whatever the number of source rows (a country's figure may rest on
-    thousands)."""
+    it with its count of rows, and the first ``detail_rows`` source rows cell by cell."""
+    return trace_rows(con, table, [row], detail_rows)[0]
+
+
+def trace_rows(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    rows: list[dict],
+    detail_rows: int = DETAIL_ROWS,
+    with_checks: bool = True,
+) -> list[Trace]:
+    """The provenance of several rows of ``table``, one Trace each, in their order. A fixed
+    number of queries whatever the number of rows and of source rows behind each (a country's
+    figure may rest on thousands): the report traces a hundred figures at once. Without
+    ``with_checks`` the traces list no checks (the report lists them once, in its own
+    section)."""
     model = _model(table)
+    ids = [_source_row_ids(con, table, model, row) for row in rows]
+    files, sources = source_rows_of(con, ids, detail_rows)
+    runs = run_query(con, "trace_latest_run").fetchall()
+    run_id = runs[0][0] if runs else None
+    traces = []
+    for n, row in enumerate(rows):
+        checks = []
+        if with_checks and run_id:
+            tables = [table, *sorted({f"staging.{f['dataset']}" for f in files[n] if f["dataset"]})]
+            if model:
+                tables += [d for d in model.deps if d not in tables]
+            checks = run_query(con, "trace_checks", run_id=run_id, tables=tables).pl().to_dicts()
+        traces.append(
+            Trace(
+                table=table,
+                row={k: v for k, v in row.items() if k != "source_row_ids"},
+                built_by=f"warehouse/{model.layer}/{model.name}.sql" if model else None,
+                built_from=list(model.deps) if model else [],
+                source_rows=sources[n],
+                references=_references(con, row),
+                checks=checks,
+                run_id=run_id,
+                source_rows_total=len(ids[n]),
+                files=files[n],
+            )
+        )
+    return traces
+
+
+def _source_row_ids(
+    con: duckdb.DuckDBPyConnection, table: str, model: SqlModel | None, row: dict
+) -> list[str]:
+    """Every source row id behind one row: those it keeps, or all of them from its declared
+    lineage when it keeps only the first ones."""
     if table == "audit.findings" and row.get("finding_id"):
-        ids = [
+        return [
             i
             for (i,) in run_query(con, "trace_finding_ids", finding_id=row["finding_id"]).fetchall()
         ]
-    elif "source_row_ids" in row:
+    if "source_row_ids" in row:
         ids = list(row["source_row_ids"] or [])
         lineage = model.lineage.get(row.get("dataset") or "") if model else None
         if lineage and (row.get("source_rows") or 0) > len(ids):
-            # The row keeps its first ids only; the declared lineage gives all of them.
             ids = [
                 i
                 for (i,) in con.execute(
                     lineage["sql"], [row[c] for c in lineage["params"]]
                 ).fetchall()
             ]
-    elif "source_row_id" in row:
-        ids = [row["source_row_id"]]
-    else:
-        raise TraceError(f"{table} does not keep source row ids (source_row_ids or source_row_id)")
-    files, sources = source_rows(con, ids, detail_rows)
-    runs = run_query(con, "trace_latest_run").fetchall()
-    run_id = runs[0][0] if runs else None
-    tables = [table, *sorted({f"staging.{f['dataset']}" for f in files if f["dataset"]})]
-    if model:
-        tables += [d for d in model.deps if d not in tables]
-    checks = (
-        run_query(con, "trace_checks", run_id=run_id, tables=tables).pl().to_dicts()
-        if run_id
-        else []
-    )
-    return Trace(
-        table=table,
-        row={k: v for k, v in row.items() if k != "source_row_ids"},
-        built_by=f"warehouse/{model.layer}/{model.name}.sql" if model else None,
-        built_from=list(model.deps) if model else [],
-        source_rows=sources,
-        references=_references(con, row),
-        checks=checks,
-        run_id=run_id,
-        source_rows_total=len(ids),
-        files=files,
-    )
+        return ids
+    if "source_row_id" in row:
+        return [row["source_row_id"]]
+    raise TraceError(f"{table} does not keep source row ids (source_row_ids or source_row_id)")
 
 
 def source_rows(
     con: duckdb.DuckDBPyConnection, ids: list[str], detail_rows: int = DETAIL_ROWS
 ) -> tuple[list[dict], list[SourceRow]]:
     """The files behind ``ids`` (path, sha256, rows named) and the first ``detail_rows`` ids as
-    SourceRows: set-based, one query per table read, not per row."""
-    keys = pl.DataFrame({"source_row_id": ids}, schema={"source_row_id": pl.String}).with_row_index(
-        "position"
+    SourceRows."""
+    files, sources = source_rows_of(con, [ids], detail_rows)
+    return files[0], sources[0]
+
+
+def source_rows_of(
+    con: duckdb.DuckDBPyConnection, ids: list[list[str]], detail_rows: int = DETAIL_ROWS
+) -> tuple[list[list[dict]], list[list[SourceRow]]]:
+    """For each list of ids (one traced row's): the files behind it and its first
+    ``detail_rows`` ids as SourceRows. Set-based: one query per table read, not per id or
+    per traced row."""
+    keys = pl.DataFrame(
+        {
+            "trace": [n for n, these in enumerate(ids) for _ in these],
+            "position": [p for these in ids for p in range(len(these))],
+            "source_row_id": [i for these in ids for i in these],
+        },
+        schema={"trace": pl.Int64, "position": pl.Int64, "source_row_id": pl.String},
     )
     con.register("_trace_ids", keys)
     try:
         run_query(con, "trace_parse_ids")
-        files = run_query(con, "trace_files").pl().drop("first").to_dicts()
+        files: list[list[dict]] = [[] for _ in ids]
+        for f in run_query(con, "trace_files").pl().drop("first").to_dicts():
+            files[f.pop("trace")].append(f)
         detail = run_query(con, "trace_detail", detail_rows=detail_rows).pl()
         con.register(
-            "_trace_detail", detail.select("position", "file_id", "row_number", "source_column")
+            "_trace_detail",
+            detail.select("trace", "position", "file_id", "row_number", "source_column"),
         )
-        cells: dict[str, dict[int, dict]] = {"raw": {}, "staging": {}}
+        cells: dict[str, dict[tuple[int, int], dict]] = {"raw": {}, "staging": {}}
         # The tables are named by identifier (a declared dataset's raw and staging tables); the
         # rows are joined on the registered ids, no value is spliced in.
         for dataset in detail["dataset"].drop_nulls().unique().sort():
@@ -186,17 +227,17 @@ def source_rows(
                 continue
             for layer in cells:
                 frame = con.sql(
-                    f"""select d.position, t.* from _trace_detail as d
+                    f"""select d.trace, d.position, t.* from _trace_detail as d
                         join {layer}.{dataset} as t using (file_id, row_number, source_column)"""
                 ).pl()
                 for r in frame.to_dicts():
-                    cells[layer][r.pop("position")] = r
+                    cells[layer][(r.pop("trace"), r.pop("position"))] = r
     finally:
         con.execute("drop view if exists temp._trace_parsed")
         con.unregister("_trace_ids")
         con.unregister("_trace_detail")  # silent when it was never registered
     units = _unit_factors(con)
-    out = []
+    out: list[list[SourceRow]] = [[] for _ in ids]
     for d in detail.to_dicts():
         s = SourceRow(
             d["source_row_id"],
@@ -212,12 +253,12 @@ def source_rows(
             file_status=d["status"],
             loaded_at=d["loaded_at"],
         )
-        raw = cells["raw"].get(d["position"])
+        raw = cells["raw"].get((d["trace"], d["position"]))
         if raw:
             s.as_written = {
                 k: v for k, v in raw.items() if k not in SYSTEM_COLUMNS and v not in (None, "")
             }
-        typed = cells["staging"].get(d["position"])
+        typed = cells["staging"].get((d["trace"], d["position"]))
         if typed:
             s.typed = {k: v for k, v in typed.items() if k not in SYSTEM_COLUMNS and v is not None}
             s.document = {
@@ -226,7 +267,7 @@ def source_rows(
                 if k in s.typed
             }
         s.readings = _readings(units, json.loads(d["column_map"] or "{}"), s)
-        out.append(s)
+        out[d["trace"]].append(s)
     return files, out
 
 
