@@ -21,6 +21,7 @@ import yaml
 from contracts import Contract
 from contracts.vocabulary import Units
 from warehouse.lineage import tables_read
+from warehouse.raw import ensure_raw
 
 SQL_DIR = Path(__file__).parent
 MODEL_LAYERS = ("core", "marts", "audit")  # built from SQL files, in this order
@@ -33,21 +34,10 @@ def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def ensure_dataset_tables(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
-    """Create raw.<dataset> (every column as text) and staging.<dataset> (typed) from the contract."""
+    """Create raw.<dataset> (a view of the file versions' snapshots, every column as text; see
+    warehouse/raw.py) and staging.<dataset> (typed) from the contract."""
     ds = contract.dataset
-    raw_cols = ",\n    ".join(f"{c.name} varchar" for c in contract.columns)
-    con.execute(
-        f"""create table if not exists raw.{ds} (
-    file_id varchar not null,
-    row_number integer not null,
-    source_column varchar not null default '',  -- a wide table's value column; '' otherwise
-    {raw_cols},
-    extra json,     -- cells under headers the contract does not know
-    overflow json,  -- cells right of the header's last column (the row is rejected: row_width)
-    read_error varchar  -- why the row could not be read as written (rejected: unclosed_quote)
-)"""
-    )
-    con.execute(f"alter table raw.{ds} add column if not exists read_error varchar")
+    ensure_raw(con, contract)
     staged = [
         f"{name} {duck_type}" + (" not null" if name == "territory_id" else "")
         for name, duck_type in contract.staged_columns()
@@ -71,7 +61,6 @@ def ensure_dataset_tables(con: duckdb.DuckDBPyConnection, contract: Contract) ->
     primary key (file_id, row_number, source_column)
 )"""
     )
-    con.execute(f"alter table raw.{ds} add column if not exists source_column varchar default ''")
     con.execute(f"alter table {rows} add column if not exists source_column varchar default ''")
     # What readers see: the rows of files whose staging finished. A file is staged chunk by
     # chunk; until its last chunk commits (or after a run was killed half way) its rows are in

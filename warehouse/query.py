@@ -73,14 +73,24 @@ def publish(warehouse: Path, published: Path) -> Path:
 
 
 # What an analyst's connection may not do, whatever the statement: write, or reach files and
-# databases other than the warehouse (COPY ... TO, read_csv of another file, ATTACH,
-# extensions); the settings are locked, so a statement cannot turn them back on.
+# databases other than the warehouse and its raw snapshots (COPY ... TO, read_csv of another
+# file, ATTACH, extensions); the settings are locked, so a statement cannot turn them back on.
 _READER_CONFIG = {
-    "enable_external_access": False,
     "autoload_known_extensions": False,
     "autoinstall_known_extensions": False,
-    "lock_configuration": True,
 }
+
+
+def _lock_down(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Files off but for the raw snapshots that raw.<dataset> reads (warehouse/raw.py): the
+    ``raw/`` folder beside the warehouse, or beside the home of its published copy. DuckDB
+    takes the allowed folders only once the database is open, before files are turned off."""
+    folder = path.resolve().parent
+    raw = [f"{f}/" for f in (folder / "raw", folder.parent / "raw") if f.is_dir()]
+    if raw:
+        con.execute("set allowed_directories = ?", [raw])
+    con.execute("set enable_external_access = false")
+    con.execute("set lock_configuration = true")
 
 
 def _is_lock(error: duckdb.Error) -> bool:
@@ -98,7 +108,7 @@ def connect_read_only(path: Path, wait_s: float = 10.0) -> duckdb.DuckDBPyConnec
     delay = 0.1
     while True:
         try:
-            return duckdb.connect(str(path), read_only=True, config=_READER_CONFIG)
+            con = duckdb.connect(str(path), read_only=True, config=_READER_CONFIG)
         except duckdb.Error as e:
             if not _is_lock(e):
                 raise WarehouseUnavailable(
@@ -114,6 +124,13 @@ def connect_read_only(path: Path, wait_s: float = 10.0) -> duckdb.DuckDBPyConnec
                 ) from e
             time.sleep(delay)
             delay = min(delay * 2, 1.0)
+            continue
+        try:
+            _lock_down(con, path)
+        except BaseException:
+            con.close()
+            raise
+        return con
 
 
 def run_query(con: duckdb.DuckDBPyConnection, sql: str) -> pl.DataFrame:

@@ -23,11 +23,13 @@ def raw_asset(contract: Contract) -> dg.AssetsDefinition:
     @dg.asset(
         key=["raw", ds],
         group_name="raw",
-        kinds={"duckdb", "polars"},
+        kinds={"duckdb", "polars", "parquet"},
         deps=[dg.AssetKey(["core", "units"]), dg.AssetKey(["core", "scales"])],
         description=(
             f"{contract.title}: new files of landing/{ds}/ as landed, every value as text, with "
-            f"the file id and row number. One row per non-blank source row of each file version. "
+            f"the file id and row number, kept as one read-only Parquet snapshot per file version "
+            f"(<home>/raw/{ds}/) that the view raw.{ds} reads. One row per non-blank source row "
+            f"of each file version. "
             f"Files already loaded (same path and SHA-256) are skipped; every file is recorded in "
             f"audit.source_files."
         ),

@@ -1,4 +1,4 @@
-"""Landing folder -> raw.<dataset> and audit.source_files.
+"""Landing folder -> raw snapshots (raw.<dataset>, see warehouse/raw.py) and audit.source_files.
 
 A file is identified by its path inside ``landing/<dataset>/`` and the SHA-256 of its bytes:
 - a (path, sha256) already recorded is skipped, whatever its status: re-runs change nothing;
@@ -20,7 +20,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
-import polars as pl
 
 from assets.ingest.read import (
     SubmissionError,
@@ -29,7 +28,8 @@ from assets.ingest.read import (
 )
 from contracts import Contract, SourceSpec, spec_for
 from contracts.vocabulary import Units
-from warehouse import first_row, insert_frame, staged_table, transaction
+from warehouse import first_row, staged_table, transaction
+from warehouse.raw import refresh_view, write_snapshot
 
 
 @dataclass(frozen=True)
@@ -187,7 +187,7 @@ def ingest_file(
     run_id: str,
     spill_root: Path | None = None,
 ) -> IngestOutcome:
-    """Record one landed file and its raw rows, in one transaction."""
+    """Record one landed file and keep its raw rows as the file version's snapshot."""
     seen = first_row(
         con,
         "select status from audit.source_files where dataset = ? and path = ? and sha256 = ?",
@@ -239,25 +239,15 @@ def ingest_file(
             "column_map": describe_column_map(sub, spec),
             "rows_read": rows_read,
         }
+        # The snapshot first, then the record that makes it seen (warehouse/raw.py): a run
+        # killed in between leaves a snapshot no view reads, written again by the next run.
+        write_snapshot(
+            con, contract.dataset, f.file_id, sub.rows_file if sub.rows is None else sub.rows
+        )
         with transaction(con):
             _supersede(con, f, f.file_id)
-            if sub.rows_file is not None:
-                # Raw rows are always read back ordered by row_number, so their order on disk
-                # does not matter, and DuckDB loads them on every core when it need not keep it.
-                con.execute("set preserve_insertion_order = false")
-                try:
-                    con.execute(
-                        f"insert into raw.{contract.dataset} by name "
-                        "select *, ?::varchar as file_id from read_parquet(?)",
-                        [f.file_id, str(sub.rows_file)],
-                    )
-                finally:
-                    con.execute("reset preserve_insertion_order")
-            else:
-                insert_frame(
-                    con, f"raw.{contract.dataset}", sub.rows.with_columns(file_id=pl.lit(f.file_id))
-                )
             _insert_record(con, record)
+            refresh_view(con, contract)
     return IngestOutcome(f.path, f.file_id, "landed", rows_read, unmapped=tuple(sub.unmapped))
 
 

@@ -1,4 +1,4 @@
-"""raw.<dataset> -> staging.<dataset> and audit.rejected_rows, one landed file at a time.
+"""raw snapshots (raw.<dataset>) -> staging.<dataset> and audit.rejected_rows, one landed file at a time.
 
 A file is staged all or nothing: its valid rows and its rejections are written chunk by chunk,
 and the file counts as staged only when its status in audit.source_files turns ``loaded``, with
@@ -22,6 +22,7 @@ from contracts import Contract
 from contracts.territories import TerritoryIndex
 from contracts.vocabulary import Units
 from warehouse import first_row, insert_frame, staged_table, transaction, units_in
+from warehouse.raw import rows_sql, snapshot_path
 
 # Source rows staged at a time (see stage_file).
 CHUNK_ROWS = 200_000
@@ -83,20 +84,25 @@ def stage_file(
     ds = contract.dataset
     options = options_from_column_map(column_map)
     territory = next((c.name for c in contract.columns if c.type == "territory"), None)
+    # The file version's own snapshot, not the view of all of them: a chunk reads one file.
+    snapshot = snapshot_path(con, ds, file_id)
+    if not snapshot.exists():
+        raise FileNotFoundError(
+            f"the raw snapshot of this file version is missing ({snapshot}): copy the file into "
+            "landing/ again under a new name to land it again"
+        )
+    source = f"({rows_sql(contract, [snapshot])})"
     if territory is not None and options.country is None:
         # The country the file's names point to, from all its rows at once (a chunk's rows
         # alone might point elsewhere).
         names = con.execute(
-            f"select distinct {territory} from raw.{ds} where file_id = ? and {territory} is not null",
-            [file_id],
+            f"select distinct {territory} from {source} where {territory} is not null"
         ).fetchall()
         options = replace(options, country=territories.file_country(n for (n,) in names))
     landed = first_row(con, "select landed_at from audit.source_files where file_id = ?", [file_id])
     if landed and landed[0] is not None:
         options = replace(options, reported_by=landed[0].date())
-    first, last = first_row(
-        con, f"select min(row_number), max(row_number) from raw.{ds} where file_id = ?", [file_id]
-    )
+    first, last = first_row(con, f"select min(row_number), max(row_number) from {source}")
     # Rows are staged in chunks of source rows: no rule looks across rows, and a large file then
     # needs memory for a few chunks at a time. Each chunk is its own transaction because DuckDB
     # holds a transaction's new rows in memory until it commits: gigabytes for 10 million rows.
@@ -110,9 +116,8 @@ def stage_file(
 
     def read(start: int) -> pl.DataFrame:
         return reader.sql(
-            f"select * from raw.{ds} where file_id = ? and row_number >= ? and row_number < ? "
-            "order by row_number",
-            params=[file_id, start, start + CHUNK_ROWS],
+            f"select * from {source} where row_number >= ? and row_number < ? order by row_number",
+            params=[start, start + CHUNK_ROWS],
         ).pl()
 
     def write(rows: pl.DataFrame, rejected: pl.DataFrame) -> None:

@@ -195,6 +195,8 @@ def test_the_published_copy_refuses_writes_and_files_by_itself(home_env, tmp_pat
         with pytest.raises(duckdb.Error):
             con.execute("set enable_external_access = true")
         assert con.execute("select count(*) from marts.cleanup_comparison").fetchone()[0] > 0
+        # The raw snapshots are the one folder it may read (raw.<dataset> is a view of them).
+        assert con.execute("select count(*) from raw.cleanup").fetchone()[0] > 0
     finally:
         con.close()
     assert not target.exists()

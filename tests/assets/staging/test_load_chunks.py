@@ -14,6 +14,7 @@ from assets.ingest.read import read_submission
 from bench.generate import write
 from contracts import SourceSpec, load_contract
 from warehouse import ensure_dataset_tables, ensure_schemas, insert_frame
+from warehouse.raw import refresh_view, write_snapshot
 
 
 def _landed(tmp_path: Path, chunk_rows: int, monkeypatch) -> tuple:
@@ -32,11 +33,12 @@ def _landed(tmp_path: Path, chunk_rows: int, monkeypatch) -> tuple:
         SourceSpec(name="auto", dataset="cleanup", match="*"),
         units,
     )
-    insert_frame(con, "raw.cleanup", sub.rows.with_columns(file_id=pl.lit("f")))
+    write_snapshot(con, "cleanup", "f", sub.rows)
     con.execute(
         "insert into audit.source_files (file_id, dataset, path, sha256, status) "
         "values ('f', 'cleanup', 'c.csv', 'x', 'landed')"
     )
+    refresh_view(con, contract)
     return con, contract, units, territories
 
 
