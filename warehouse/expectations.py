@@ -16,8 +16,11 @@ network) is written.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
+from datetime import UTC, datetime
 
 import duckdb
 import polars as pl
@@ -222,3 +225,93 @@ def _result(model: SqlModel, item: dict, r) -> CheckResult:
         if unexpected
         else None,
     )
+
+
+def table_fingerprint(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """The content of a table as one value: its rows counted and every row hashed, summed (the
+    order of the rows does not matter, a changed, added or removed row does)."""
+    rows, total = con.execute(
+        f"select count(*), coalesce(sum(hash(t)), 0) from {table} as t"
+    ).fetchall()[0]
+    return f"{rows}:{total}"
+
+
+def suite_fingerprint(spec: list[dict]) -> str:
+    """The suite as run: its expectations with their arguments and severities, and the version
+    of Great Expectations that runs them."""
+    from importlib.metadata import version
+
+    text = json.dumps(
+        [{k: item[k] for k in ("name", "type", "kwargs", "severity")} for item in spec],
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(f"{version('great_expectations')}\n{text}".encode()).hexdigest()
+
+
+def validate(
+    con: duckdb.DuckDBPyConnection, model: SqlModel, run_id: str
+) -> tuple[list[CheckResult], str | None]:
+    """The model's suite results for this run, and the run they were carried over from (None
+    when the suite ran now). A table and suite unchanged since a run that recorded their
+    results are not validated again: that run's results stand, recorded for this run too."""
+    spec = suite_spec(model)
+    if not spec:
+        return [], None
+    table_fp, suite_fp = table_fingerprint(con, model.table), suite_fingerprint(spec)
+    carried = _carried(con, model, spec, table_fp, suite_fp)
+    results = carried[0] if carried else run_suite(con, model)
+    con.execute(
+        "insert or replace into audit.suite_runs values (?, ?, ?, ?, ?, ?)",
+        [
+            run_id,
+            datetime.now(UTC).replace(tzinfo=None),
+            model.table,
+            table_fp,
+            suite_fp,
+            carried[1] if carried else None,
+        ],
+    )
+    return results, carried[1] if carried else None
+
+
+def _carried(
+    con: duckdb.DuckDBPyConnection, model: SqlModel, spec: list[dict], table_fp: str, suite_fp: str
+) -> tuple[list[CheckResult], str] | None:
+    """The results of the latest run that validated the same table content with the same suite,
+    with that run's id; None when there is none (or its results are not all there)."""
+    found = con.execute(
+        "select coalesce(carried_from_run_id, run_id) from audit.suite_runs "
+        "where target = ? and table_fingerprint = ? and suite_fingerprint = ? "
+        "order by checked_at desc limit 1",
+        [model.table, table_fp, suite_fp],
+    ).fetchall()
+    if not found:
+        return None
+    (source,) = found[0]
+    rows = con.execute(
+        "select check_name, severity, passed, rows_checked, rows_failed, description, "
+        "failure_sample::varchar from audit.validation_results "
+        "where run_id = ? and target = ? and engine = 'great_expectations'",
+        [source, model.table],
+    ).fetchall()
+    by_name = {r[0]: r for r in rows}
+    if set(by_name) != {item["name"] for item in spec}:
+        return None
+    results = []
+    for item in spec:
+        _, severity, passed, checked, failed, description, sample = by_name[item["name"]]
+        results.append(
+            CheckResult(
+                target=model.table,
+                check_name=item["name"],
+                engine="great_expectations",
+                severity=severity,
+                passed=passed,
+                rows_checked=checked,
+                rows_failed=failed,
+                description=description,
+                sample=pl.DataFrame(json.loads(sample)) if sample else None,
+            )
+        )
+    return results, source

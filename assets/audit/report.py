@@ -89,6 +89,14 @@ def collect(con: duckdb.DuckDBPyConnection, run_id: str) -> dict:
     rejected = _records(con, "rejected_rows", dataset=None, per_rule=REJECTED_PER_RULE)
     findings = _records(con, "report_findings") if _table_exists(con, "audit.findings") else []
     checks_failed = [c for c in checks if not c["passed"]]
+    carried = (
+        {
+            r["target"]: r["carried_from_run_id"]
+            for r in _records(con, "report_carried_suites", run_id=run_id)
+        }
+        if _table_exists(con, "audit.suite_runs")
+        else {}
+    )
     return {
         "report": "ecostat validation report",
         "run_id": run_id,
@@ -116,6 +124,7 @@ def collect(con: duckdb.DuckDBPyConnection, run_id: str) -> dict:
         },
         "datasets": datasets,
         "checks": checks,
+        "suites_carried_from": carried,
         "rejected_by_rule": rejected_by_rule,
         "rejected_rows": rejected,  # the first REJECTED_PER_RULE of each rule
         "rejected_rows_shown_per_rule": REJECTED_PER_RULE,
@@ -203,6 +212,7 @@ def render_html(report: dict) -> str:
         charts=charts(report),
         rejected_by_rule=by_rule,
         checks_by_target=by_target,
+        suites_carried_from=report.get("suites_carried_from", {}),
     )
 
 

@@ -6,7 +6,7 @@ import dagster as dg
 from assets.audit.checks import to_dagster
 from assets.metadata import column_schema, preview
 from warehouse import SqlModel, build_model, scalar, sql_models
-from warehouse.expectations import run_suite, suite_spec
+from warehouse.expectations import suite_spec, validate
 from warehouse.resources import Warehouse
 from warehouse.results import SAMPLE_ROWS, CheckResult, record_results
 
@@ -78,10 +78,13 @@ def _run_sql_checks(con, model: SqlModel) -> list[CheckResult]:
 SUITE_CHECK = "expectations"
 
 
-def _suite_to_dagster(results: list[CheckResult], key: dg.AssetKey) -> dg.AssetCheckResult:
+def _suite_to_dagster(
+    results: list[CheckResult], key: dg.AssetKey, carried_from: str | None = None
+) -> dg.AssetCheckResult:
     """A model's whole Great Expectations suite as one Dagster check: failed as an error when an
     error expectation failed, as a warning when only warnings did. Each expectation's own
-    result is in audit.validation_results and the report; here, the failed ones by name."""
+    result is in audit.validation_results and the report; here, the failed ones by name, and
+    the run that validated the table when its content and suite had not changed since."""
     failed = [r for r in results if not r.passed]
     errors = [r for r in failed if r.severity == "error"]
     return dg.AssetCheckResult(
@@ -95,6 +98,7 @@ def _suite_to_dagster(results: list[CheckResult], key: dg.AssetKey) -> dg.AssetC
             "expectations": len(results),
             "failed": ", ".join(f"{r.check_name} ({r.severity})" for r in failed) or "none",
             "rows_checked": max((r.rows_checked or 0 for r in results), default=0),
+            "validated_in_run": carried_from or "this run",
         },
     )
 
@@ -134,11 +138,11 @@ def sql_checks(model: SqlModel) -> list[dg.AssetChecksDefinition]:
     @dg.multi_asset_check(name=f"{model.layer}_{model.name}_checks", specs=specs)
     def _checks(context: dg.AssetCheckExecutionContext, warehouse: Warehouse):
         with warehouse.get_connection() as con:
-            suite = run_suite(con, model)
+            suite, carried_from = validate(con, model, context.run.run_id)
             rules = _run_sql_checks(con, model)
             record_results(con, context.run.run_id, suite + rules)
         if expectations:
-            yield _suite_to_dagster(suite, key)
+            yield _suite_to_dagster(suite, key, carried_from)
         for result in rules:
             yield to_dagster(result, key)
 

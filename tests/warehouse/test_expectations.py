@@ -126,3 +126,57 @@ def test_every_suite_has_distinct_check_names() -> None:
         names = [e["name"] for e in suite_spec(model)]
         assert len(names) == len(set(names)), model.table
         assert all(re.fullmatch(r"[A-Za-z0-9_]+", n) for n in names), names  # Dagster's rule
+
+
+def test_an_unchanged_table_is_not_validated_again_and_its_results_stand(monkeypatch) -> None:
+    """A run whose table and suite are those of an earlier run records that run's results
+    (Great Expectations not run); a changed row, or a changed suite, is validated again."""
+    import warehouse.expectations as expectations
+    from warehouse import ensure_schemas
+    from warehouse.results import record_results
+
+    con = duckdb.connect()
+    ensure_schemas(con)
+    con.execute(
+        """create table marts.example as select * from (values
+               ('KG', 2023, 1.0, 0.2), ('KZ', 2023, -5.0, 0.3))
+           as t(territory_id, year, value, share)"""
+    )
+    model = _model()
+    first, carried = expectations.validate(con, model, "run-1")
+    assert (
+        carried is None
+        and not next(r for r in first if r.check_name == "non_negative_value").passed
+    )
+    record_results(con, "run-1", first)
+
+    def not_again(*args, **kwargs):
+        raise AssertionError("the suite ran again on an unchanged table")
+
+    monkeypatch.setattr(expectations, "run_suite", not_again)
+    second, carried = expectations.validate(con, model, "run-2")
+    record_results(con, "run-2", second)
+    assert carried == "run-1"
+    assert [
+        (r.check_name, r.passed, r.rows_checked, r.rows_failed, r.sample_json()) for r in second
+    ] == [(r.check_name, r.passed, r.rows_checked, r.rows_failed, r.sample_json()) for r in first]
+    _, carried = expectations.validate(con, model, "run-3")
+    assert carried == "run-1"  # the run that validated, not the one that carried it
+
+    monkeypatch.undo()
+    con.execute("update marts.example set value = 5.0 where territory_id = 'KZ'")
+    fixed, carried = expectations.validate(con, model, "run-4")
+    assert carried is None and all(r.passed for r in fixed)
+    record_results(con, "run-4", fixed)
+    model.non_negative.clear()  # a changed suite
+    _, carried = expectations.validate(con, model, "run-5")
+    assert carried is None
+    assert con.execute(
+        "select run_id, carried_from_run_id from audit.suite_runs order by run_id"
+    ).fetchall() == [
+        ("run-1", None),
+        ("run-2", "run-1"),
+        ("run-3", "run-1"),
+        ("run-4", None),
+        ("run-5", None),
+    ]
