@@ -83,12 +83,13 @@ _READER_CONFIG = {
 
 def _lock_down(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     """Files off but for the raw snapshots that raw.<dataset> reads (warehouse/raw.py): the
-    ``raw/`` folder beside the warehouse, or beside the home of its published copy. DuckDB
-    takes the allowed folders only once the database is open, before files are turned off."""
+    home's ``raw/`` folder, beside the warehouse or above its published copy
+    (``<home>/published/``). DuckDB takes the allowed folders only once the database is open,
+    before files are turned off."""
     folder = path.resolve().parent
-    raw = [f"{f}/" for f in (folder / "raw", folder.parent / "raw") if f.is_dir()]
-    if raw:
-        con.execute("set allowed_directories = ?", [raw])
+    raw = (folder.parent if folder.name == "published" else folder) / "raw"
+    if raw.is_dir():
+        con.execute("set allowed_directories = ?", [[f"{raw}/"]])
     con.execute("set enable_external_access = false")
     con.execute("set lock_configuration = true")
 

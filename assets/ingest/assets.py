@@ -14,6 +14,7 @@ from assets.ingest.load import (
 from assets.metadata import preview
 from contracts import Contract, load_source_specs
 from warehouse import ensure_dataset_tables, ensure_schemas, units_in
+from warehouse.raw import refresh_view
 from warehouse.resources import HomeResource, Warehouse
 
 
@@ -69,6 +70,8 @@ def raw_asset(contract: Contract) -> dg.AssetsDefinition:
                         f"{', '.join(outcome.unmapped)} (add aliases or a source spec to load them)"
                     )
                 outcomes.append(outcome)
+            # Once per step, not per file: the view reads the schema of every snapshot.
+            refresh_view(con, contract)
         table = pl.DataFrame(
             [
                 {

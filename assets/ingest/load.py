@@ -29,7 +29,7 @@ from assets.ingest.read import (
 from contracts import Contract, SourceSpec, spec_for
 from contracts.vocabulary import Units
 from warehouse import first_row, staged_table, transaction
-from warehouse.raw import refresh_view, write_snapshot
+from warehouse.raw import write_snapshot
 
 
 @dataclass(frozen=True)
@@ -239,15 +239,15 @@ def ingest_file(
             "column_map": describe_column_map(sub, spec),
             "rows_read": rows_read,
         }
-        # The snapshot first, then the record that makes it seen (warehouse/raw.py): a run
-        # killed in between leaves a snapshot no view reads, written again by the next run.
+        # The snapshot first, then the record that makes it seen (warehouse/raw.py: the view
+        # is pointed at the recorded snapshots once per step, by the caller): a run killed in
+        # between leaves a snapshot no view reads, written again by the next run.
         write_snapshot(
             con, contract.dataset, f.file_id, sub.rows_file if sub.rows is None else sub.rows
         )
         with transaction(con):
             _supersede(con, f, f.file_id)
             _insert_record(con, record)
-            refresh_view(con, contract)
     return IngestOutcome(f.path, f.file_id, "landed", rows_read, unmapped=tuple(sub.unmapped))
 
 

@@ -13,6 +13,7 @@ from assets.ingest.load import ingest_file, landed_files
 from bench.generate import write
 from contracts import load_contract
 from warehouse import ensure_dataset_tables, ensure_schemas, units_in
+from warehouse.raw import refresh_view
 
 
 def _land(tmp_path: Path, name: str, variant: str) -> tuple[tuple, list[tuple]]:
@@ -24,6 +25,7 @@ def _land(tmp_path: Path, name: str, variant: str) -> tuple[tuple, list[tuple]]:
     reference_load.load_all(con)
     (landed,), _ = landed_files(tmp_path / "landing", "cleanup")
     outcome = ingest_file(con, landed, contract, [], units_in(con), "run")
+    refresh_view(con, contract)  # as the raw step does once all its files are in
     record = con.execute(
         "select status, rows_read, encoding, delimiter, header_row, column_map "
         "from audit.source_files"
