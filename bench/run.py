@@ -146,6 +146,10 @@ def measure(rows: int, reps: int) -> dict:
         }
         if key.startswith(("ecostat", "emissions")):
             out[key]["marts_seconds"] = median(rs, "marts_seconds")
+            out[key]["layers"] = {
+                layer: statistics.median(r["layers"][layer] for r in rs)
+                for layer in rs[0]["layers"]
+            }
     out["ratio_ecostat_to_limit"] = out["ecostat"]["seconds"] / out["limit"]["seconds"]
     out["ratio_ecostat_to_limit_duckdb"] = (
         out["ecostat"]["seconds"] / out["limit_duckdb"]["seconds"]
@@ -177,6 +181,11 @@ def table(results: list[dict], cold: dict | None) -> str:
             )
         lines.append(
             f"{n:>10} {'marts rebuild (cleanup_comparison)':<34} {r['ecostat']['marts_seconds']:>9.2f}"
+        )
+        layers = r["ecostat"].get("layers", {})
+        lines.append(
+            f"{'':>10} by layer (UTF-8, each with its checks): "
+            + ", ".join(f"{layer} {seconds:.2f} s" for layer, seconds in layers.items())
         )
         lines.append(
             f"{'':>10} ecostat/limit = {r['ratio_ecostat_to_limit']:.1f}x "

@@ -6,7 +6,8 @@ its time and peak memory (RSS) are its own:
                column's type becomes null, as in the Polars limit), nothing else
   ecostat      the real pipeline path: landing file -> raw -> staging (contract rules, pandera,
                quarantine) -> core, through Dagster, with the assets' checks
-  marts        then rebuilding the marts (and their checks) on those core tables
+  marts        then rebuilding the marts (and their checks) on those core tables; the seconds of
+               each layer's steps (raw, staging, core, marts) from Dagster's event log
   alternative  pandas reads the UTF-8 variant, Great Expectations validates the same rules,
                failing rows are dropped, the rest written to DuckDB
   full_run     `ecostat run` on the embedded default plus the generated file: landing to the
@@ -142,6 +143,7 @@ def ecostat(path: str, dataset: str = "cleanup", keep: bool = False) -> dict:
         instance=instance, asset_selection=marts, run_config=quiet, raise_on_error=False
     )
     marts_s = time.perf_counter() - started
+    layers = _layer_seconds(instance, [result.run_id, marts_result.run_id], dataset)
     con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
     try:
         files = con.execute(
@@ -172,6 +174,37 @@ def ecostat(path: str, dataset: str = "cleanup", keep: bool = False) -> dict:
         "rows_rejected": rejected,
         "rows_in_staging": staged,
         "rejected_by_rule": by_rule,
+        "layers": layers,
+    }
+
+
+def _layer_seconds(instance, run_ids: list[str], dataset: str) -> dict[str, float]:
+    """Seconds of each layer's steps for the dataset (the asset's step and its checks' step),
+    from Dagster's event log: raw, staging, core, marts."""
+    steps: dict[str, float] = {}
+    for run_id in run_ids:
+        started = {}
+        for record in instance.all_logs(run_id):
+            event = record.dagster_event
+            if event is None:
+                continue
+            if event.event_type_value == "STEP_START":
+                started[event.step_key] = record.timestamp
+            elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE"):
+                steps[event.step_key] = record.timestamp - started.get(
+                    event.step_key, record.timestamp
+                )
+    mart = "cleanup_comparison"
+    layers = {
+        "raw": (f"raw__{dataset}",),
+        "staging": (f"staging__{dataset}", f"staging_{dataset}_checks"),
+        "core": (f"core__{dataset}", f"core_{dataset}_checks"),
+        "marts": (f"marts__{mart}", f"marts_{mart}_checks") if dataset == "cleanup" else (),
+    }
+    return {
+        layer: round(sum(steps.get(k, 0.0) for k in keys), 3)
+        for layer, keys in layers.items()
+        if keys
     }
 
 

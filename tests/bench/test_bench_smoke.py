@@ -29,6 +29,9 @@ def test_every_generated_row_is_loaded_or_rejected_for_its_injected_reason(tmp_p
         result = step("ecostat", path=generated["path"], dataset=dataset)
         assert result["success"], result
         assert check(result, generated) == [], (dataset, variant, result)
+        # Each layer's steps are found in Dagster's event log (measured, never asserted on).
+        expected = ["raw", "staging", "core"] + (["marts"] if dataset == "cleanup" else [])
+        assert list(result["layers"]) == expected and all(result["layers"].values())
 
 
 def test_the_alternative_rejects_the_same_rows(tmp_path: Path) -> None:
