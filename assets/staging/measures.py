@@ -102,6 +102,18 @@ def parse_measure(
     else:
         raise ValueError(f"{column}: give a target unit or the allowed dimensions")
     text = frame.get_column(column)
+    if text.null_count() == text.len():
+        # A column the file does not fill (most of a contract's columns in a given file): no
+        # cell to read, so no unit to resolve and nothing to refuse. 15-25 ms a column per
+        # 200,000 rows otherwise.
+        return pl.DataFrame(
+            {
+                "value": pl.Series([None] * text.len(), dtype=pl.Int64 if integer else pl.Float64),
+                "unit": pl.Series([None] * text.len(), dtype=pl.String),
+                "rule": pl.Series([None] * text.len(), dtype=pl.String),
+                "message": pl.Series([None] * text.len(), dtype=pl.String),
+            }
+        )
     scale, factor, unit, error = _resolve_suffix(default_suffix, units, target_unit, allowed)
     # Most cells of a large file are plain numbers ("3076.054", "3 076,054") under the header's
     # unit: those are converted with one cast, and only the rest (units or scale words in the

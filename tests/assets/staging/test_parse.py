@@ -264,6 +264,22 @@ def test_plain_numbers_take_a_shortcut_with_the_same_result(units, decimal, targ
     assert fast.get_column("value").null_count() < len(cells) / 2  # most cells are numbers
 
 
+@pytest.mark.parametrize(("target", "integer"), [("t", False), ("persons", True)])
+@pytest.mark.parametrize("suffix", ["", "тыс. т", "попугаи"])  # none, a scale word, unknown
+def test_an_empty_column_takes_a_shortcut_with_the_same_result(units, target, integer, suffix):
+    """A column the file does not fill is not parsed: the same nulls, of the same types, as the
+    general path gives, whatever unit its header named."""
+    from assets.staging.measures import _parse_measure_text
+
+    frame = pl.DataFrame({"x": [None] * 5}, schema={"x": pl.String})
+    empty = parse_measure(frame, "x", target, units, suffix, integer=integer)
+    general = _parse_measure_text(
+        frame.get_column("x"), target, units, suffix, ",", integer, [units.dimension_of[target]]
+    )
+    assert empty.schema == general.select(empty.columns).schema
+    assert empty.to_dicts() == general.select(empty.columns).to_dicts()
+
+
 @pytest.mark.parametrize(
     ("cell", "value", "rule"),
     [
