@@ -9,6 +9,7 @@ import dagster as dg
 from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
 from contracts import datasets
+from warehouse.home import file_states
 from warehouse.resources import HomeResource
 
 ALL_JOB = "ecostat_all"
@@ -41,18 +42,12 @@ def jobs() -> list[UnresolvedAssetJobDefinition]:
 
 def landing_signature(home: HomeResource) -> dict[str, str]:
     """dataset/path -> size and modification time of every file in landing/ (no file is read)."""
-    out = {}
     landing = home.home.landing
-    for ds in datasets():
-        root = landing / ds
-        if not root.is_dir():
-            continue
-        for p in sorted(root.rglob("*")):
-            rel = p.relative_to(root)
-            if p.is_file() and not any(part.startswith((".", "~$")) for part in rel.parts):
-                st = p.stat()
-                out[f"{ds}/{rel.as_posix()}"] = f"{st.st_size}:{st.st_mtime_ns}"
-    return out
+    return {
+        f"{ds}/{rel}": state
+        for ds in datasets()
+        for rel, state in file_states(landing / ds, visible_only=True).items()
+    }
 
 
 @dg.sensor(

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from warehouse.home import REPO_ROOT, Home
+from warehouse.home import REPO_ROOT, Home, file_states
 
 # What a run executes besides the data home: the declarations, SQL, seeds and transforms, and
 # the pinned dependencies (an upgrade is a reason to run again).
@@ -36,23 +36,6 @@ CODE = (
 )
 
 
-def _files(root: Path) -> list[Path]:
-    if root.is_file():
-        return [root]
-    if not root.is_dir():
-        return []
-    return sorted(
-        p
-        for p in root.rglob("*")
-        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
-    )
-
-
-def _state(p: Path) -> str:
-    st = p.stat()
-    return f"{st.st_size}:{st.st_mtime_ns}"
-
-
 def inputs(home: Home, code_root: Path = REPO_ROOT) -> dict[str, str]:
     """Every input of a run and the warehouse it writes, by name -> size:mtime."""
     out = {}
@@ -61,13 +44,13 @@ def inputs(home: Home, code_root: Path = REPO_ROOT) -> dict[str, str]:
         ("sources", home.sources),
         ("reference", home.reference),
     ):
-        for p in _files(root):
-            out[f"{name}/{p.relative_to(root).as_posix()}"] = _state(p)
+        out |= {f"{name}/{rel}": state for rel, state in file_states(root).items()}
     for name in CODE:
-        for p in _files(code_root / name):
-            out[f"code/{p.relative_to(code_root).as_posix()}"] = _state(p)
+        root = code_root / name
+        prefix = f"code/{name}" if root.is_dir() else "code"
+        out |= {f"{prefix}/{rel}": state for rel, state in file_states(root).items()}
     for name, p in (("warehouse", home.warehouse), ("published", home.published)):
-        out[name] = _state(p) if p.exists() else "missing"
+        out[name] = next(iter(file_states(p).values())) if p.exists() else "missing"
     return out
 
 

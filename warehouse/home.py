@@ -108,3 +108,23 @@ def ensure_home(root: Path, seeds_dir: Path = SEEDS_DIR) -> tuple[Home, list[str
                 seeded.append(rel.as_posix())
     home.landing.mkdir(parents=True, exist_ok=True)
     return home, seeded
+
+
+def file_states(root: Path, visible_only: bool = False) -> dict[str, str]:
+    """Relative path -> "size:mtime_ns" of every file under ``root`` (sub-folders included,
+    compiled Python left out); with ``visible_only``, hidden files and spreadsheet lock files
+    (~$book.xlsx) too. No file is read: what a sensor or a run compares to see whether
+    anything changed."""
+    if root.is_file():
+        st = root.stat()
+        return {root.name: f"{st.st_size}:{st.st_mtime_ns}"}
+    out = {}
+    for p in sorted(root.rglob("*")) if root.is_dir() else []:
+        rel = p.relative_to(root)
+        if "__pycache__" in rel.parts or p.suffix == ".pyc" or not p.is_file():
+            continue
+        if visible_only and any(part.startswith((".", "~$")) for part in rel.parts):
+            continue
+        st = p.stat()
+        out[rel.as_posix()] = f"{st.st_size}:{st.st_mtime_ns}"
+    return out
