@@ -185,15 +185,6 @@ def _source_row_ids(
     raise TraceError(f"{table} does not keep source row ids (source_row_ids or source_row_id)")
 
 
-def source_rows(
-    con: duckdb.DuckDBPyConnection, ids: list[str], detail_rows: int = DETAIL_ROWS
-) -> tuple[list[dict], list[SourceRow]]:
-    """The files behind ``ids`` (path, sha256, rows named) and the first ``detail_rows`` ids as
-    SourceRows."""
-    files, sources = source_rows_of(con, [ids], detail_rows)
-    return files[0], sources[0]
-
-
 def source_rows_of(
     con: duckdb.DuckDBPyConnection, ids: list[list[str]], detail_rows: int = DETAIL_ROWS
 ) -> tuple[list[list[dict]], list[list[SourceRow]]]:
