@@ -19,7 +19,7 @@ SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 help:
 	@echo "make run     build .venv if needed, run the whole pipeline on the embedded default data"
 	@echo "make test    build .venv (and install Debian's chromium) if needed, run the test suite"
-	@echo "make bench   measure ecostat against Polars parse-only and pandas + Great Expectations"
+	@echo "make bench   measure ecostat against Polars and DuckDB parse-only and pandas + Great Expectations"
 	@echo "make digest  rewrite tests/digests/embedded_default.json (every table's content) after a"
 	@echo "             change that is meant to change figures; a test compares it"
 	@echo "make lint    ruff check"

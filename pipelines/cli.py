@@ -29,7 +29,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from warehouse.home import Home, ensure_home, home_path
+from warehouse.home import Home, ensure_home, file_states, home_path
 
 
 def _prepare(out) -> Home:
@@ -143,7 +143,7 @@ def _nothing_new(home: Home, previous, out) -> int:
 
     from pipelines.summary import summary_lines
 
-    files = sum(1 for p in home.landing.rglob("*") if p.is_file())
+    files = len(file_states(home.landing))
     print(
         f"Nothing new since run {previous.run_id[:8]} (finished {previous.finished_at}): the "
         f"{files} files in landing/, the source specs, reference overlays and code are as they "
