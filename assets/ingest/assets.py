@@ -70,8 +70,10 @@ def raw_asset(contract: Contract) -> dg.AssetsDefinition:
                         f"{', '.join(outcome.unmapped)} (add aliases or a source spec to load them)"
                     )
                 outcomes.append(outcome)
-            # Once per step, not per file: the view reads the schema of every snapshot.
-            refresh_view(con, contract)
+            # Once per step, not per file, and only when a file landed (ensure_dataset_tables
+            # pointed the view at the snapshots already): the view reads every snapshot's schema.
+            if any(o.status == "landed" for o in outcomes):
+                refresh_view(con, contract)
         table = pl.DataFrame(
             [
                 {

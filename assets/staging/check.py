@@ -9,7 +9,7 @@ second instead of a whole run (`ecostat check FILE`).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -18,7 +18,7 @@ import polars as pl
 
 from assets.ingest.read import describe_column_map, read_submission
 from assets.reference.load import load_all
-from assets.staging.load import options_from_column_map, reference
+from assets.staging.load import file_options, reference
 from assets.staging.validate import stage
 from contracts import Contract, SourceSpec
 from warehouse import ensure_schemas
@@ -59,14 +59,15 @@ def check_file(
         con.close()
     sub = read_submission(path, contract, spec, units)
     column_map = describe_column_map(sub, spec)
-    options = options_from_column_map(column_map)
-    territory = next((c.name for c in contract.columns if c.type == "territory"), None)
-    if territory is not None and options.country is None and territory in sub.rows.columns:
-        options = replace(
-            options,
-            country=territories.file_country(sub.rows.get_column(territory).drop_nulls()),
-        )
-    options = replace(options, reported_by=reported_by or date.today())
+    options = file_options(
+        column_map,
+        contract,
+        territories,
+        lambda column: (
+            sub.rows.get_column(column).drop_nulls() if column in sub.rows.columns else []
+        ),
+        reported_by or date.today(),
+    )
     result = stage(sub.rows, contract, units, territories, options)
     rejections = result.rejections
     by_rule = (

@@ -10,9 +10,10 @@ left by an interrupted run (a killed process) are removed before the file is sta
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import duckdb
 import polars as pl
@@ -67,6 +68,26 @@ def options_from_column_map(column_map: str | None) -> StagingOptions:
     )
 
 
+def file_options(
+    column_map: str | None,
+    contract: Contract,
+    territories: TerritoryIndex,
+    names: Callable[[str], Iterable[str]],
+    reported_by: date | None,
+) -> StagingOptions:
+    """How one file is staged: the options of its column map, the country its territory names
+    point to when neither its source spec nor its map names one (from all its rows at once: a
+    chunk's rows alone might point elsewhere; ``names(column)`` gives them, asked only then),
+    and the day it was reported."""
+    options = options_from_column_map(column_map)
+    territory = next((c.name for c in contract.columns if c.type == "territory"), None)
+    if territory is not None and options.country is None:
+        options = replace(options, country=territories.file_country(names(territory)))
+    if reported_by is not None:
+        options = replace(options, reported_by=reported_by)
+    return options
+
+
 def stage_file(
     con: duckdb.DuckDBPyConnection,
     contract: Contract,
@@ -82,8 +103,6 @@ def stage_file(
     """Stage one landed file from raw, chunk by chunk; its status turns ``loaded``, with its
     counts and the fingerprint of the rules it was staged under, in the last commit."""
     ds = contract.dataset
-    options = options_from_column_map(column_map)
-    territory = next((c.name for c in contract.columns if c.type == "territory"), None)
     # The file version's own snapshot, not the view of all of them: a chunk reads one file.
     snapshot = snapshot_path(con, ds, file_id)
     if not snapshot.exists():
@@ -92,16 +111,19 @@ def stage_file(
             "landing/ again under a new name to land it again"
         )
     source = f"({rows_sql(contract, [snapshot])})"
-    if territory is not None and options.country is None:
-        # The country the file's names point to, from all its rows at once (a chunk's rows
-        # alone might point elsewhere).
-        names = con.execute(
-            f"select distinct {territory} from {source} where {territory} is not null"
-        ).fetchall()
-        options = replace(options, country=territories.file_country(n for (n,) in names))
     landed = first_row(con, "select landed_at from audit.source_files where file_id = ?", [file_id])
-    if landed and landed[0] is not None:
-        options = replace(options, reported_by=landed[0].date())
+    options = file_options(
+        column_map,
+        contract,
+        territories,
+        lambda column: (
+            n
+            for (n,) in con.execute(
+                f"select distinct {column} from {source} where {column} is not null"
+            ).fetchall()
+        ),
+        landed[0].date() if landed and landed[0] is not None else None,
+    )
     first, last = first_row(con, f"select min(row_number), max(row_number) from {source}")
     # Rows are staged in chunks of source rows: no rule looks across rows, and a large file then
     # needs memory for a few chunks at a time. Each chunk is its own transaction because DuckDB
