@@ -179,8 +179,8 @@ def ecostat(path: str, dataset: str = "cleanup", keep: bool = False) -> dict:
 
 
 def _layer_seconds(instance, run_ids: list[str], dataset: str) -> dict[str, float]:
-    """Seconds of each layer's steps for the dataset (the asset's step and its checks' step),
-    from Dagster's event log: raw, staging, core, marts."""
+    """Seconds of each layer's step for the dataset (an asset's step runs its checks too), from
+    Dagster's event log: raw, staging, core, marts."""
     steps: dict[str, float] = {}
     for run_id in run_ids:
         started = {}
@@ -197,9 +197,9 @@ def _layer_seconds(instance, run_ids: list[str], dataset: str) -> dict[str, floa
     mart = "cleanup_comparison"
     layers = {
         "raw": (f"raw__{dataset}",),
-        "staging": (f"staging__{dataset}", f"staging_{dataset}_checks"),
-        "core": (f"core__{dataset}", f"core_{dataset}_checks"),
-        "marts": (f"marts__{mart}", f"marts_{mart}_checks") if dataset == "cleanup" else (),
+        "staging": (f"staging__{dataset}",),
+        "core": (f"core__{dataset}",),
+        "marts": (f"marts__{mart}",) if dataset == "cleanup" else (),
     }
     return {
         layer: round(sum(steps.get(k, 0.0) for k in keys), 3)

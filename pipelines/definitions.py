@@ -12,31 +12,27 @@ from assets.ingest.assets import raw_asset
 from assets.publish.assets import dashboard, published_warehouse
 from assets.reference.assets import reference_assets
 from assets.sql.assets import sql_model_assets
-from assets.staging.assets import staging_asset, staging_checks
+from assets.staging.assets import staging_asset
 from contracts import datasets, load_contract
 from pipelines.jobs import daily_schedule, jobs, landing_sensor
 from warehouse.home import home_path
 from warehouse.resources import HomeResource, Warehouse
 
 
-def all_assets() -> tuple[list[dg.AssetsDefinition], list[dg.AssetChecksDefinition]]:
+def all_assets() -> list[dg.AssetsDefinition]:
+    """Every asset; each checked one runs its checks in its own step (check specs)."""
     assets = reference_assets()
-    checks: list[dg.AssetChecksDefinition] = []
     for ds in datasets():
         contract = load_contract(ds)
         assets += [raw_asset(contract), staging_asset(contract)]
-        checks += staging_checks(contract)
-    model_assets, model_checks = sql_model_assets()
-    assets += model_assets
-    return assets + audit_assets(assets) + [dashboard, published_warehouse], checks + model_checks
+    assets += sql_model_assets()
+    return assets + audit_assets(assets) + [dashboard, published_warehouse]
 
 
 def build_definitions(home: str | None = None) -> dg.Definitions:
     root = home_path() if home is None else home_path({"ECOSTAT_HOME": home})
-    assets, checks = all_assets()
     return dg.Definitions(
-        assets=assets,
-        asset_checks=checks,
+        assets=all_assets(),
         jobs=jobs(),
         sensors=[landing_sensor],
         schedules=[daily_schedule],

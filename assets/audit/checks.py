@@ -11,7 +11,7 @@ from warehouse.results import CheckResult
 def to_dagster(
     result: CheckResult, asset_key: dg.AssetKey, **metadata: object
 ) -> dg.AssetCheckResult:
-    """A recorded result as a Dagster asset check result (for multi-asset checks)."""
+    """A recorded result as the Dagster check result its asset's step reports."""
     return dg.AssetCheckResult(
         asset_key=asset_key,
         check_name=result.check_name,

@@ -18,30 +18,6 @@ def _key(table: str) -> dg.AssetKey:
     return dg.AssetKey(table.split("."))
 
 
-def sql_asset(model: SqlModel) -> dg.AssetsDefinition:
-    @dg.asset(
-        key=_key(model.table),
-        group_name=model.layer,
-        kinds={"duckdb", "sql"},
-        deps=[_key(d) for d in model.deps if d not in _NOT_ASSETS],
-        description=f"{model.description}\n\nGrain: {model.grain}\n\nSQL: warehouse/{model.layer}/{model.name}.sql",
-        metadata={"grain": model.grain, "dagster/column_schema": column_schema(model.columns)},
-    )
-    def _asset(warehouse: Warehouse) -> dg.MaterializeResult:
-        with warehouse.get_connection() as con:
-            rows = build_model(con, model)
-            head = con.sql(f"select * from {model.table} limit 10").pl()
-            summary = con.sql(model.summary).pl() if model.summary else None
-        metadata = {"preview": preview(head)}
-        if rows is not None:  # a view's rows are computed when it is read
-            metadata["dagster/row_count"] = rows
-        if summary is not None:
-            metadata["summary"] = preview(summary, limit=50)
-        return dg.MaterializeResult(metadata=metadata)
-
-    return _asset
-
-
 def _sql_checks(model: SqlModel) -> list[tuple[str, str, str, str]]:
     """(name, severity, description, SQL selecting the rows that break it) of the rules the
     model's YAML declares in SQL: what a table-level expectation cannot state (rules across
@@ -103,25 +79,20 @@ def _suite_to_dagster(
     )
 
 
-def sql_checks(model: SqlModel) -> list[dg.AssetChecksDefinition]:
-    """One Dagster step runs all of a model's checks (one connection, one step's overhead): its
-    Great Expectations suite, generated from its YAML (columns, key, non-negative columns,
-    declared expectations), shown in Dagster as one check, ``expectations``; and each of its
-    declared SQL rules as a check of its own. (A Dagster check per expectation doubled the
-    run's event-log writes, 40 ms each.)
+def check_specs(model: SqlModel) -> list[dg.AssetCheckSpec]:
+    """The model's checks as Dagster sees them: its Great Expectations suite, generated from its
+    YAML (columns, key, non-negative columns, declared expectations), as one check,
+    ``expectations``; and each of its declared SQL rules as a check of its own. (A Dagster
+    check per expectation doubled the run's event-log writes.)
 
-    Every check is blocking, so that what depends on a table waits until all its checks have
-    run and been recorded (the validation report is built last). Only a failed error stops what
-    depends on the table; a warning does not.
+    Every check is blocking: only a failed error stops what depends on the table (the step
+    fails after recording every result); a warning does not.
     """
     expectations = suite_spec(model)
-    sql = _sql_checks(model)
-    if not expectations and not sql:
-        return []
     key = _key(model.table)
     specs = [
         dg.AssetCheckSpec(name, asset=key, description=description, blocking=True)
-        for name, _, description, _ in sql
+        for name, _, description, _ in _sql_checks(model)
     ]
     if expectations:
         described = "; ".join(f"{e['name']} ({e['severity']})" for e in expectations)
@@ -134,21 +105,48 @@ def sql_checks(model: SqlModel) -> list[dg.AssetChecksDefinition]:
                 blocking=True,
             ),
         )
+    return specs
 
-    @dg.multi_asset_check(name=f"{model.layer}_{model.name}_checks", specs=specs)
-    def _checks(context: dg.AssetCheckExecutionContext, warehouse: Warehouse):
+
+def sql_asset(model: SqlModel) -> dg.AssetsDefinition:
+    """The model's table and its checks, in one step: built, then checked on the same
+    connection, and every result recorded in audit.validation_results before the step ends, so
+    that what depends on the table (the report last) sees them."""
+    specs = check_specs(model)
+    has_suite = bool(suite_spec(model))
+    key = _key(model.table)
+
+    @dg.asset(
+        key=key,
+        group_name=model.layer,
+        kinds={"duckdb", "sql"},
+        deps=[_key(d) for d in model.deps if d not in _NOT_ASSETS],
+        description=f"{model.description}\n\nGrain: {model.grain}\n\nSQL: warehouse/{model.layer}/{model.name}.sql",
+        metadata={"grain": model.grain, "dagster/column_schema": column_schema(model.columns)},
+        check_specs=specs,
+    )
+    def _asset(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
         with warehouse.get_connection() as con:
-            suite, carried_from = validate(con, model, context.run.run_id)
-            rules = _run_sql_checks(con, model)
-            record_results(con, context.run.run_id, suite + rules)
-        if expectations:
-            yield _suite_to_dagster(suite, key, carried_from)
-        for result in rules:
-            yield to_dagster(result, key)
+            rows = build_model(con, model)
+            head = con.sql(f"select * from {model.table} limit 10").pl()
+            summary = con.sql(model.summary).pl() if model.summary else None
+            checks: list[dg.AssetCheckResult] = []
+            if specs:
+                suite, carried_from = validate(con, model, context.run.run_id)
+                rules = _run_sql_checks(con, model)
+                record_results(con, context.run.run_id, suite + rules)
+                if has_suite:
+                    checks.append(_suite_to_dagster(suite, key, carried_from))
+                checks += [to_dagster(result, key) for result in rules]
+        metadata = {"preview": preview(head)}
+        if rows is not None:  # a view's rows are computed when it is read
+            metadata["dagster/row_count"] = rows
+        if summary is not None:
+            metadata["summary"] = preview(summary, limit=50)
+        return dg.MaterializeResult(metadata=metadata, check_results=checks)
 
-    return [_checks]
+    return _asset
 
 
-def sql_model_assets() -> tuple[list[dg.AssetsDefinition], list[dg.AssetChecksDefinition]]:
-    models = sql_models()
-    return [sql_asset(m) for m in models], [c for m in models for c in sql_checks(m)]
+def sql_model_assets() -> list[dg.AssetsDefinition]:
+    return [sql_asset(m) for m in sql_models()]

@@ -51,6 +51,7 @@ def staging_asset(contract: Contract) -> dg.AssetsDefinition:
             f"value and message."
         ),
         metadata={"grain": contract.grain, "dagster/column_schema": column_schema(columns)},
+        check_specs=check_specs(contract),
     )
     def _asset(
         context: dg.AssetExecutionContext, warehouse: Warehouse, home: HomeResource
@@ -105,6 +106,7 @@ def staging_asset(contract: Contract) -> dg.AssetsDefinition:
             )
             head = con.sql(f"select * from staging.{ds} limit 10").pl()
             record_results(con, context.run_id, contract_rule_results(con, contract))
+            checks = staging_checks(con, contract, context.run_id)
         staged = pl.DataFrame(
             [o.__dict__ for o in outcomes],
             schema={
@@ -129,7 +131,8 @@ def staging_asset(contract: Contract) -> dg.AssetsDefinition:
                 "files": preview(staged, limit=50),
                 "rejections_by_rule": preview(by_rule, limit=50),
                 "preview": preview(head),
-            }
+            },
+            check_results=checks,
         )
 
     return _asset
@@ -202,116 +205,118 @@ def revalidate(
     return checked, pl.concat(failures, how="diagonal_relaxed") if failures else pl.DataFrame()
 
 
-def staging_checks(contract: Contract) -> list[dg.AssetChecksDefinition]:
-    """Checks of staging.<dataset>, run in one step and reported one by one. All blocking, so
-    that core waits until they are recorded; the two warnings never stop it."""
+_CHECKS = {
+    "contract": "Every row of staging.{ds} satisfies the pandera model of contracts/{ds}/ "
+    "(checked again on the whole table).",
+    "files_balance": "For every loaded file: rows read = rows loaded + rows rejected, and "
+    "staging holds exactly the rows counted as loaded.",
+    "no_rejected_rows": "Warning when rows of current files were rejected (see "
+    "audit.current_rejections).",
+    "no_failed_files": "Warning when a current file could not be read (see "
+    "audit.source_files.error).",
+}
+
+
+def check_specs(contract: Contract) -> list[dg.AssetCheckSpec]:
+    """The checks of staging.<dataset>, run in its step after it is staged. All blocking, so
+    that a failed error stops core; the two warnings never do."""
+    key = dg.AssetKey(["staging", contract.dataset])
+    return [
+        dg.AssetCheckSpec(
+            name, asset=key, description=description.format(ds=contract.dataset), blocking=True
+        )
+        for name, description in _CHECKS.items()
+    ]
+
+
+def staging_checks(
+    con: duckdb.DuckDBPyConnection, contract: Contract, run_id: str
+) -> list[dg.AssetCheckResult]:
+    """Check staging.<dataset> as a whole, record every result in audit.validation_results and
+    return them as Dagster check results."""
     ds = contract.dataset
     key = dg.AssetKey(["staging", ds])
     table = f"staging.{ds}"
-    descriptions = {
-        "contract": f"Every row of staging.{ds} satisfies the pandera model of contracts/{ds}/ "
-        "(checked again on the whole table).",
-        "files_balance": "For every loaded file: rows read = rows loaded + rows rejected, and "
-        "staging holds exactly the rows counted as loaded.",
-        "no_rejected_rows": "Warning when rows of current files were rejected (see "
-        "audit.current_rejections).",
-        "no_failed_files": "Warning when a current file could not be read (see "
-        "audit.source_files.error).",
-    }
-
-    @dg.multi_asset_check(
-        name=f"staging_{ds}_checks",
-        specs=[
-            dg.AssetCheckSpec(name, asset=key, description=description, blocking=True)
-            for name, description in descriptions.items()
-        ],
+    descriptions = {name: d.format(ds=ds) for name, d in _CHECKS.items()}
+    off = con.sql(
+        f"""select f.path, f.rows_read, f.rows_loaded, f.rows_rejected, count(s.row_number) as in_staging
+            from audit.source_files f left join staging.{ds} s using (file_id)
+            where {_CURRENT}
+            group by all
+            having f.rows_read <> f.rows_loaded + f.rows_rejected or f.rows_loaded <> count(s.row_number)""",
+        params=[ds],
+    ).pl()
+    files = scalar(con, f"select count(*) from audit.source_files f where {_CURRENT}", [ds])
+    # Counted in DuckDB and sampled with a limit: millions of rejections never come
+    # into Python (audit.current_rejections has them all).
+    ((rule_failures, rows_rejected),) = run_query(con, "rejected_totals", dataset=ds).fetchall()
+    rejected = run_query(con, "rejections_sample", dataset=ds, limit=SAMPLE_ROWS).pl()
+    rows_read = scalar(
+        con,
+        f"select coalesce(sum(rows_read), 0) from audit.source_files f where {_CURRENT}",
+        [ds],
     )
-    def _checks(context: dg.AssetCheckExecutionContext, warehouse: Warehouse):
-        with warehouse.get_connection() as con:
-            off = con.sql(
-                f"""select f.path, f.rows_read, f.rows_loaded, f.rows_rejected, count(s.row_number) as in_staging
-                    from audit.source_files f left join staging.{ds} s using (file_id)
-                    where {_CURRENT}
-                    group by all
-                    having f.rows_read <> f.rows_loaded + f.rows_rejected or f.rows_loaded <> count(s.row_number)""",
-                params=[ds],
-            ).pl()
-            files = scalar(con, f"select count(*) from audit.source_files f where {_CURRENT}", [ds])
-            # Counted in DuckDB and sampled with a limit: millions of rejections never come
-            # into Python (audit.current_rejections has them all).
-            ((rule_failures, rows_rejected),) = run_query(
-                con, "rejected_totals", dataset=ds
-            ).fetchall()
-            rejected = run_query(con, "rejections_sample", dataset=ds, limit=SAMPLE_ROWS).pl()
-            rows_read = scalar(
-                con,
-                f"select coalesce(sum(rows_read), 0) from audit.source_files f where {_CURRENT}",
-                [ds],
-            )
-            failed = con.sql(
-                "select path, error from audit.source_files where status = 'failed' and dataset = ? order by path",
-                params=[ds],
-            ).pl()
-            current = scalar(
-                con,
-                "select count(*) from audit.source_files where status in ('loaded', 'failed') and dataset = ?",
-                [ds],
-            )
-            rows_checked, failures = revalidate(con, table, contract)
-            # The rows checked by the two file checks are files (rows of audit.source_files).
-            results = [
-                CheckResult(
-                    table,
-                    "contract",
-                    "contract",
-                    "error",
-                    failures.height == 0,
-                    rows_checked,
-                    failures.height,
-                    descriptions["contract"],
-                    failures,
-                ),
-                CheckResult(
-                    table,
-                    "files_balance",
-                    "sql",
-                    "error",
-                    off.height == 0,
-                    files,
-                    off.height,
-                    descriptions["files_balance"],
-                    off,
-                ),
-                CheckResult(
-                    table,
-                    "no_rejected_rows",
-                    "sql",
-                    "warning",
-                    rows_rejected == 0,
-                    rows_read,
-                    rows_rejected,
-                    descriptions["no_rejected_rows"],
-                    rejected,
-                ),
-                CheckResult(
-                    table,
-                    "no_failed_files",
-                    "sql",
-                    "warning",
-                    failed.height == 0,
-                    current,
-                    failed.height,
-                    descriptions["no_failed_files"],
-                    failed,
-                ),
-            ]
-            record_results(con, context.run.run_id, results)
-        extra = {
-            "files_balance": {"files_checked": files, "files_off_balance": off.height},
-            "no_rejected_rows": {"rule_failures": rule_failures},
-            "no_failed_files": {"files_failed": failed.height},
-        }
-        for result in results:
-            yield to_dagster(result, key, **extra.get(result.check_name, {}))
-
-    return [_checks]
+    failed = con.sql(
+        "select path, error from audit.source_files where status = 'failed' and dataset = ? order by path",
+        params=[ds],
+    ).pl()
+    current = scalar(
+        con,
+        "select count(*) from audit.source_files where status in ('loaded', 'failed') and dataset = ?",
+        [ds],
+    )
+    rows_checked, failures = revalidate(con, table, contract)
+    # The rows checked by the two file checks are files (rows of audit.source_files).
+    results = [
+        CheckResult(
+            table,
+            "contract",
+            "contract",
+            "error",
+            failures.height == 0,
+            rows_checked,
+            failures.height,
+            descriptions["contract"],
+            failures,
+        ),
+        CheckResult(
+            table,
+            "files_balance",
+            "sql",
+            "error",
+            off.height == 0,
+            files,
+            off.height,
+            descriptions["files_balance"],
+            off,
+        ),
+        CheckResult(
+            table,
+            "no_rejected_rows",
+            "sql",
+            "warning",
+            rows_rejected == 0,
+            rows_read,
+            rows_rejected,
+            descriptions["no_rejected_rows"],
+            rejected,
+        ),
+        CheckResult(
+            table,
+            "no_failed_files",
+            "sql",
+            "warning",
+            failed.height == 0,
+            current,
+            failed.height,
+            descriptions["no_failed_files"],
+            failed,
+        ),
+    ]
+    record_results(con, run_id, results)
+    extra = {
+        "files_balance": {"files_checked": files, "files_off_balance": off.height},
+        "no_rejected_rows": {"rule_failures": rule_failures},
+        "no_failed_files": {"files_failed": failed.height},
+    }
+    return [to_dagster(result, key, **extra.get(result.check_name, {})) for result in results]
