@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import duckdb
+import pytest
 
 from warehouse import SqlModel
 from warehouse.expectations import run_suite, suite_spec
@@ -85,6 +86,21 @@ def test_a_renamed_column_fails_the_column_list() -> None:
     share = results["column_values_to_be_between_share"]
     assert (share.passed, share.rows_failed) == (False, None)
     assert "share" in share.sample.get_column("could_not_run")[0]
+
+
+def test_a_suite_that_cannot_start_leaves_the_shared_context_clean() -> None:
+    """Suites share one Great Expectations context per process; one that fails half-way (its
+    table is missing) removes what it added, so the next suite of the run still runs."""
+    con = duckdb.connect()
+    con.execute("create schema marts")
+    with pytest.raises(duckdb.Error):
+        run_suite(con, _model())
+    con.execute(
+        "create table marts.example as select 'KG' as territory_id, 2023 as year, 1.0 as value, "
+        "0.5 as share"
+    )
+    assert all(r.passed for r in run_suite(con, _model()))
+    assert all(r.passed for r in run_suite(con, _model()))  # and again, by the same names
 
 
 def test_declared_value_sets_agree_with_what_they_repeat() -> None:
