@@ -65,12 +65,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     import duckdb
 
     from assets.audit.assets import REPORT_KEY
-    from pipelines.definitions import build_definitions
+    from pipelines.definitions import definitions_for
     from pipelines.jobs import ALL_JOB
     from pipelines.summary import summary_lines
     from warehouse.resources import Warehouse
 
-    defs = build_definitions(str(home.root))
+    defs = definitions_for(home.root)
     job = defs.resolve_job_def(ALL_JOB)
     level = "INFO" if args.verbose else "WARNING"
     started = time.perf_counter()
