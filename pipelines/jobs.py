@@ -9,7 +9,9 @@ import dagster as dg
 from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
 from contracts import datasets
+from warehouse import run_query
 from warehouse.home import file_states
+from warehouse.query import WarehouseUnavailable, connect_read_only
 from warehouse.resources import HomeResource
 
 ALL_JOB = "ecostat_all"
@@ -50,25 +52,65 @@ def landing_signature(home: HomeResource) -> dict[str, str]:
     }
 
 
+def landing_versions(home: HomeResource, seen: dict[str, str]) -> dict[str, str]:
+    """dataset/path -> "size:mtime:sha256" of every file in landing/. A file is read (hashed)
+    only when its size or time differs from what ``seen`` (the sensor's cursor) says, so a tick
+    over an unchanged folder reads no file."""
+    out = {}
+    for key, state in landing_signature(home).items():
+        before = seen.get(key, "")
+        if before.rpartition(":")[0] == state:
+            out[key] = before
+            continue
+        with (home.home.landing / key).open("rb") as fh:  # in blocks: a file may be gigabytes
+            out[key] = f"{state}:{hashlib.file_digest(fh, 'sha256').hexdigest()}"
+    return out
+
+
+def loaded_versions(home: HomeResource) -> set[tuple[str, str]] | None:
+    """(dataset/path, sha256) of every file version the published warehouse has recorded;
+    None when there is no published copy yet. The published copy, not the live warehouse: a
+    sensor is a reader and never waits for, or holds up, a run."""
+    try:
+        con = connect_read_only(home.home.published, wait_s=5.0)
+    except WarehouseUnavailable:
+        return None
+    try:
+        return {
+            (f"{ds}/{path}", sha)
+            for ds, path, sha in run_query(con, "loaded_file_versions").fetchall()
+        }
+    finally:
+        con.close()
+
+
 @dg.sensor(
     jobs=list(LOAD_JOBS.values()),
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Starts a load of a dataset when files in landing/<dataset>/ are new or changed.",
+    description=(
+        "Starts a load of a dataset when landing/<dataset>/ holds a file version (path and "
+        "SHA-256) the warehouse has not recorded: a file loaded by an earlier run, from the CLI "
+        "or the UI, never starts one."
+    ),
 )
 def landing_sensor(context: dg.SensorEvaluationContext, home: HomeResource):
-    current = landing_signature(home)
-    previous = json.loads(context.cursor) if context.cursor else {}
-    changed = sorted(k for k, v in current.items() if previous.get(k) != v)
+    seen = json.loads(context.cursor) if context.cursor else {}
+    current = landing_versions(home, seen)
     context.update_cursor(json.dumps(current))
-    if not changed:
-        return dg.SkipReason("no new or changed files in landing/")
+    loaded = loaded_versions(home) or set()
+    waiting = sorted(k for k, v in current.items() if (k, v.rpartition(":")[2]) not in loaded)
+    if not waiting:
+        return dg.SkipReason(
+            "every file in landing/ is recorded in the warehouse (loaded, failed or superseded)"
+        )
     requests = []
-    for ds in sorted({k.split("/", 1)[0] for k in changed}):
-        files = [k for k in changed if k.startswith(ds + "/")]
-        run_key = hashlib.sha256(json.dumps({f: current[f] for f in files}).encode()).hexdigest()[
-            :16
-        ]
+    for ds in sorted({k.split("/", 1)[0] for k in waiting}):
+        files = [k for k in waiting if k.startswith(ds + "/")]
+        # The run key names the file versions: Dagster never starts two runs for the same
+        # ones, even before the first has loaded them.
+        versions = {f: current[f].rpartition(":")[2] for f in files}
+        run_key = hashlib.sha256(json.dumps(versions, sort_keys=True).encode()).hexdigest()[:16]
         requests.append(
             dg.RunRequest(
                 run_key=run_key,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import dagster as dg
@@ -150,8 +151,10 @@ def test_sensor_requests_a_load_for_new_or_changed_files_only(tmp_path: Path) ->
     assert [r.job_name for r in first] == ["load_cleanup"]
     assert first[0].tags["ecostat/files"] == "cleanup/a.csv"
 
+    # Not loaded yet (no warehouse): asked for again under the same run key, which Dagster
+    # never starts twice.
     ctx2 = dg.build_sensor_context(cursor=ctx.cursor, resources={"home": home})
-    assert isinstance(landing_sensor(ctx2), dg.SkipReason)
+    assert [r.run_key for r in landing_sensor(ctx2)] == [first[0].run_key]
 
     f.write_text("Территория;Дата\nКР;2024\n", encoding="utf-8")
     os.utime(f, ns=(f.stat().st_atime_ns, f.stat().st_mtime_ns + 1_000_000_000))
@@ -160,3 +163,30 @@ def test_sensor_requests_a_load_for_new_or_changed_files_only(tmp_path: Path) ->
     assert [r.tags["ecostat/files"] for r in changed] == ["cleanup/a.csv"]
     assert changed[0].run_key != first[0].run_key
     assert set(json.loads(ctx3.cursor)) == {"cleanup/a.csv"}
+
+
+def test_a_sensor_started_after_cli_runs_asks_only_for_files_the_warehouse_has_not_seen(
+    seeded_home: Path, tmp_path: Path
+) -> None:
+    """The Dagster UI started after `ecostat run`: its sensor has no cursor, and every file in
+    landing/ is already recorded in the published warehouse. It starts nothing; a new file, or
+    new bytes under a loaded file's name, start one load of that dataset."""
+    home = tmp_path / "home"
+    shutil.copytree(seeded_home / "landing", home / "landing")
+    shutil.copytree(seeded_home / "published", home / "published")
+    resource = HomeResource(root=str(home))
+
+    ctx = dg.build_sensor_context(resources={"home": resource})
+    skipped = landing_sensor(ctx)
+    assert isinstance(skipped, dg.SkipReason), skipped
+    assert len(json.loads(ctx.cursor)) == len(list((home / "landing").rglob("*.*")))
+
+    (home / "landing" / "water_fees" / "new.csv").write_text(
+        "Территория;Год;Сумма\nБишкек;2024;100\n", encoding="utf-8"
+    )
+    ctx2 = dg.build_sensor_context(cursor=ctx.cursor, resources={"home": resource})
+    (request,) = landing_sensor(ctx2)
+    assert (request.job_name, request.tags["ecostat/files"]) == (
+        "load_water_fees",
+        "water_fees/new.csv",
+    )
