@@ -27,6 +27,15 @@ SQL_DIR = Path(__file__).parent
 MODEL_LAYERS = ("core", "marts", "audit")  # built from SQL files, in this order
 
 
+def table_fingerprint(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """The content of a table as one value: its rows counted and every row hashed, summed (the
+    order of the rows does not matter, a changed, added or removed row does)."""
+    rows, total = con.execute(
+        f"select count(*), coalesce(sum(hash(t)), 0) from {table} as t"
+    ).fetchall()[0]
+    return f"{rows}:{total}"
+
+
 def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
     """Create the layer schemas, audit tables and shared macros if they are missing."""
     for name in ("audit.sql", "macros.sql"):

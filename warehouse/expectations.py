@@ -26,7 +26,7 @@ from functools import cache
 import duckdb
 import polars as pl
 
-from warehouse import SqlModel
+from warehouse import SqlModel, table_fingerprint
 from warehouse.results import SAMPLE_ROWS, CheckResult
 
 
@@ -243,15 +243,6 @@ def _result(model: SqlModel, item: dict, r) -> CheckResult:
         if unexpected
         else None,
     )
-
-
-def table_fingerprint(con: duckdb.DuckDBPyConnection, table: str) -> str:
-    """The content of a table as one value: its rows counted and every row hashed, summed (the
-    order of the rows does not matter, a changed, added or removed row does)."""
-    rows, total = con.execute(
-        f"select count(*), coalesce(sum(hash(t)), 0) from {table} as t"
-    ).fetchall()[0]
-    return f"{rows}:{total}"
 
 
 def suite_fingerprint(spec: list[dict]) -> str:

@@ -4,8 +4,15 @@ its seed and the data home's overlay."""
 import dagster as dg
 
 from assets.metadata import preview
-from assets.reference.load import OverlayError, load_reference_table, reference_tables
-from warehouse import ensure_schemas
+from assets.reference.load import (
+    OverlayError,
+    built_from,
+    load_reference_table,
+    record_build,
+    reference_inputs,
+    reference_tables,
+)
+from warehouse import ensure_schemas, table_fingerprint
 from warehouse.resources import HomeResource, Warehouse
 
 
@@ -26,23 +33,43 @@ def _reference_asset(name: str, tables: dict[str, dict]) -> dg.AssetsDefinition:
             "seed": f"seeds/reference/{name}.csv",
         },
     )
-    def _asset(warehouse: Warehouse, home: HomeResource) -> dg.MaterializeResult:
+    def _asset(
+        context: dg.AssetExecutionContext, warehouse: Warehouse, home: HomeResource
+    ) -> dg.MaterializeResult:
+        overlays = home.home.reference
         with warehouse.get_connection() as con:
             ensure_schemas(con)
-            try:
-                rows = load_reference_table(con, name, tables, overlay_dir=home.home.reference)
-            except OverlayError as e:
-                raise dg.Failure(description=str(e)) from None
+            inputs = reference_inputs(tables, overlay_dir=overlays)
+            previous = built_from(con, name)
+            rebuilt = previous != inputs
+            if rebuilt:
+                try:
+                    rows = load_reference_table(con, name, tables, overlay_dir=overlays)
+                except OverlayError as e:
+                    raise dg.Failure(description=str(e)) from None
+                content = table_fingerprint(con, f"core.{name}")
+                record_build(con, name, inputs, content, rows, context.run_id)
+            else:
+                ((content, rows, built_in),) = con.execute(
+                    "select table_fingerprint, rows_built, run_id from audit.reference_builds "
+                    "where table_name = 'core.' || ?",
+                    [name],
+                ).fetchall()
             head = con.sql(f"select * from core.{name} limit 10").pl()
             overlay_rows = con.execute(
                 f"select count(*) from core.{name} where origin <> 'seeds'"
-            ).fetchone()[0]
+            ).fetchall()[0][0]
         return dg.MaterializeResult(
             metadata={
                 "dagster/row_count": rows,
                 "overlay_rows": overlay_rows,
+                "rebuilt": rebuilt,
+                "built_in_run": context.run_id if rebuilt else built_in,
                 "preview": preview(head),
-            }
+            },
+            # The table's content: the same after a run that kept or rebuilt it unchanged, so
+            # Dagster shows nothing downstream as stale because of it.
+            data_version=dg.DataVersion(content),
         )
 
     return _asset

@@ -1,5 +1,5 @@
 """Seeds (seeds/reference/*.csv) and a data home's overlays (<home>/reference/*.csv) ->
-core.<name>: the reference tables, rebuilt on every run.
+core.<name>: the reference tables, rebuilt by a run when any file of the reference set changed.
 
 An overlay is a ministry's own rows (districts, municipalities, spellings, populations, unit
 words) in a file with the seed's name and columns, kept in the data home so that the
@@ -14,7 +14,8 @@ populations and rates), so that nothing is staged or published against half a re
 
 from __future__ import annotations
 
-from datetime import date
+import hashlib
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -52,15 +53,22 @@ def _read_csv(path: Path) -> pl.DataFrame:
     )
 
 
+def _files(name: str, reference_dir: Path, overlay_dir: Path | None) -> list[tuple[str, Path]]:
+    """(origin, path) of the seed and, when there is one, the overlay of a table."""
+    out = [(SEED_ORIGIN, reference_dir / f"{name}.csv")]
+    overlay = overlay_dir / f"{name}.csv" if overlay_dir is not None else None
+    if overlay is not None and overlay.is_file():
+        out.append((f"reference/{name}.csv", overlay))
+    return out
+
+
 def _frames(
     name: str, reference_dir: Path, overlay_dir: Path | None
 ) -> list[tuple[str, Path, pl.DataFrame]]:
     """(origin, path, rows) of the seed and, when there is one, the overlay of a table."""
-    out = [(SEED_ORIGIN, reference_dir / f"{name}.csv", _read_csv(reference_dir / f"{name}.csv"))]
-    overlay = overlay_dir / f"{name}.csv" if overlay_dir is not None else None
-    if overlay is not None and overlay.is_file():
-        out.append((f"reference/{name}.csv", overlay, _read_csv(overlay)))
-    return out
+    return [
+        (origin, path, _read_csv(path)) for origin, path in _files(name, reference_dir, overlay_dir)
+    ]
 
 
 def _castable(value: str, kind: str) -> bool:
@@ -183,6 +191,44 @@ def load_reference_table(
     finally:
         con.unregister("_ecostat_seed")
     return scalar(con, f"select count(*) from core.{name}")
+
+
+def reference_inputs(
+    tables: dict[str, dict],
+    reference_dir: Path = REFERENCE_DIR,
+    overlay_dir: Path | None = None,
+) -> str:
+    """One fingerprint of everything a reference table is built and checked from: every seed
+    and overlay of the reference set (a table's rows are checked against the others': a
+    territory name must name a gazetteer row), their declarations and this loader. Any change
+    to any of them builds every reference table again; otherwise a run keeps them."""
+    h = hashlib.sha256(Path(__file__).read_bytes())
+    h.update((reference_dir / "tables.yaml").read_bytes())
+    for name in sorted(tables):
+        for _, path in _files(name, reference_dir, overlay_dir):
+            h.update(f"\0{name}\0{path.name}\0".encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def built_from(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
+    """The inputs fingerprint of core.<name>'s last build, when the table is still there."""
+    found = con.execute(
+        "select b.inputs_fingerprint from audit.reference_builds b "
+        "join duckdb_tables() t on t.schema_name = 'core' and t.table_name = ? "
+        "where b.table_name = 'core.' || ?",
+        [name, name],
+    ).fetchall()
+    return found[0][0] if found else None
+
+
+def record_build(
+    con: duckdb.DuckDBPyConnection, name: str, inputs: str, content: str, rows: int, run_id: str
+) -> None:
+    con.execute(
+        "insert or replace into audit.reference_builds values ('core.' || ?, ?, ?, ?, ?, ?)",
+        [name, inputs, content, rows, datetime.now(UTC).replace(tzinfo=None), run_id],
+    )
 
 
 def load_all(

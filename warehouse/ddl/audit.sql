@@ -186,3 +186,16 @@ create table if not exists audit.suite_runs (
     carried_from_run_id varchar,           -- the run whose results were carried over, or null
     primary key (run_id, target)
 );
+
+-- The last build of each reference table (core.<name> from seeds/reference and the home's
+-- overlays, assets/reference): a table whose inputs (every seed and overlay file of the
+-- reference set, their declarations and the loader) are those of its last build is not built
+-- again, and its asset reports the same Dagster data version, so nothing downstream looks stale.
+create table if not exists audit.reference_builds (
+    table_name         varchar primary key,  -- core.<name>
+    inputs_fingerprint varchar not null,     -- sha256 of the reference set's files and the loader
+    table_fingerprint  varchar not null,     -- rows:hash of the table's content (the data version)
+    rows_built         bigint not null,
+    built_at           timestamp not null,
+    run_id             varchar
+);
