@@ -11,7 +11,7 @@ from assets.ingest.load import (
     record_failure,
     record_skipped,
 )
-from assets.metadata import preview
+from assets.metadata import catalog_schema, preview
 from contracts import Contract, load_source_specs
 from warehouse import ensure_dataset_tables, ensure_schemas, units_in
 from warehouse.raw import refresh_view
@@ -74,6 +74,7 @@ def raw_asset(contract: Contract) -> dg.AssetsDefinition:
             # pointed the view at the snapshots already): the view reads every snapshot's schema.
             if any(o.status == "landed" for o in outcomes):
                 refresh_view(con, contract)
+            schema = catalog_schema(con, f"raw.{ds}")
         table = pl.DataFrame(
             [
                 {
@@ -103,6 +104,7 @@ def raw_asset(contract: Contract) -> dg.AssetsDefinition:
                 "files_failed": new.filter(pl.col("status") == "failed").height,
                 "rows_landed": int(new.get_column("rows_read").sum() or 0),
                 "files": preview(new, limit=50),
+                "dagster/column_schema": schema,
             }
         )
 

@@ -3,7 +3,7 @@ its seed and the data home's overlay."""
 
 import dagster as dg
 
-from assets.metadata import preview
+from assets.metadata import catalog_schema, preview
 from assets.reference.load import (
     OverlayError,
     built_from,
@@ -56,6 +56,7 @@ def _reference_asset(name: str, tables: dict[str, dict]) -> dg.AssetsDefinition:
                     [name],
                 ).fetchall()
             head = con.sql(f"select * from core.{name} limit 10").pl()
+            schema = catalog_schema(con, f"core.{name}")
             overlay_rows = con.execute(
                 f"select count(*) from core.{name} where origin <> 'seeds'"
             ).fetchall()[0][0]
@@ -66,6 +67,7 @@ def _reference_asset(name: str, tables: dict[str, dict]) -> dg.AssetsDefinition:
                 "rebuilt": rebuilt,
                 "built_in_run": context.run_id if rebuilt else built_in,
                 "preview": preview(head),
+                "dagster/column_schema": schema,
             },
             # The table's content: the same after a run that kept or rebuilt it unchanged, so
             # Dagster shows nothing downstream as stale because of it.

@@ -4,7 +4,7 @@ checks: the Great Expectations suite generated from the YAML, and the YAML's SQL
 import dagster as dg
 
 from assets.audit.checks import to_dagster
-from assets.metadata import column_schema, preview
+from assets.metadata import catalog_schema, column_schema, preview
 from warehouse import SqlModel, build_model, scalar, sql_models
 from warehouse.expectations import suite_spec, validate
 from warehouse.resources import Warehouse
@@ -129,6 +129,7 @@ def sql_asset(model: SqlModel) -> dg.AssetsDefinition:
         with warehouse.get_connection() as con:
             rows = build_model(con, model)
             head = con.sql(f"select * from {model.table} limit 10").pl()
+            schema = catalog_schema(con, model.table, model.columns)
             summary = con.sql(model.summary).pl() if model.summary else None
             checks: list[dg.AssetCheckResult] = []
             if specs:
@@ -138,7 +139,7 @@ def sql_asset(model: SqlModel) -> dg.AssetsDefinition:
                 if has_suite:
                     checks.append(_suite_to_dagster(suite, key, carried_from))
                 checks += [to_dagster(result, key) for result in rules]
-        metadata = {"preview": preview(head)}
+        metadata = {"preview": preview(head), "dagster/column_schema": schema}
         if rows is not None:  # a view's rows are computed when it is read
             metadata["dagster/row_count"] = rows
         if summary is not None:

@@ -7,7 +7,7 @@ import polars as pl
 
 from assets.audit.checks import to_dagster
 from assets.files import each_file
-from assets.metadata import column_schema, preview
+from assets.metadata import catalog_schema, column_schema, preview
 from assets.staging import release
 from assets.staging.load import (
     CHUNK_ROWS,
@@ -28,10 +28,15 @@ _CURRENT = "f.status = 'loaded' and f.dataset = ?"
 
 def staging_asset(contract: Contract) -> dg.AssetsDefinition:
     ds = contract.dataset
-    columns = {
+    described = {
         c.name: {"description": c.description, "unit": c.unit} for c in contract.stored_columns
     }
-    columns["territory_id"] = {"description": "Gazetteer id the territory resolved to."}
+    described["territory_id"] = {"description": "Gazetteer id the territory resolved to."}
+    columns = {
+        name: described.get(name, {"description": f"Unit of {name.removesuffix('_unit')}."})
+        | {"type": duck_type.upper()}
+        for name, duck_type in contract.staged_columns()
+    }
 
     @dg.asset(
         key=["staging", ds],
@@ -105,6 +110,7 @@ def staging_asset(contract: Contract) -> dg.AssetsDefinition:
                 .sort("failures", "rule", descending=[True, False])
             )
             head = con.sql(f"select * from staging.{ds} limit 10").pl()
+            schema = catalog_schema(con, f"staging.{ds}", columns)
             record_results(con, context.run_id, contract_rule_results(con, contract))
             checks = staging_checks(con, contract, context.run_id)
         staged = pl.DataFrame(
@@ -131,6 +137,7 @@ def staging_asset(contract: Contract) -> dg.AssetsDefinition:
                 "files": preview(staged, limit=50),
                 "rejections_by_rule": preview(by_rule, limit=50),
                 "preview": preview(head),
+                "dagster/column_schema": schema,
             },
             check_results=checks,
         )
