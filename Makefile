@@ -25,7 +25,7 @@ help:
 	@echo "make lint    ruff check"
 	@echo "make ui      open the Dagster UI (dagster dev) on the data home"
 	@echo "make lock    re-resolve dependencies and rewrite constraints.txt"
-	@echo "make clean-home  delete the data home (ECOSTAT_HOME, default ./data)"
+	@echo "make clean-home  delete the data home (ECOSTAT_HOME, default data/ here)"
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

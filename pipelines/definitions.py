@@ -1,5 +1,5 @@
 """The Dagster code location: `dagster dev` in the repository root loads `defs` from here
-([tool.dagster] in pyproject.toml). The data home is ECOSTAT_HOME (default ./data)."""
+([tool.dagster] in pyproject.toml). The data home is ECOSTAT_HOME (default: the repository's data/ folder)."""
 
 from __future__ import annotations
 

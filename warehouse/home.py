@@ -1,4 +1,4 @@
-"""The data home (ECOSTAT_HOME, default ./data): landing folder, warehouse, reports, Dagster instance.
+"""The data home (ECOSTAT_HOME, default data/ of the repository): landing folder, warehouse, reports, Dagster instance.
 
 <home>/landing/<dataset>/   submissions waiting to be loaded (and kept after loading)
 <home>/sources/             source specs for this home's own publishers' layouts (YAML)
@@ -85,9 +85,15 @@ class Home:
         return self.root / "exports"
 
 
+DEFAULT_HOME = REPO_ROOT / "data"
+
+
 def home_path(environ: dict[str, str] | None = None) -> Path:
+    """ECOSTAT_HOME when it is set (a relative path is taken from the current directory);
+    otherwise the repository's data/ folder, the same whatever the current directory, so a run
+    from another folder never makes a new, empty home."""
     env = os.environ if environ is None else environ
-    return Path(env.get("ECOSTAT_HOME") or "data").expanduser().resolve()
+    return Path(env.get("ECOSTAT_HOME") or DEFAULT_HOME).expanduser().resolve()
 
 
 def ensure_home(root: Path, seeds_dir: Path = SEEDS_DIR) -> tuple[Home, list[str]]:

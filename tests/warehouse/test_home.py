@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from warehouse.home import SEEDS_DIR, ensure_home, home_path
+from warehouse.home import REPO_ROOT, SEEDS_DIR, ensure_home, home_path
 
 
 def test_an_empty_home_is_seeded_once(tmp_path: Path) -> None:
@@ -30,6 +30,10 @@ def test_dagster_config_turns_telemetry_off_and_runs_one_at_a_time(tmp_path: Pat
     assert config["concurrency"]["runs"]["max_concurrent_runs"] == 1
 
 
-def test_home_path_defaults_to_data() -> None:
-    assert home_path({}) == Path("data").resolve()
+def test_home_path_defaults_to_the_repositorys_data_whatever_the_current_directory(
+    tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert home_path({}) == REPO_ROOT / "data"
+    assert home_path({"ECOSTAT_HOME": "here"}) == tmp_path / "here"  # as the user wrote it
     assert home_path({"ECOSTAT_HOME": "/x/y"}) == Path("/x/y")
