@@ -31,6 +31,8 @@ from pathlib import Path
 
 from warehouse.home import Home, ensure_home, file_states, home_path
 
+_started = time.perf_counter()  # when the command started (main sets it): a run's time is wall time
+
 
 def _prepare(out) -> Home:
     home, seeded = ensure_home(home_path())
@@ -65,6 +67,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     import duckdb
 
     from assets.audit.assets import REPORT_KEY
+    from pipelines import progress
     from pipelines.definitions import definitions_for
     from pipelines.jobs import ALL_JOB
     from pipelines.summary import summary_lines
@@ -73,12 +76,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     defs = definitions_for(home.root)
     job = defs.resolve_job_def(ALL_JOB)
     level = "INFO" if args.verbose else "WARNING"
-    started = time.perf_counter()
-    result = job.execute_in_process(
-        instance=dg.DagsterInstance.get(),
-        run_config={"loggers": {"console": {"config": {"log_level": level}}}},
-        raise_on_error=False,
-    )
+    loggers: dict = {"console": {"config": {"log_level": level}}}
+    # -v prints Dagster's own log instead of the bar.
+    with progress.shown(len(job.graph.nodes), _started, quiet=args.verbose) as bar:
+        if bar:
+            loggers[progress.LOGGER] = {}
+        result = job.execute_in_process(
+            instance=dg.DagsterInstance.get(),
+            run_config={"loggers": loggers},
+            raise_on_error=False,
+        )
     report_written = REPORT_KEY in {e.asset_key for e in result.get_asset_materialization_events()}
     if not report_written and home.warehouse.exists():
         # A failed error check stops what depends on its table, the report included; the
@@ -90,7 +97,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             raise_on_error=False,
         )
         report_written = report_only.success
-    elapsed = time.perf_counter() - started
+    elapsed = time.perf_counter() - _started  # the command's wall time, imports included
     print(
         f"\necostat run {result.run_id[:8]}: {'SUCCESS' if result.success else 'FAILURE'} in {elapsed:.1f} s",
         file=out,
@@ -445,12 +452,16 @@ def cmd_home(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    global _started
+    _started = time.perf_counter()
     parser = argparse.ArgumentParser(
         prog="ecostat", description="ecostat: waste and emissions statistics warehouse"
     )
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser(
-        "run", help="run the whole pipeline on the data home (ECOSTAT_HOME, default ./data)"
+        "run",
+        help="run the whole pipeline on the data home (ECOSTAT_HOME, default data/ of the "
+        "repository)",
     )
     run.add_argument("-v", "--verbose", action="store_true", help="show Dagster's step log")
     run.add_argument(

@@ -16,6 +16,7 @@ from assets.sql.assets import sql_model_assets
 from assets.staging.assets import staging_asset
 from contracts import datasets, load_contract
 from pipelines.jobs import daily_schedule, jobs, landing_sensor
+from pipelines.progress import LOGGER, progress_logger
 from warehouse.home import home_path
 from warehouse.resources import HomeResource, Warehouse
 
@@ -46,6 +47,9 @@ def build_definitions(home: str | None = None) -> dg.Definitions:
         },
         # One process runs a run's steps one after another: a single writer of the warehouse.
         executor=dg.in_process_executor,
+        # Dagster's own console log, and the bar `ecostat run` shows on a terminal (only runs
+        # that name it in their run config use it).
+        loggers={"console": dg.colored_console_logger, LOGGER: progress_logger},
     )
 
 

@@ -11,7 +11,7 @@ def summary_lines(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> 
     """Per dataset: files by status and rows read / loaded / rejected of the current files;
     the reference overlays in force; the files this run staged again and what that released;
     then every mart with its row count."""
-    lines = []
+    lines = _this_run_lines(con, run_id) if run_id is not None else []
     files = run_query(con, "summary_datasets").fetchall()
     header = f"{'dataset':<16}{'files':>6}{'failed':>8}{'dupl.':>7}{'older':>7}{'rows read':>11}{'loaded':>9}{'rejected':>10}"
     lines += ["Datasets (current file versions):", header]
@@ -36,6 +36,35 @@ def summary_lines(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> 
         n = scalar(con, f'select count(*) from marts."{name}"')
         lines.append(f"  marts.{name:<34}{n:>8} rows")
     return lines
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"
+
+
+def _this_run_lines(con: duckdb.DuckDBPyConnection, run_id: str) -> list[str]:
+    """One line of what this run changed: new files, replaced versions, files staged again and
+    the rows they released, files left as they were; or that it found nothing new."""
+    ((new, replaced, again, released, unchanged),) = run_query(
+        con, "summary_this_run", run_id=run_id
+    ).fetchall()
+    if not (new or replaced or again):
+        return [f"This run: no new files; {_count(unchanged, 'file')} as they were."]
+    parts = []
+    if new:
+        parts.append(_count(new, "new file"))
+    if replaced:
+        parts.append(
+            f"{replaced:,} new version of a loaded file"
+            if replaced == 1
+            else f"{replaced:,} new versions of loaded files"
+        )
+    if again:
+        parts.append(
+            _count(again, "file") + " staged again (" + _count(released, "row") + " released)"
+        )
+    parts.append(_count(unchanged, "file") + " as they were")
+    return ["This run: " + "; ".join(parts) + "."]
 
 
 def _overlay_lines(con: duckdb.DuckDBPyConnection) -> list[str]:

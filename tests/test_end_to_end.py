@@ -430,14 +430,25 @@ def test_a_corrected_file_replaces_its_rows_and_the_log_keeps_both(fresh_home: P
     con.close()
 
 
-def test_the_cli_prints_a_summary(fresh_home: Path, capsys, monkeypatch) -> None:
-    monkeypatch.setenv("ECOSTAT_HOME", str(fresh_home.parent / "cli-home"))
+def test_the_cli_prints_a_summary_of_what_the_run_changed(
+    fresh_home: Path, capsys, monkeypatch
+) -> None:
+    home = fresh_home.parent / "cli-home"
+    monkeypatch.setenv("ECOSTAT_HOME", str(home))
     assert main(["run"]) == 0
     out = capsys.readouterr().out
     assert "Seeded the empty data home" in out
     assert "SUCCESS" in out
+    assert "This run: 10 new files; 0 files as they were." in out
     assert "cleanup" in out and "marts.cleanup_comparison" in out
-    assert str(fresh_home.parent / "cli-home" / "warehouse.duckdb") in out
+    assert str(home / "warehouse.duckdb") in out
+
+    # New bytes under a loaded file's name: a new version, the other nine left as they were.
+    changed = home / "landing" / "cleanup" / "kg_mnr_subbotniki_2019_2024.csv"
+    changed.write_bytes(changed.read_bytes() + "\n".encode())
+    assert main(["run"]) == 0
+    out = capsys.readouterr().out
+    assert "This run: 1 new version of a loaded file; 9 files as they were." in out
 
 
 def test_coal_parts_that_do_not_add_up_are_flagged_with_the_numbers(warehouse) -> None:
