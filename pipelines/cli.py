@@ -309,7 +309,7 @@ def cmd_query(args: argparse.Namespace) -> int:
             return 2
         print(f"{frame.height} rows written to {out}")
     else:
-        print(format_table(frame, max_rows=args.max_rows))
+        print(format_table(frame, max_rows=args.max_rows, wide=args.wide))
     return 0
 
 
@@ -515,6 +515,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     query.add_argument("sql", help="one SQL statement that reads")
     query.add_argument("--out", help="write the result to a .csv, .parquet or .xlsx file")
     query.add_argument("--max-rows", type=int, default=50, help="rows to print (default 50)")
+    query.add_argument(
+        "--wide",
+        action="store_true",
+        help="never wrap long text: one line per row, however wide (for a pager: | less -S)",
+    )
     export = sub.add_parser(
         "export",
         help="write every mart as CSV, Parquet and Excel with a codebook",

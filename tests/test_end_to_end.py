@@ -445,7 +445,7 @@ def test_the_cli_prints_a_summary_of_what_the_run_changed(
 
     # New bytes under a loaded file's name: a new version, the other nine left as they were.
     changed = home / "landing" / "cleanup" / "kg_mnr_subbotniki_2019_2024.csv"
-    changed.write_bytes(changed.read_bytes() + "\n".encode())
+    changed.write_bytes(changed.read_bytes() + b"\n")
     assert main(["run"]) == 0
     out = capsys.readouterr().out
     assert "This run: 1 new version of a loaded file; 9 files as they were." in out

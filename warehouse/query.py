@@ -9,10 +9,14 @@ number of readers at once, while a run writes, and no reader can hold up a run.
 
 from __future__ import annotations
 
+import io
+import math
 import os
 import re
 import shutil
 import time
+from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -139,19 +143,84 @@ def run_query(con: duckdb.DuckDBPyConnection, sql: str) -> pl.DataFrame:
     return con.sql(sql).pl()
 
 
-def format_table(frame: pl.DataFrame, max_rows: int = 50) -> str:
-    """A frame as an aligned text table (Cyrillic and other wide text measured by display width)."""
-    with pl.Config(
-        tbl_rows=max_rows,
-        tbl_cols=-1,
-        fmt_str_lengths=60,
-        tbl_width_chars=10_000,
-        tbl_hide_dataframe_shape=True,
-        tbl_hide_column_data_types=False,
-        float_precision=None,
-    ):
-        text = str(frame)
-    return f"{text}\n{frame.height} rows" if frame.height > max_rows else text
+# Integer columns that are codes or calendar values, not quantities: shown and exported as
+# plain integers (2018, not "2,018"). A column named year, *_year, year_*, id, *_id, *_number.
+_PLAIN = re.compile(r"(^|_)(year|id|number)($|_)", re.IGNORECASE)
+
+
+def plain_integer(name: str, dtype: pl.DataType) -> bool:
+    """Whether an integer column holds a code or a year rather than a quantity."""
+    return dtype.is_integer() and bool(_PLAIN.search(name))
+
+
+def _number(value: object) -> str:
+    """A number for reading: thousands separated, never in scientific notation, with the
+    decimals it needs (about seven significant digits, trailing zeros dropped)."""
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, Decimal):
+        text = f"{value:,f}"
+    else:
+        number = float(value)
+        if not math.isfinite(number):
+            return str(number)
+        magnitude = math.floor(math.log10(abs(number))) if number else 0
+        text = f"{number:,.{min(12, max(3, 6 - magnitude))}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _cell(value: object, plain: bool) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float | Decimal):
+        return str(value) if plain else _number(value)
+    if isinstance(value, list):
+        return " ".join("" if v is None else str(v) for v in value)
+    if isinstance(value, date | datetime):
+        return value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
+    return str(value)
+
+
+def format_table(
+    frame: pl.DataFrame, max_rows: int = 50, wide: bool = False, width: int | None = None
+) -> str:
+    """A frame as a table for a terminal: a header of column names (no type rows), numbers right
+    aligned with thousands separators and never in scientific notation, years and ids as plain
+    integers, empty cells for missing values, lists space-separated. Long text wraps to fit the
+    terminal's width (``width``, default the terminal's); ``wide`` never wraps."""
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(box=box.SQUARE, show_edge=True, header_style="bold")
+    numeric = {name: dtype.is_numeric() for name, dtype in frame.schema.items()}
+    plain = {name: plain_integer(name, dtype) for name, dtype in frame.schema.items()}
+    for name in frame.columns:
+        table.add_column(
+            name,
+            justify="right" if numeric[name] and not plain[name] else "left",
+            overflow="fold",
+            no_wrap=wide,
+        )
+    for row in frame.head(max_rows).iter_rows():
+        table.add_row(*(_cell(v, plain[n]) for n, v in zip(frame.columns, row, strict=True)))
+    console = Console(
+        width=10**5 if wide else (width or shutil.get_terminal_size((120, 24)).columns),
+        record=True,
+        file=io.StringIO(),
+        color_system=None,
+        highlight=False,
+        emoji=False,
+        markup=False,
+    )
+    console.print(table, crop=False)
+    text = "\n".join(line.rstrip() for line in console.export_text().splitlines())
+    shown = f"{frame.height:,} row{'s' if frame.height != 1 else ''}"
+    if frame.height > max_rows:
+        shown += f", the first {max_rows:,} shown (--max-rows N, or --out FILE for all)"
+    return f"{text}\n{shown}"
 
 
 def spreadsheet_safe(frame: pl.DataFrame) -> pl.DataFrame:
@@ -188,12 +257,21 @@ def write_frame(frame: pl.DataFrame, path: Path, sheet: str = "result") -> Path:
 
 
 def write_excel(sheets: dict[str, pl.DataFrame], path: Path) -> Path:
-    """One workbook, a sheet per frame. Text is written as text, never as a formula."""
+    """One workbook, a sheet per frame, each an Excel table with a filter on its header row and
+    the header frozen. Text is written as text, never as a formula."""
     from xlsxwriter import Workbook
 
     with Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False}) as book:
         for name, frame in sheets.items():
             spreadsheet_safe(frame).write_excel(
-                workbook=book, worksheet=name[:31], autofit=True, freeze_panes=(1, 0)
+                workbook=book,
+                worksheet=name[:31],
+                autofit=True,
+                autofilter=True,  # a filter button on every column of the header
+                freeze_panes=(1, 0),
+                # Years and ids as typed, 2018 (not "2,018"); quantities keep separators.
+                column_formats={
+                    c: "0" for c, dtype in frame.schema.items() if plain_integer(c, dtype)
+                },
             )
     return path

@@ -15,7 +15,13 @@ import pytest
 from pipelines.cli import main
 from tests.conftest import run_pipeline
 from warehouse.dictionary import DICTIONARY_PATH, markdown, table_docs
-from warehouse.query import FORMULA_START, WriteRefused, check_read_only, spreadsheet_safe
+from warehouse.query import (
+    FORMULA_START,
+    WriteRefused,
+    check_read_only,
+    format_table,
+    spreadsheet_safe,
+)
 
 KG_2023 = "select territory_name_ru, territory_name_en, year, waste_collected_t from marts.cleanup_comparison where year = 2023 order by territory_id"
 
@@ -29,9 +35,44 @@ def home_env(seeded_home: Path, monkeypatch) -> Path:
 def test_query_prints_an_aligned_table_with_cyrillic(home_env, capsys) -> None:
     assert main(["query", KG_2023]) == 0
     out = capsys.readouterr().out
-    assert "Кыргызская Республика" in out and "3346.259" in out
-    lines = [line for line in out.splitlines() if line.startswith(("│", "┌", "└", "╞"))]
+    assert "Кыргызская Республика" in out and "3,346.259" in out
+    lines = [line for line in out.splitlines() if line.startswith(("│", "┌", "└", "├"))]
     assert len({len(line) for line in lines}) == 1  # every row as wide as the frame
+    assert "str" not in out.split() and "f64" not in out.split()  # no rows of types
+
+
+def test_the_terminal_shows_numbers_as_people_read_them() -> None:
+    frame = pl.DataFrame(
+        {
+            "year": [2018, 2024],
+            "territory_id": ["KG", "KG-GB"],
+            "value": [1e6, 0.000000123],
+            "participants": [133_500, None],
+            "note": ["a long note " * 12, None],
+        }
+    )
+    text = format_table(frame, width=80)
+    assert "2018" in text and "2,018" not in text  # a year, not a quantity
+    assert "1,000,000" in text and "0.000000123" in text and "e-07" not in text
+    assert "133,500" in text and "null" not in text and "None" not in text
+    assert max(len(line) for line in text.splitlines()) <= 80  # long text wraps to the width
+    wide = format_table(frame, wide=True, width=80)
+    assert max(len(line) for line in wide.splitlines()) > 120  # --wide: one line per row
+    assert format_table(frame, max_rows=1).endswith(
+        "2 rows, the first 1 shown (--max-rows N, or --out FILE for all)"
+    )
+
+
+def test_excel_has_plain_years_a_filter_and_a_frozen_header(home_env, tmp_path) -> None:
+    sql = "select territory_id, year, value, n_sources from marts.region_year_indicators limit 5"
+    assert main(["query", sql, "--out", str(tmp_path / "r.xlsx")]) == 0
+    sheet = openpyxl.load_workbook(tmp_path / "r.xlsx").active
+    (table,) = sheet.tables.values()
+    assert table.autoFilter is not None and table.autoFilter.ref == table.ref
+    assert sheet.freeze_panes == "A2"
+    formats = {sheet.cell(1, c).value: sheet.cell(2, c).number_format for c in range(1, 5)}
+    assert formats["year"] == "0"  # 2018, never "2,018"
+    assert formats["n_sources"].startswith("#,##0")
 
 
 @pytest.mark.parametrize(
