@@ -67,7 +67,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     import duckdb
 
     from assets.audit.assets import REPORT_KEY
-    from pipelines import progress
+    from pipelines import progress, queue
     from pipelines.definitions import definitions_for
     from pipelines.jobs import ALL_JOB
     from pipelines.summary import summary_lines
@@ -75,6 +75,16 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     defs = definitions_for(home.root)
     job = defs.resolve_job_def(ALL_JOB)
+    instance = dg.DagsterInstance.get()
+    if not queue.wait_for_other_runs(
+        instance, lambda line: print(line, file=out, flush=True), limit_s=args.wait_for_runs
+    ):
+        print(
+            f"ecostat run: still waiting after {args.wait_for_runs:g} s; nothing was run. "
+            "Let that run finish, or cancel it in the Dagster UI (Runs), then run again.",
+            file=out,
+        )
+        return 2
     level = "INFO" if args.verbose else "WARNING"
     loggers: dict = {"console": {"config": {"log_level": level}}}
     # -v prints Dagster's own log instead of the bar.
@@ -82,19 +92,21 @@ def cmd_run(args: argparse.Namespace) -> int:
         if bar:
             loggers[progress.LOGGER] = {}
         result = job.execute_in_process(
-            instance=dg.DagsterInstance.get(),
+            instance=instance,
             run_config={"loggers": loggers},
             raise_on_error=False,
+            tags=queue.run_tags(),
         )
     report_written = REPORT_KEY in {e.asset_key for e in result.get_asset_materialization_events()}
     if not report_written and home.warehouse.exists():
         # A failed error check stops what depends on its table, the report included; the
         # report is most needed then, so it is written on its own, for the run that stopped.
         report_only = job.execute_in_process(
-            instance=dg.DagsterInstance.get(),
+            instance=instance,
             asset_selection=[REPORT_KEY],
             run_config={"loggers": {"console": {"config": {"log_level": level}}}},
             raise_on_error=False,
+            tags=queue.run_tags(),
         )
         report_written = report_only.success
     elapsed = time.perf_counter() - _started  # the command's wall time, imports included
@@ -470,6 +482,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="run even when nothing changed since the last good run (by default such a run "
         "says so and stops)",
     )
+    run.add_argument(
+        "--wait-for-runs",
+        type=float,
+        default=3600.0,
+        metavar="S",
+        help="how long to wait for a run in progress (from the Dagster UI, the sensor or the "
+        "schedule) before giving up (default 3600 s); the wait is announced",
+    )
     run.set_defaults(func=cmd_run)
     reload = sub.add_parser(
         "reload",
@@ -481,7 +501,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     reload.add_argument("--dataset", help="only this dataset's files")
     reload.add_argument("-v", "--verbose", action="store_true", help="show Dagster's step log")
-    reload.set_defaults(func=cmd_reload)
+    reload.set_defaults(func=cmd_reload, wait_for_runs=3600.0)
     sub.add_parser("init", help="create the data home and its Dagster config").set_defaults(
         func=cmd_init
     )
