@@ -59,6 +59,7 @@ def collect(con: duckdb.DuckDBPyConnection, run_id: str) -> dict:
     checks = _records(con, "report_checks", run_id=run_id)
     for c in checks:
         c["failure_sample"] = json.loads(c["failure_sample"]) if c["failure_sample"] else []
+        c["outcome"] = outcome(c)
     files = _records(con, "report_files", run_id=run_id)
     datasets = []
     for ds in sorted({f["dataset"] for f in files}):
@@ -110,6 +111,8 @@ def collect(con: duckdb.DuckDBPyConnection, run_id: str) -> dict:
             "rows_read": sum(d["rows_read"] for d in datasets),
             "rows_loaded": sum(d["rows_loaded"] for d in datasets),
             "rows_rejected": sum(d["rows_rejected"] for d in datasets),
+            # passed + warnings + rules_rejecting_rows + errors = checks: every check is one of
+            # the four (outcome()).
             "checks": len(checks),
             "checks_passed": len(checks) - len(checks_failed),
             # Rules that rejected rows did their job (the rows are quarantined); errors are the
@@ -132,6 +135,36 @@ def collect(con: duckdb.DuckDBPyConnection, run_id: str) -> dict:
         "findings_shown": FINDINGS_SHOWN,
         "provenance": headline_provenance(con),
     }
+
+
+OUTCOMES = {
+    "passed": "passed",
+    "warning": "warning: a finding for review, nothing stopped",
+    "quarantined": "rows quarantined: the rule rejected the rows that break it, nothing else stopped",
+    "failed": "failed: what depends on the table did not run",
+}
+
+
+def outcome(check: dict) -> str:
+    """What a check's result means: passed; a warning; a contract rule that quarantined the
+    rows breaking it (it did its job: the rows are listed, nothing else is affected); or a
+    failed error, which stops what depends on the table."""
+    if check["passed"]:
+        return "passed"
+    if check["severity"] == "warning":
+        return "warning"
+    return "quarantined" if check["engine"] == "contract" else "failed"
+
+
+def source_row_label(source_row_id: str, files: dict[str, dict]) -> str:
+    """file_id:row[:column] as a person reads it: the file's path (and sheet), row and column."""
+    file_id, _, rest = source_row_id.partition(":")
+    row, _, column = rest.partition(":")
+    f = files.get(file_id)
+    if f is None:
+        return source_row_id
+    where = f"landing/{f['dataset']}/{f['path']}" + (f", sheet {f['sheet']}" if f["sheet"] else "")
+    return f"{where}, row {row}" + (f", column {column}" if column else "")
 
 
 def headline_provenance(con: duckdb.DuckDBPyConnection) -> list[dict]:
@@ -163,9 +196,12 @@ def charts(report: dict) -> dict[str, str]:
         [
             {
                 "layer": c["target"].split(".")[0],
-                "result": "passed"
-                if c["passed"]
-                else ("failed (error)" if c["severity"] == "error" else "warning"),
+                "result": {
+                    "passed": "passed",
+                    "warning": "warning",
+                    "quarantined": "rows quarantined",
+                    "failed": "failed (error)",
+                }[outcome(c)],
             }
             for c in report["checks"]
         ],
@@ -190,7 +226,12 @@ def charts(report: dict) -> dict[str, str]:
             "checks",
             "layer:N",
             "result:N",
-            {"passed": "#2f6f4f", "warning": "#d68910", "failed (error)": "#c0392b"},
+            {
+                "passed": "#2f6f4f",
+                "warning": "#d68910",
+                "rows quarantined": "#7d6608",
+                "failed (error)": "#c0392b",
+            },
         )
     return out
 
@@ -205,6 +246,7 @@ def render_html(report: dict) -> str:
     by_target: dict[str, list[dict]] = {}
     for c in report["checks"]:
         by_target.setdefault(c["target"], []).append(c)
+    files = {f["file_id"]: f for d in report["datasets"] for f in d["files"] if "file_id" in f}
     return render(
         TEMPLATES,
         "validation_report.html.j2",
@@ -213,6 +255,9 @@ def render_html(report: dict) -> str:
         rejected_by_rule=by_rule,
         checks_by_target=by_target,
         suites_carried_from=report.get("suites_carried_from", {}),
+        outcomes=OUTCOMES,
+        where=lambda source_row_id: source_row_label(source_row_id, files),
+        file_ids=files,
     )
 
 

@@ -75,6 +75,16 @@ def test_the_report_and_its_json_are_written_with_the_numbers(seeded_home: Path)
     s = results["summary"]
     assert (s["rows_read"], s["rows_loaded"], s["rows_rejected"]) == (150, 145, 5)
     assert s["rows_read"] == s["rows_loaded"] + s["rows_rejected"]
+    # Every check is one of four outcomes, and the totals add up.
+    outcomes = [c["outcome"] for c in results["checks"]]
+    assert set(outcomes) <= {"passed", "warning", "quarantined", "failed"}
+    assert (
+        outcomes.count("passed"),
+        outcomes.count("warning"),
+        outcomes.count("quarantined"),
+        outcomes.count("failed"),
+    ) == (s["checks_passed"], s["warnings"], s["rules_rejecting_rows"], s["errors"])
+    assert sum(outcomes.count(o) for o in set(outcomes)) == s["checks"]
     assert len(results["rejected_rows"]) == 5
     kz = next(
         f

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from tests.browser import open_page, screenshot
@@ -46,3 +47,25 @@ def test_the_great_expectations_results_read_in_the_report(seeded_home: Path) ->
         assert visit.console_errors == []
         assert visit.external_requests == []
         screenshot(visit, "validation_report_expectations")
+
+
+def test_the_checks_add_up_in_words_and_source_rows_name_their_file(seeded_home: Path) -> None:
+    """An auditor reads the totals as one sentence that adds up, sees a quarantining contract
+    rule as what it is (not a failed error), and follows a finding's source row to its file."""
+    with open_page(seeded_home / "reports" / "validation_report.html") as visit:
+        page = visit.page
+        words = page.locator("#checks-in-words").inner_text()
+        numbers = [int(n) for n in re.findall(r"\d+", words)]
+        total, passed, warnings, quarantining, errors = numbers[:5]
+        assert total == passed + warnings + quarantining + errors
+        assert quarantining >= 1 and errors == 0 and "Nothing stopped" in words
+        block = page.locator("#checks details", has_text="staging.cleanup").first
+        row = block.locator("tr", has_text="rule:period_required")
+        assert row.locator("td.quar").inner_text() == "rows quarantined"
+        assert block.locator("td.fail").count() == 0  # nothing shown as a failed error
+        link = page.locator("#findings-table td.ids a").first
+        assert link.inner_text().startswith("landing/") and ", row " in link.inner_text()
+        target = link.get_attribute("href")
+        link.click()
+        assert page.locator(target).is_visible()  # the file's line in the file list, opened
+        assert visit.console_errors == [] and visit.external_requests == []

@@ -1,5 +1,6 @@
 -- Every landed file version, with whether this run loaded it.
 select
+    file_id,
     dataset,
     path,
     status,
