@@ -45,31 +45,34 @@ class PageVisit:
 
     @property
     def external_requests(self) -> list[str]:
-        return [u for u in self.requests if not u.startswith(("file:", "data:", "about:"))]
+        # blob: URLs are made in the page (a download built from its own data).
+        return [u for u in self.requests if not u.startswith(("file:", "data:", "about:", "blob:"))]
 
 
 @contextmanager
-def open_page(path: Path, width: int = 1300) -> Iterator[PageVisit]:
-    """Open a local HTML file; collect console errors, page errors and every request made."""
+def open_page(path: Path, width: int = 1300, fragment: str = "") -> Iterator[PageVisit]:
+    """Open a local HTML file (at ``#fragment``, when given); collect console errors, page
+    errors and every request made."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path(), args=FLAGS)
         try:
-            page = browser.new_page(viewport={"width": width, "height": 900})
+            page = browser.new_page(viewport={"width": width, "height": 900}, accept_downloads=True)
             visit = PageVisit(page)
             page.on("console", lambda m: m.type == "error" and visit.console_errors.append(m.text))
             page.on("pageerror", lambda e: visit.console_errors.append(str(e)))
             page.on("request", lambda r: visit.requests.append(r.url))
-            page.goto(path.as_uri(), wait_until="load")
+            page.goto(path.as_uri() + (f"#{fragment}" if fragment else ""), wait_until="load")
             yield visit
         finally:
             browser.close()
 
 
-def screenshot(visit: PageVisit, name: str) -> Path:
-    """Keep a full-page screenshot as a test artefact (test-artifacts/<name>.png)."""
+def screenshot(visit: PageVisit, name: str, full_page: bool = True) -> Path:
+    """Keep a screenshot as a test artefact (test-artifacts/<name>.png): the whole page, or
+    what the window shows."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     out = ARTIFACTS / f"{name}.png"
-    visit.page.screenshot(path=str(out), full_page=True)
+    visit.page.screenshot(path=str(out), full_page=full_page)
     return out

@@ -30,9 +30,12 @@ PUBLISHED_KEY = dg.AssetKey(["publish", "warehouse"])
         dg.AssetKey(["marts", "region_scorecard"]),
     ],
     description=(
-        "The comparison dashboard. Grain: one page per run, one chart and table per indicator "
-        "of marts.region_year_indicators, the latest scorecard per territory and the marts' data "
-        "dictionary. <home>/reports/dashboard.html: inline CSS and SVG, opens offline."
+        "The comparison dashboard. Grain: one page per run holding every figure of "
+        "marts.region_year_indicators, to explore by indicator, level, territories, absolute or "
+        "per capita, in English or Russian (charts drawn in the page with the inlined Vega "
+        "bundle; downloads as SVG, PNG and CSV; the view kept in the URL), the latest scorecard "
+        "per territory and the marts' data dictionary. <home>/reports/dashboard.html: opens "
+        "offline and fetches nothing."
     ),
 )
 def dashboard(warehouse: Warehouse, home: HomeResource) -> dg.MaterializeResult:

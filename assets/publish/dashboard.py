@@ -1,98 +1,135 @@
-"""The comparison dashboard: one self-contained HTML page per run (inline CSS, inline SVG charts,
-no external link or script), built from marts.region_year_indicators and marts.region_scorecard.
+"""The comparison dashboard: one self-contained HTML page per run, built from
+marts.region_year_indicators and marts.region_scorecard, to explore in a browser offline.
 
-Per indicator: a chart across territories and years (per capita where the mart has it for most
-figures) and the table behind it with units, markers for derived, estimated, nearest-year and
-conflicting figures, the note and the source count. Charts are declared in Vega-Lite (altair)
-and rendered to SVG by vl-convert, so nothing draws geometry by hand and nothing runs in the
-browser.
+The page holds the mart's figures as JSON and draws each chart in the browser from a Vega-Lite
+spec, with the Vega, Vega-Lite and Vega-Embed bundle that vl-convert ships inlined (no CDN, no
+request leaves the page). An analyst picks an indicator, a level (or all levels side by side,
+each with its own axis), the territories, absolute or per-capita figures and English or Russian;
+the state is kept in the URL's fragment, so a view can be bookmarked or sent. Each chart
+downloads as SVG or PNG and its data as CSV. Years sit on a continuous axis and a line breaks
+where a year is missing. Below the chart, the same figures as a table; then the latest
+scorecard per territory and the marts' data dictionary.
+
+Grain of the page's data: one figure per territory x year x indicator, as the mart has it.
 """
 
 from __future__ import annotations
 
+import json
+from functools import cache
 from pathlib import Path
 
 import duckdb
-import polars as pl
+import yaml
 
 from assets.html import render
 from warehouse import run_query
 from warehouse.dictionary import table_docs
 
 TEMPLATES = Path(__file__).parent / "templates"
+LABELS = Path(__file__).parent / "indicators.yaml"
+LEVELS = {
+    "country": {"en": "countries", "ru": "страны"},
+    "region": {"en": "regions", "ru": "регионы"},
+    "city": {"en": "cities", "ru": "города"},
+    "district": {"en": "districts", "ru": "районы"},
+}
+
+
+def indicator_titles(indicators: list[str], labels_file: Path = LABELS) -> dict[str, dict]:
+    """indicator -> {en, ru}: its title in words, from indicators.yaml, or its id in words."""
+    declared = yaml.safe_load(labels_file.read_text(encoding="utf-8")) or {}
+    out = {}
+    for indicator in indicators:
+        words = indicator.replace("_", " ")
+        out[indicator] = {"en": words, "ru": words} | declared.get(indicator, {})
+    return out
 
 
 def collect(con: duckdb.DuckDBPyConnection) -> dict:
-    """The dashboard's data: indicators with their rows, the latest scorecard, the dictionary."""
+    """The dashboard's data: every figure of the mart (compact keys, for the page's JSON), the
+    indicators with their titles and units, the territories, the latest scorecard and the
+    marts' dictionary."""
     rows = run_query(con, "dashboard_indicators").pl()
     indicators = []
     for (dataset, indicator), group in rows.group_by(["dataset", "indicator"], maintain_order=True):
-        per_capita_share = group.get_column("per_capita_value").is_not_null().mean()
-        use_per_capita = per_capita_share is not None and per_capita_share >= 0.5
-        units = group.get_column("unit").unique().to_list()
-        pc_units = group.get_column("per_capita_unit").drop_nulls().unique().to_list()
+        units = sorted(group.get_column("unit").drop_nulls().unique().to_list())
+        pc_units = sorted(group.get_column("per_capita_unit").drop_nulls().unique().to_list())
         indicators.append(
             {
+                "id": indicator,
                 "dataset": dataset,
-                "indicator": indicator,
-                "unit": ", ".join(sorted(units)),
-                "per_capita_unit": ", ".join(sorted(pc_units)),
-                "charted": "per_capita_value" if use_per_capita else "value",
-                "chart_unit": (
-                    ", ".join(sorted(pc_units)) if use_per_capita else ", ".join(sorted(units))
-                ),
-                "territories": group.get_column("territory_id").n_unique(),
-                "years": sorted(group.get_column("year").unique().to_list()),
-                "rows": group.to_dicts(),
+                "unit": ", ".join(units),
+                "per_capita_unit": ", ".join(pc_units),
+                "levels": [
+                    level for level in LEVELS if level in set(group.get_column("level").to_list())
+                ],
             }
         )
+    titles = indicator_titles([i["id"] for i in indicators])
+    for i in indicators:
+        i["title"] = titles[i["id"]]
+    # In the order indicators.yaml lists them (the first is the page's first view), then the rest.
+    order = list(yaml.safe_load(LABELS.read_text(encoding="utf-8")) or {})
+    indicators.sort(
+        key=lambda i: (order.index(i["id"]) if i["id"] in order else len(order), i["id"])
+    )
+    territories = (
+        rows.select("territory_id", "territory_name_en", "territory_name_ru", "level")
+        .unique()
+        .sort("territory_id")
+        .to_dicts()
+    )
+    figures = [
+        {
+            "i": r["indicator"],
+            "t": r["territory_id"],
+            "y": r["year"],
+            "v": r["value"],
+            "pc": r["per_capita_value"],
+            "n": r["n_sources"],
+            "d": bool(r["is_derived"]),
+            "e": bool(r["is_estimated"]),
+            "near": bool(r["population_is_nearest_year"]),
+            "c": bool(r["conflicting_sources"]),
+            "note": r["note"],
+        }
+        for r in rows.iter_rows(named=True)
+    ]
     scorecard = run_query(con, "dashboard_scorecard").pl()
     return {
         "indicators": indicators,
-        "territories": rows.select("territory_id", "territory_name_en", "level")
-        .unique()
-        .sort("territory_id")
-        .to_dicts(),
+        "territories": territories,
+        "figures": figures,
+        "levels": LEVELS,
         "scorecard": scorecard.to_dicts(),
         "scorecard_columns": scorecard.columns,
         "dictionary": [d for d in table_docs() if d.layer == "marts"],
     }
 
 
-def chart(indicator: dict) -> str:
-    """One indicator across territories and years, as inline SVG."""
-    import altair as alt
+@cache
+def vega_bundle() -> str:
+    """Vega, Vega-Lite and Vega-Embed as one script, from vl-convert (no download): built once
+    per process (about 2 s)."""
     import vl_convert
 
-    column = indicator["charted"]
-    frame = pl.DataFrame(indicator["rows"]).filter(pl.col(column).is_not_null())
-    if frame.height == 0:
-        return ""
-    frame = frame.with_columns(
-        territory=pl.col("territory_name_en") + " (" + pl.col("level") + ")",
-    ).select("territory", "year", column)
-    title = f"{indicator['indicator']}, {indicator['chart_unit']}"
-    base = alt.Chart(frame.to_pandas(), title=title).encode(
-        # Years on a continuous axis, so that a missing year shows as a gap.
-        x=alt.X("year:Q", title="year", axis=alt.Axis(format="d", tickMinStep=1)),
-        y=alt.Y(f"{column}:Q", title=indicator["chart_unit"]),
-        # Ten distinct colours while they suffice; beyond that, twenty in light/dark pairs.
-        color=alt.Color(
-            "territory:N",
-            title="territory",
-            scale=alt.Scale(
-                scheme="category10"
-                if frame.get_column("territory").n_unique() <= 10
-                else "tableau20"
-            ),
-        ),
-    )
-    layered = (base.mark_line() + base.mark_point(filled=True, size=60)).properties(
-        width=560, height=240
-    )
-    return vl_convert.vegalite_to_svg(layered.to_dict())
+    # Inside a <script> element, "</script" would end it early.
+    return vl_convert.javascript_bundle().replace("</script", "<\\/script")
+
+
+def page_data(data: dict) -> str:
+    """The figures and labels as JSON for a <script type="application/json"> element."""
+    payload = {k: data[k] for k in ("indicators", "territories", "figures", "levels")}
+    return json.dumps(payload, ensure_ascii=False, default=str).replace("</", "<\\/")
 
 
 def render_html(data: dict, generated_at: str) -> str:
-    charts = {i["indicator"]: chart(i) for i in data["indicators"]}
-    return render(TEMPLATES, "dashboard.html.j2", d=data, charts=charts, generated_at=generated_at)
+    return render(
+        TEMPLATES,
+        "dashboard.html.j2",
+        d=data,
+        data_json=page_data(data),
+        vega=vega_bundle(),
+        generated_at=generated_at,
+    )

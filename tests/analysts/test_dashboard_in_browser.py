@@ -1,51 +1,129 @@
-"""The comparison dashboard, opened in headless Chromium as an analyst would."""
+"""The comparison dashboard, explored in headless Chromium as an analyst would: choose an
+indicator, a level, territories, per capita and a language; download the chart and its data;
+send the view as a link. Nothing may leave the page."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import duckdb
 
 from tests.browser import open_page, screenshot
 
+SYMBOLS = "#chart svg .mark-symbol.role-mark path"
 
-def test_the_dashboard_opens_offline_with_every_indicator(seeded_home: Path) -> None:
+
+def _ready(page) -> int:
+    """Wait for the chart of the current choice; the number of figures it draws."""
+    page.wait_for_function(
+        "document.querySelector('#chart[data-ready]') !== null"
+        " && document.querySelectorAll('#chart svg .mark-symbol.role-mark path').length"
+        " == Number(document.querySelector('#chart').dataset.ready)"
+    )
+    return page.locator(SYMBOLS).count()
+
+
+def _title(page) -> str:
+    return page.locator("#chart svg .role-title-text").first.text_content()
+
+
+def _state(page) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(page.url.split("#", 1)[1]).items()}
+
+
+def test_the_dashboard_explores_every_indicator_offline(seeded_home: Path, tmp_path) -> None:
     con = duckdb.connect(str(seeded_home / "warehouse.duckdb"), read_only=True)
     try:
-        indicators = [
-            i
-            for (i,) in con.execute(
-                "select distinct indicator from marts.region_year_indicators order by 1"
-            ).fetchall()
-        ]
-        territories = con.execute(
-            "select count(distinct territory_id) from marts.region_year_indicators"
+        country_kg_kz_ru = con.execute(
+            "select count(*) from marts.region_year_indicators "
+            "where indicator = 'cleanup_waste_collected_t' and level = 'country'"
+        ).fetchall()[0][0]
+        kg = con.execute(
+            "select count(*) from marts.region_year_indicators "
+            "where indicator = 'cleanup_waste_collected_t' and territory_id = 'KG'"
+        ).fetchall()[0][0]
+        per_capita = con.execute(
+            "select count(*) from marts.region_year_indicators where indicator = "
+            "'cleanup_waste_collected_t' and level = 'country' and per_capita_value is not null"
+        ).fetchall()[0][0]
+        indicators = con.execute(
+            "select count(distinct indicator) from marts.region_year_indicators"
         ).fetchall()[0][0]
     finally:
         con.close()
-    assert territories >= 5
-    with open_page(seeded_home / "reports" / "dashboard.html") as visit:
+    page_path = seeded_home / "reports" / "dashboard.html"
+    with open_page(page_path) as visit:
         page = visit.page
+        # The first view: clean-up tonnes of the countries, one point per figure.
+        assert _ready(page) == country_kg_kz_ru
+        assert _title(page) == "Waste collected at clean-ups"
+        assert page.locator("#indicator option").count() == indicators
+        state = _state(page)
+        assert (state["indicator"], state["level"], state["measure"]) == (
+            "cleanup_waste_collected_t",
+            "country",
+            "absolute",
+        )
+        # The README's picture of the dashboard (docs/dashboard.png is a copy of this one).
+        shot = screenshot(visit, "dashboard", full_page=False)
+
+        # Unticking Kyrgyzstan takes its points off the chart and its rows off the table.
+        page.locator("input.territory-filter[value='KG']").uncheck()
+        assert _ready(page) == country_kg_kz_ru - kg
+        assert page.locator("#figures tbody tr[data-territory='KG']").count() == 0
+        page.locator("input.territory-filter[value='KG']").check()
+        assert _ready(page) == country_kg_kz_ru
+        row = page.locator("#figures tbody tr[data-territory='KG']").filter(has_text="2023")
+        assert row.locator("td.num").nth(1).inner_text() == "3,346.259"
+
+        # Per capita: the figures that have a population, on an axis in their unit.
+        page.locator("#measure-per-capita").check()
+        assert _ready(page) == per_capita
+        assert "t per 1,000 inhabitants" in page.locator("#chart svg").text_content()
+
+        # The data behind the chart downloads as CSV, the chart as SVG, both made in the page.
+        with page.expect_download() as got:
+            page.locator("#download-csv").click()
+        csv = Path(got.value.path()).read_text(encoding="utf-8-sig").splitlines()
+        assert csv[0] == "territory_id,territory,level,year,value,unit,sources,marks,note"
+        assert len(csv) - 1 == per_capita
+        assert got.value.suggested_filename.endswith(".csv")
+        with page.expect_download() as got:
+            page.locator("#download-svg").click()
+        assert Path(got.value.path()).read_text(encoding="utf-8").lstrip().startswith("<svg")
+
+        # Another indicator, in Russian: titles and legends in words.
+        page.select_option("#lang", "ru")
+        page.select_option("#indicator", "cleanup_participants")
+        _ready(page)
+        assert _title(page) == "Участники субботников"
+        assert page.locator("label[for=indicator]").inner_text() == "Показатель"
+        link = page.url
+        screenshot(visit, "dashboard_ru")
         assert visit.console_errors == []
         assert visit.external_requests == []
-        for indicator in indicators:  # a section with a chart for every indicator
-            section = page.locator(f"section#{indicator}")
-            assert section.locator("svg.marks").count() == 1, indicator
-        assert page.locator("input.territory-filter").count() == territories
-        # The KG 2023 tonnes in the table behind the chart, with units and sources.
-        section = page.locator("section#cleanup_waste_collected_t")
-        section.locator("summary").click()
-        row = section.locator("tr", has_text="Kyrgyz Republic").filter(has_text="2023")
-        assert row.locator("td.num").nth(1).inner_text() == "3,346.259"
-        assert "Кыргызская Республика" in row.inner_text()
-        # Unticking a territory hides its rows.
-        page.locator("input.territory-filter[value='KG']").uncheck()
-        assert not row.is_visible()
-        page.locator("input.territory-filter[value='KG']").check()
-        assert row.is_visible()
-        page.locator("summary", has_text="marts.region_year_indicators").click()
-        assert page.get_by_text(
-            "The figure per inhabitant or per 1,000 inhabitants, in per_capita_unit."
-        ).is_visible()
-        shot = screenshot(visit, "dashboard")
     assert shot.stat().st_size > 10_000
+
+    # The link opens the same view.
+    fragment = link.split("#", 1)[1]
+    with open_page(page_path, fragment=fragment) as visit:
+        page = visit.page
+        _ready(page)
+        assert _title(page) == "Участники субботников"
+        assert page.locator("#indicator").input_value() == "cleanup_participants"
+        assert page.locator("#measure-per-capita").is_checked()
+        assert visit.external_requests == []
+
+
+def test_all_levels_side_by_side_each_with_its_own_axis(seeded_home: Path) -> None:
+    fragment = "indicator=cleanup_participants&level=all&measure=absolute&lang=en"
+    with open_page(seeded_home / "reports" / "dashboard.html", fragment=fragment) as visit:
+        page = visit.page
+        _ready(page)
+        # One panel per level, each with its own y axis (Kazakhstan's country totals do not
+        # flatten Bishkek's districts).
+        headers = page.locator("#chart svg .role-row-header text").all_text_contents()
+        assert len(headers) >= 3
+        assert page.locator("#chart svg .role-axis").count() >= 2 * len(headers)
+        assert visit.console_errors == [] and visit.external_requests == []

@@ -3,13 +3,14 @@ warehouse, without a pipeline run (the dashboard in a browser: tests/analysts/).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 
 from assets.publish.assets import dashboard, published_warehouse
-from assets.publish.dashboard import collect
+from assets.publish.dashboard import collect, indicator_titles
 from warehouse.home import Home
 from warehouse.resources import HomeResource, Warehouse
 
@@ -41,18 +42,28 @@ def _warehouse(path: Path) -> None:
     con.close()
 
 
-def test_the_dashboard_charts_per_capita_only_where_most_figures_have_it(tmp_path: Path) -> None:
+def test_the_dashboard_data_has_every_figure_with_titles_levels_and_marks(tmp_path: Path) -> None:
     _warehouse(tmp_path / "w.duckdb")
     con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
     data = collect(con)
     con.close()
-    by_name = {i["indicator"]: i for i in data["indicators"]}
-    # One of the two clean-up figures has a per-capita value: half is enough.
-    assert by_name["waste_t"]["charted"] == "per_capita_value"
-    assert by_name["waste_t"]["chart_unit"] == "kg per inhabitant"
-    assert by_name["waste_t"]["years"] == [2022, 2023]
-    assert by_name["coal_t"]["charted"] == "value"
-    assert by_name["coal_t"]["chart_unit"] == "Mt"
+    by_id = {i["id"]: i for i in data["indicators"]}
+    assert by_id["waste_t"]["unit"] == "t"
+    assert by_id["waste_t"]["per_capita_unit"] == "kg per inhabitant"
+    assert by_id["waste_t"]["levels"] == ["country"]
+    assert by_id["coal_t"]["levels"] == ["region"] and by_id["coal_t"]["per_capita_unit"] == ""
+    # Not in indicators.yaml: titled from its id, in both languages.
+    assert by_id["coal_t"]["title"] == {"en": "coal t", "ru": "coal t"}
+    kz = next(f for f in data["figures"] if f["t"] == "KZ")
+    assert (kz["i"], kz["y"], kz["v"], kz["pc"], kz["n"], kz["c"]) == (
+        "waste_t",
+        2022,
+        30000.0,
+        None,
+        2,
+        True,
+    )
+    assert len(data["figures"]) == 3
     # The scorecard keeps each territory's latest year only.
     assert [(r["territory_id"], r["year"]) for r in data["scorecard"]] == [
         ("KG", 2023),
@@ -60,7 +71,16 @@ def test_the_dashboard_charts_per_capita_only_where_most_figures_have_it(tmp_pat
     ]
 
 
-def test_the_dashboard_page_opens_offline(tmp_path: Path) -> None:
+def test_declared_titles_come_first_and_name_the_indicator_in_english_and_russian() -> None:
+    titles = indicator_titles(["cleanup_waste_collected_t", "emissions_so2_total"])
+    assert titles["cleanup_waste_collected_t"]["ru"] == "Собрано отходов на субботниках"
+    assert titles["emissions_so2_total"] == {
+        "en": "emissions so2 total",
+        "ru": "emissions so2 total",
+    }
+
+
+def test_the_dashboard_page_is_self_contained(tmp_path: Path) -> None:
     database = tmp_path / "w.duckdb"
     _warehouse(database)
     home = tmp_path / "home"
@@ -73,9 +93,13 @@ def test_the_dashboard_page_opens_offline(tmp_path: Path) -> None:
     )
     assert result.success
     page = (Home(home).reports / "dashboard.html").read_text(encoding="utf-8")
-    assert "<svg" in page and "Kyrgyz Republic" in page
-    assert "http://" not in page.replace("http://www.w3.org", "")
+    assert "Kyrgyz Republic" in page and "vegaEmbed" in page
+    # Scripts, styles and images are all inline: no element loads anything from a server.
+    assert not re.search(
+        r"""<(?:script|link|img|iframe)\b[^>]*(?:src|href)\s*=\s*["']?(?:https?:)?//""", page, re.I
+    )
     assert "<script src" not in page
+    assert page.count('<script type="application/json" id="dashboard-data">') == 1
 
 
 def test_a_reader_of_the_published_copy_keeps_it_while_a_run_replaces_it(tmp_path: Path) -> None:
