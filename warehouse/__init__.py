@@ -146,6 +146,9 @@ class SqlModel:
     # "view" for a table computed when read rather than stored (audit.finding_cases: as many rows
     # as the source, read by a trace of one finding; the findings aggregate it in one pass).
     materialized: str = "table"
+    # How a figure is chosen when sources disagree, in words: `ecostat trace` and the report
+    # show it beside a row whose sources disagree.
+    choice: str | None = None
 
     @property
     def table(self) -> str:

@@ -5,7 +5,10 @@ The trace gives every file behind the row with the number of its rows, and for t
 source rows (20 unless asked) the file (path, sha256, sheet, header row, spec, encoding), the
 cells as written (raw), the typed values (staging) and how each cell was read (header, unit, scale
 factor); then the reference figures the mart used (population), the SQL that built the table and
-the checks of the latest run on every table along the way. It reads each table once for all the
+the tables this row was built from (of all those the SQL reads), each derived value computed
+from the row's own figures, which source row's figure was kept when sources disagree and by
+which declared rule (a model's ``choice``), and the checks of the latest run on the tables the
+row passed through. It reads each table once for all the
 rows, so a figure resting on a hundred thousand rows traces as fast as one resting on one.
 
 A finding (audit.findings) keeps a sample of its rows; its trace reads all of them from
@@ -62,6 +65,9 @@ class Trace:
     run_id: str | None
     source_rows_total: int = 0  # source rows named by the row; source_rows holds the first ones
     files: list[dict] = field(default_factory=list)  # every file behind the row, rows counted
+    inputs: list[str] = field(default_factory=list)  # the tables this row was built from
+    choice: list[str] = field(default_factory=list)  # how a figure was chosen among sources
+    computations: list[str] = field(default_factory=list)  # each derived value, computed
 
     def to_dict(self) -> dict:
         return json.loads(json.dumps(self, default=_plain))
@@ -136,11 +142,15 @@ def trace_rows(
     run_id = runs[0][0] if runs else None
     traces = []
     for n, row in enumerate(rows):
+        row_datasets = _datasets(row, files[n])
+        inputs = _inputs_of_row(model, row, row_datasets)
         checks = []
         if with_checks and run_id:
-            tables = [table, *sorted({f"staging.{f['dataset']}" for f in files[n] if f["dataset"]})]
-            if model:
-                tables += [d for d in model.deps if d not in tables]
+            # The tables this row passed through, and no other: its dataset's staging and core,
+            # the tables it was built from and its own.
+            tables = [table, *inputs]
+            for ds in row_datasets:
+                tables += [t for t in (f"core.{ds}", f"staging.{ds}") if t not in tables]
             checks = run_query(con, "trace_checks", run_id=run_id, tables=tables).pl().to_dicts()
         traces.append(
             Trace(
@@ -148,15 +158,121 @@ def trace_rows(
                 row={k: v for k, v in row.items() if k != "source_row_ids"},
                 built_by=f"warehouse/{model.layer}/{model.name}.sql" if model else None,
                 built_from=list(model.deps) if model else [],
-                source_rows=sources[n],
+                source_rows=_chosen(sources[n], row),
                 references=_references(con, row),
                 checks=checks,
                 run_id=run_id,
                 source_rows_total=len(ids[n]),
                 files=files[n],
+                inputs=inputs,
+                choice=_choice(model, inputs, row),
+                computations=_computations(row),
             )
         )
     return traces
+
+
+def _datasets(row: dict, files: list[dict]) -> list[str]:
+    """The datasets a row comes from: its own column, or those of its source files."""
+    if row.get("dataset") in datasets():
+        return [row["dataset"]]
+    return sorted({f["dataset"] for f in files if f.get("dataset")})
+
+
+def _upstream(table: str) -> set[str]:
+    """Every table a model's table is built from, directly or not."""
+    models = {m.table: m for m in sql_models()}
+    seen: set[str] = set()
+    todo = [table]
+    while todo:
+        model = models.get(todo.pop())
+        for dep in model.deps if model else []:
+            if dep not in seen:
+                seen.add(dep)
+                todo.append(dep)
+    return seen
+
+
+# Reference tables a row rests on whatever its dataset: the gazetteer for its names, and the
+# population when it has a per-capita value.
+_NAMES = "core.regions"
+_POPULATION = "core.population_by_year"
+
+
+def _inputs_of_row(model: SqlModel | None, row: dict, row_datasets: list[str]) -> list[str]:
+    """The tables this row was built from, of all its model reads: those of its datasets (their
+    core table, and the tables built from it), the gazetteer, and the population when the row
+    has one. A mart of every dataset (region_year_indicators) reads all of them; one of its
+    clean-up rows was built from clean-up tables only."""
+    if model is None:
+        return []
+    ours = {f"core.{ds}" for ds in row_datasets}
+    if not ours:
+        return list(model.deps)
+    has_population = row.get("population") is not None
+    return [
+        dep
+        for dep in model.deps
+        if dep in ours
+        or ours & _upstream(dep)
+        or dep == _NAMES
+        or (dep == _POPULATION and has_population)
+    ]
+
+
+def _choice(model: SqlModel | None, inputs: list[str], row: dict) -> list[str]:
+    """How the row's figure was chosen when its sources disagree: the declared rule of the
+    model and of the tables the row was built from."""
+    if not row.get("conflicting_sources") and not row.get("conflicting"):
+        return []
+    models = {m.table: m for m in sql_models()}
+    path = [model] if model else []
+    path += [models[t] for t in inputs if t in models]
+    return [f"{m.table}: {m.choice}" for m in path if m and m.choice]
+
+
+def _number(value: float) -> str:
+    text = f"{value:,.6f}".rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def _computations(row: dict) -> list[str]:
+    """Each value the mart derived, with its computation from the row's own figures: the
+    per-capita value from the value and the population."""
+    out = []
+    value, per_capita, population = (
+        row.get("value"),
+        row.get("per_capita_value"),
+        row.get("population"),
+    )
+    if None not in (value, per_capita, population) and value and population:
+        # The factor from the row itself (1 per inhabitant, 1,000 per 1,000, or a unit step
+        # such as t -> kg): the computation shown is the one the numbers satisfy.
+        factor = per_capita * population / value
+        year = row.get("population_year") or row.get("year")
+        out.append(
+            f"per_capita_value {_number(per_capita)} {row.get('per_capita_unit') or ''} = "
+            f"value {_number(value)} {row.get('unit') or ''} / population {population:,} "
+            f"({year}) x {factor:,.6g}".replace("  ", " ")
+        )
+    return out
+
+
+def _chosen(rows: list[SourceRow], row: dict) -> list[SourceRow]:
+    """When the row's sources disagree, say of each source row whether its figure is the one
+    kept: its staged value of the row's measure equals the row's value."""
+    if not (row.get("conflicting_sources") and row.get("indicator") and row.get("dataset")):
+        return rows
+    measure = row["indicator"].removeprefix(f"{row['dataset']}_")
+    for s in rows:
+        if measure in s.typed and row.get("value") is not None:
+            kept = abs(float(s.typed[measure]) - float(row["value"])) < 1e-9
+            s.readings.insert(
+                0,
+                f"{measure} {s.typed[measure]!r}: "
+                + ("the figure kept" if kept else "an alternative, not kept"),
+            )
+    return rows
 
 
 def _source_row_ids(
@@ -333,9 +449,13 @@ def format_trace(t: Trace) -> str:
         if t.row.get(k) is not None:
             lines.append(f"  {k}: {t.row[k]}")
     if t.built_by:
-        lines.append(f"  built by {t.built_by} from {', '.join(t.built_from)}")
+        lines.append(f"  built by {t.built_by}; this row from {', '.join(t.inputs) or '-'}")
     for ref in t.references:
         lines.append(f"  uses {ref}")
+    for computation in t.computations:
+        lines.append(f"  computed: {computation}")
+    for rule in t.choice:
+        lines.append(f"  sources disagree; the figure kept, by {rule}")
     if len(t.files) > 1 or t.source_rows_total > len(t.source_rows):
         lines.append(f"Source files ({len(t.files)}), {t.source_rows_total:,} source rows:")
         for f in t.files:
@@ -350,7 +470,7 @@ def format_trace(t: Trace) -> str:
     for i, s in enumerate(t.source_rows, 1):
         where = f"row {s.row_number}" + (f", column {s.source_column!r}" if s.source_column else "")
         sheet = f", sheet {s.sheet!r}" if s.sheet else ""
-        lines.append(f"  {i}. {s.source_row_id}: landing/{s.dataset}/{s.path}{sheet}, {where}")
+        lines.append(f"  {i}. landing/{s.dataset}/{s.path}{sheet}, {where} ({s.source_row_id})")
         lines.append(
             f"     sha256 {s.sha256}; header row {s.header_row}; spec {s.source_spec}; "
             f"encoding {s.encoding}; {s.file_status} at {s.loaded_at}"
@@ -361,12 +481,19 @@ def format_trace(t: Trace) -> str:
             lines.append(f"     read: {r}")
     if t.checks:
         failed = [c for c in t.checks if not c["passed"]]
+        tables = sorted({c["target"] for c in t.checks})
         lines.append(
-            f"Checks of run {t.run_id} on these tables: {len(t.checks)} run, {len(failed)} not passed"
+            f"Checks of run {t.run_id} on the tables this row passed through "
+            f"({', '.join(tables)}): {len(t.checks)} run, {len(failed)} not passed"
         )
         for c in failed:
+            kind = (
+                "rows quarantined (other rows, rejected by this rule)"
+                if c.get("engine") == "contract" and c["severity"] == "error"
+                else c["severity"]
+            )
             lines.append(
-                f"  {c['severity']}: {c['target']} {c['check_name']}: "
+                f"  {kind}: {c['target']} {c['check_name']}: "
                 f"{c['rows_failed']} of {c['rows_checked']} rows"
             )
     return "\n".join(lines)

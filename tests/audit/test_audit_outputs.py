@@ -143,6 +143,37 @@ def test_ecostat_trace_prints_the_chain(seeded_home: Path, monkeypatch, capsys) 
     assert main(["trace", "marts.region_year_indicators", "year=1900"]) == 1
 
 
+def test_a_trace_shows_this_rows_inputs_its_computation_and_the_source_kept(
+    seeded_home: Path, monkeypatch, capsys
+) -> None:
+    """Kyrgyzstan's 2022 clean-up tonnes: three reports of one day, two of them with tonnes
+    that disagree (620.922 t, high confidence; 620.902 t, medium). The trace names the tables
+    this row came from (not every table the mart reads), computes its per-capita value, says
+    which report's figure was kept and by what rule, and lists only the checks on its path."""
+    monkeypatch.setenv("ECOSTAT_HOME", str(seeded_home))
+    args = ["trace", "marts.region_year_indicators", "territory_id=KG", "year=2022"]
+    assert main([*args, "indicator=cleanup_waste_collected_t"]) == 0
+    out = capsys.readouterr().out
+    inputs = re.search(r"this row from (.*)", out).group(1).split(", ")
+    assert inputs == [
+        "core.cleanup",
+        "core.population_by_year",
+        "core.regions",
+        "marts.cleanup_comparison",
+    ]
+    assert (
+        "computed: per_capita_value 0.089018 t per 1,000 inhabitants = value 620.922 t / "
+        "population 6,975,220 (2022) x 1,000" in out
+    )
+    assert "sources disagree; the figure kept, by marts.cleanup_comparison: " in out
+    assert "waste_collected_t 620.922: the figure kept" in out
+    assert "waste_collected_t 620.902: an alternative, not kept" in out
+    checked = re.search(r"passed through \((.*?)\)", out).group(1).split(", ")
+    assert not [t for t in checked if "emissions" in t or "water_fee" in t]
+    assert "staging.cleanup" in checked and "marts.region_year_indicators" in checked
+    assert "landing/cleanup/kg_mnr_subbotniki_2019_2024.csv, row 3 (" in out  # file first
+
+
 def test_the_report_shows_the_great_expectations_results_without_data_docs(
     seeded_home: Path,
 ) -> None:
