@@ -15,18 +15,39 @@ from __future__ import annotations
 import os
 import socket
 import time
+import tomllib
 from collections.abc import Callable
+from functools import cache
 
 import dagster as dg
+from dagster._core.definitions.repository_definition.valid_definitions import (
+    SINGLETON_REPOSITORY_NAME,
+)
 from dagster._core.storage.dagster_run import IN_PROGRESS_RUN_STATUSES, DagsterRun, RunsFilter
+from dagster._core.storage.tags import REPOSITORY_LABEL_TAG
+
+from warehouse.home import REPO_ROOT
 
 PID_TAG = "ecostat/pid"
 HOST_TAG = "ecostat/host"
 
 
+@cache
+def repository_label() -> str:
+    """The label the Dagster UI gives this code location's repository ("__repository__@ecostat",
+    from [tool.dagster] in pyproject.toml): the UI lists a job's runs by it."""
+    config = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    return f"{SINGLETON_REPOSITORY_NAME}@{config['tool']['dagster']['code_location_name']}"
+
+
 def run_tags() -> dict[str, str]:
-    """Tags of a CLI run: the process that runs it."""
-    return {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
+    """Tags of a CLI run: the process that runs it, and the code location it belongs to, so
+    that the UI lists it under its job (ecostat_all) as it lists runs it launched itself."""
+    return {
+        PID_TAG: str(os.getpid()),
+        HOST_TAG: socket.gethostname(),
+        REPOSITORY_LABEL_TAG: repository_label(),
+    }
 
 
 def _process_gone(run: DagsterRun) -> bool:

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import dagster as dg
 from dagster._core.instance.ref import InstanceRef
-from dagster._core.storage.dagster_run import DagsterRun, DagsterRunStatus
+from dagster._core.storage.dagster_run import DagsterRun, DagsterRunStatus, RunsFilter
+from dagster._core.storage.tags import REPOSITORY_LABEL_TAG
 from dagster._core.utils import make_new_run_id
 
 from pipelines import queue
@@ -89,4 +90,18 @@ def test_a_killed_cli_run_blocks_nothing(tmp_path: Path) -> None:
     assert instance.get_run_by_id(killed.run_id).status == DagsterRunStatus.FAILURE
     instance.report_run_failed(alive, message="ended")
     assert queue.in_progress(instance) == []
+    instance.dispose()
+
+
+def test_cli_runs_are_listed_under_their_job_in_the_ui(seeded_home: Path) -> None:
+    """The UI lists a job's runs by job name and repository label; a CLI run carries the label
+    of the code location pyproject.toml names, as a run the UI launched does."""
+    assert queue.repository_label() == "__repository__@ecostat"
+    instance = _instance(seeded_home)
+    runs = instance.get_runs(
+        filters=RunsFilter(
+            job_name="ecostat_all", tags={REPOSITORY_LABEL_TAG: queue.repository_label()}
+        )
+    )
+    assert runs and all(r.tags[queue.PID_TAG] for r in runs)
     instance.dispose()
