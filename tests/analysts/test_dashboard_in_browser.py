@@ -34,19 +34,17 @@ def _state(page) -> dict[str, str]:
 
 def test_the_dashboard_explores_every_indicator_offline(seeded_home: Path, tmp_path) -> None:
     con = duckdb.connect(str(seeded_home / "warehouse.duckdb"), read_only=True)
+
+    def count(where: str) -> int:
+        return con.execute(
+            "select count(*) from marts.region_year_indicators "
+            f"where indicator = 'cleanup_waste_collected_t' and {where}"
+        ).fetchall()[0][0]
+
     try:
-        country_kg_kz_ru = con.execute(
-            "select count(*) from marts.region_year_indicators "
-            "where indicator = 'cleanup_waste_collected_t' and level = 'country'"
-        ).fetchall()[0][0]
-        kg = con.execute(
-            "select count(*) from marts.region_year_indicators "
-            "where indicator = 'cleanup_waste_collected_t' and territory_id = 'KG'"
-        ).fetchall()[0][0]
-        per_capita = con.execute(
-            "select count(*) from marts.region_year_indicators where indicator = "
-            "'cleanup_waste_collected_t' and level = 'country' and per_capita_value is not null"
-        ).fetchall()[0][0]
+        country_kg_kz_ru = count("level = 'country'")
+        kg = count("territory_id = 'KG'")
+        per_capita = count("level = 'country' and per_capita_value is not null")
         indicators = con.execute(
             "select count(distinct indicator) from marts.region_year_indicators"
         ).fetchall()[0][0]
