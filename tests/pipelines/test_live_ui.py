@@ -173,3 +173,9 @@ def test_the_ui_after_cli_runs_queues_nothing_and_shares_one_writer(ui) -> None:
     done = ui.wait_for(queued, {"SUCCESS", "FAILURE"})
     assert done["status"] == "SUCCESS"
     assert done["startTime"] >= ui.run_status(cli_run)["endTime"]
+
+    # After CLI runs and a load of one dataset, nothing shows as stale: the load job kept the
+    # reference tables, whose data version is their content.
+    nodes = ui.query("{ assetNodes { assetKey { path } staleStatus } }")["assetNodes"]
+    stale = sorted("/".join(n["assetKey"]["path"]) for n in nodes if n["staleStatus"] != "FRESH")
+    assert nodes and stale == [], stale
