@@ -12,6 +12,7 @@
 <home>/last_run.json        what the last good run read (pipelines/last_run.py): a run with
                             nothing new says so and stops
 <home>/exports/             `ecostat export` folders
+<home>/cache/               what a run can make again but need not (the dashboard's Vega bundle)
 <home>/tmp/                 a run's temporary files (removed when it ends, or by the next run)
 <home>/dagster/             the Dagster instance (run history, logs); its dagster.yaml turns
                             telemetry off and lets one run at a time write the warehouse
@@ -83,6 +84,11 @@ class Home:
     @property
     def exports(self) -> Path:
         return self.root / "exports"
+
+    @property
+    def cache(self) -> Path:
+        """What a run can make again but need not (the dashboard's Vega bundle, by version)."""
+        return self.root / "cache"
 
 
 DEFAULT_HOME = REPO_ROOT / "data"

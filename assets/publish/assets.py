@@ -44,7 +44,8 @@ def dashboard(warehouse: Warehouse, home: HomeResource) -> dg.MaterializeResult:
     page = home.home.reports / "dashboard.html"
     page.parent.mkdir(parents=True, exist_ok=True)
     page.write_text(
-        render_html(data, datetime.now(UTC).strftime("%Y-%m-%d %H:%M")), encoding="utf-8"
+        render_html(data, datetime.now(UTC).strftime("%Y-%m-%d %H:%M"), home.home.cache),
+        encoding="utf-8",
     )
     return dg.MaterializeResult(
         metadata={

@@ -16,7 +16,7 @@ Grain of the page's data: one figure per territory x year x indicator, as the ma
 from __future__ import annotations
 
 import json
-from functools import cache
+import os
 from pathlib import Path
 
 import duckdb
@@ -108,14 +108,23 @@ def collect(con: duckdb.DuckDBPyConnection) -> dict:
     }
 
 
-@cache
-def vega_bundle() -> str:
-    """Vega, Vega-Lite and Vega-Embed as one script, from vl-convert (no download): built once
-    per process (about 2 s)."""
+def vega_bundle(cache_dir: Path | None = None) -> str:
+    """Vega, Vega-Lite and Vega-Embed as one script, from vl-convert (no download). Building it
+    takes about 2 s, so it is kept in ``cache_dir`` under vl-convert's version and read from
+    there by later runs."""
     import vl_convert
 
+    cached = cache_dir / f"vega-bundle-{vl_convert.__version__}.js" if cache_dir else None
+    if cached is not None and cached.is_file():
+        return cached.read_text(encoding="utf-8")
     # Inside a <script> element, "</script" would end it early.
-    return vl_convert.javascript_bundle().replace("</script", "<\\/script")
+    bundle = vl_convert.javascript_bundle().replace("</script", "<\\/script")
+    if cached is not None:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(bundle, encoding="utf-8")
+        partial.replace(cached)  # whole or not at all
+    return bundle
 
 
 def page_data(data: dict) -> str:
@@ -124,12 +133,12 @@ def page_data(data: dict) -> str:
     return json.dumps(payload, ensure_ascii=False, default=str).replace("</", "<\\/")
 
 
-def render_html(data: dict, generated_at: str) -> str:
+def render_html(data: dict, generated_at: str, cache_dir: Path | None = None) -> str:
     return render(
         TEMPLATES,
         "dashboard.html.j2",
         d=data,
         data_json=page_data(data),
-        vega=vega_bundle(),
+        vega=vega_bundle(cache_dir),
         generated_at=generated_at,
     )

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+import pytest
 
 from assets.publish.assets import dashboard, published_warehouse
 from assets.publish.dashboard import collect, indicator_titles
@@ -124,3 +125,17 @@ def test_a_reader_of_the_published_copy_keeps_it_while_a_run_replaces_it(tmp_pat
     assert fresh.execute("select count(*) from marts.region_scorecard").fetchall() == [(2,)]
     fresh.close()
     assert not list(published.parent.glob(".*.tmp"))  # no half-written copy left behind
+
+
+def test_the_vega_bundle_is_built_once_and_kept_by_version(tmp_path: Path, monkeypatch) -> None:
+    import vl_convert
+
+    from assets.publish import dashboard as module
+
+    built = module.vega_bundle(tmp_path)
+    (kept,) = tmp_path.glob("vega-bundle-*.js")
+    assert kept.name == f"vega-bundle-{vl_convert.__version__}.js"
+    assert "vegaEmbed" in built and "</script" not in built
+    # A later run reads it instead of building it again.
+    monkeypatch.setattr(vl_convert, "javascript_bundle", lambda: pytest.fail("built again"))
+    assert module.vega_bundle(tmp_path) == built
