@@ -37,8 +37,11 @@ LEVELS = {
 
 
 def indicator_titles(indicators: list[str], labels_file: Path = LABELS) -> dict[str, dict]:
-    """indicator -> {en, ru}: its title in words, from indicators.yaml, or its id in words."""
+    """indicator -> {en, ru}: its title in words, from indicators.yaml, or its id in words;
+    the declared indicators first, in the file's order, then the others by id."""
     declared = yaml.safe_load(labels_file.read_text(encoding="utf-8")) or {}
+    order = list(declared)
+    indicators = sorted(indicators, key=lambda i: (order.index(i) if i in order else len(order), i))
     out = {}
     for indicator in indicators:
         words = indicator.replace("_", " ")
@@ -66,14 +69,10 @@ def collect(con: duckdb.DuckDBPyConnection) -> dict:
                 ],
             }
         )
+    # In the order of their titles (the first is the page's first view).
     titles = indicator_titles([i["id"] for i in indicators])
-    for i in indicators:
-        i["title"] = titles[i["id"]]
-    # In the order indicators.yaml lists them (the first is the page's first view), then the rest.
-    order = list(yaml.safe_load(LABELS.read_text(encoding="utf-8")) or {})
-    indicators.sort(
-        key=lambda i: (order.index(i["id"]) if i["id"] in order else len(order), i["id"])
-    )
+    by_id = {i["id"]: i for i in indicators}
+    indicators = [by_id[indicator] | {"title": title} for indicator, title in titles.items()]
     territories = (
         rows.select("territory_id", "territory_name_en", "territory_name_ru", "level")
         .unique()

@@ -73,7 +73,8 @@ def test_the_dashboard_data_has_every_figure_with_titles_levels_and_marks(tmp_pa
 
 
 def test_declared_titles_come_first_and_name_the_indicator_in_english_and_russian() -> None:
-    titles = indicator_titles(["cleanup_waste_collected_t", "emissions_so2_total"])
+    titles = indicator_titles(["emissions_so2_total", "cleanup_waste_collected_t"])
+    assert list(titles) == ["cleanup_waste_collected_t", "emissions_so2_total"]  # declared first
     assert titles["cleanup_waste_collected_t"]["ru"] == "Собрано отходов на субботниках"
     assert titles["emissions_so2_total"] == {
         "en": "emissions so2 total",
