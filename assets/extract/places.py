@@ -1,0 +1,93 @@
+"""Territories named in prose, in any case form (#18): "в Кузбассе", "Бишкека", "Кемеровской
+области", "города Атырау" -> the gazetteer's territories, with the words' offsets.
+
+Russian declines names; the gazetteer holds them in the nominative. Each word is put back in
+the nominative by pymorphy3 (its dictionaries ship inside the package: nothing is downloaded),
+keeping gender and number, so that "Кемеровской области" becomes "кемеровская область", which
+the gazetteer resolves like a cell of a table (contracts/territories.py). Runs of up to four
+words are tried, longest first; a run that names nothing is not a territory.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from itertools import pairwise
+
+from contracts.place_names import code_key
+from contracts.territories import TerritoryIndex
+
+_WORD = re.compile(r"[A-Za-zА-Яа-яЁё][\w-]*")
+_LONGEST = 4  # words in a territory's name as prose writes it ("Кемеровская область - Кузбасс")
+
+
+@dataclass(frozen=True)
+class Place:
+    start: int
+    end: int
+    as_written: str
+    territory_ids: tuple[str, ...]  # the strongest candidates (one when the name is clear)
+
+
+@cache
+def _morph():
+    import pymorphy3
+
+    return pymorphy3.MorphAnalyzer()
+
+
+@cache
+def nominative(word: str) -> str:
+    """A word in the nominative, its gender and number kept ("Кемеровской" -> "кемеровская");
+    a word pymorphy3 does not know, or a Latin one, as written."""
+    if not re.search("[А-Яа-яЁё]", word):
+        return word
+    parse = _morph().parse(word)[0]
+    if "NOUN" not in parse.tag and "ADJF" not in parse.tag:
+        return word  # prepositions, verbs: never part of a name's nominative
+    number = "plur" if "plur" in parse.tag else "sing"
+    inflected = parse.inflect({"nomn", number}) or parse.inflect({"nomn"})
+    return inflected.word if inflected else word
+
+
+def find_places(text: str, index: TerritoryIndex) -> list[Place]:
+    """Every territory named in ``text``, in order, longest names first where names overlap."""
+    words = list(_WORD.finditer(text))
+    # Codes name territories in tables, not in prose: "kg" is a kilogram and "ОС" the
+    # environment. A word of three letters or fewer counts only as a name the gazetteer spells
+    # so ("КР", "Ош", and "Оше" through its nominative).
+    short_names = {name.lower() for _, name, _ in index.spellings if len(name) <= 3}
+    out: list[Place] = []
+    i = 0
+    while i < len(words):
+        found = None
+        for n in range(min(_LONGEST, len(words) - i), 0, -1):
+            run = words[i : i + n]
+            # Words of one name are next to each other (a space, a hyphen or a dash between).
+            gaps = [text[a.end() : b.start()] for a, b in pairwise(run)]
+            if any(not re.fullmatch(r"\s*[-–—]?\s*", g) for g in gaps):
+                continue
+            word = run[0].group()
+            if n == 1 and len(word) <= 3 and nominative(word).lower() not in short_names:
+                continue
+            written = text[run[0].start() : run[-1].end()]
+            if code_key(written) is not None:
+                continue
+            candidates = index.candidates(" ".join(nominative(w.group()) for w in run))
+            if candidates:
+                best = max(candidates.values())
+                start, end = run[0].start(), run[-1].end()
+                found = Place(
+                    start,
+                    end,
+                    text[start:end],
+                    tuple(sorted(t for t, s in candidates.items() if s == best)),
+                )
+                i += n
+                break
+        if found is None:
+            i += 1
+        else:
+            out.append(found)
+    return out
