@@ -2,8 +2,8 @@
 
     0  contracts/      what data must look like, and the shared vocabulary (names, units)
     1  warehouse/      the DuckDB runtime, the data home, Dagster resources, SQL, the catalogue
-    2  assets/<layer>/ pure transforms, in the order data moves: reference, ingest, staging,
-                       sql, audit, publish (a layer never reads a later layer's transforms)
+    2  assets/<layer>/ pure transforms, in the order data moves: reference, ingest, extract,
+                       staging, sql, audit, publish (a layer never reads a later layer's transforms)
     3  assets/<layer>/assets.py   when Dagster does it
     4  pipelines/      wiring: Definitions, jobs, sensors, the CLI
 
@@ -21,7 +21,18 @@ REPO = Path(__file__).resolve().parents[1]
 PACKAGES = ("contracts", "warehouse", "assets", "pipelines")
 # The order data moves through the transforms of assets/; html, metadata and files (the
 # per-file loop) serve them all.
-STAGES = ("html", "metadata", "files", "reference", "ingest", "staging", "sql", "audit", "publish")
+STAGES = (
+    "html",
+    "metadata",
+    "files",
+    "reference",
+    "ingest",
+    "extract",
+    "staging",
+    "sql",
+    "audit",
+    "publish",
+)
 
 
 def floor(module: str) -> tuple[int, int] | None:
