@@ -60,7 +60,7 @@ def contract_fingerprint(contract: Contract) -> str:
     )
 
 
-def table_fingerprint(con: duckdb.DuckDBPyConnection, table: str) -> str:
+def reference_fingerprint(con: duckdb.DuckDBPyConnection, table: str) -> str:
     """Of a reference table's content, whatever its row order and wherever its rows came from
     (a row moved from an overlay into the seeds changes nothing)."""
     frame = con.sql(f"select * exclude (origin) from core.{table}").pl()
@@ -86,7 +86,7 @@ class RulesVersion:
 
 def rules_version(con: duckdb.DuckDBPyConnection, contract: Contract) -> RulesVersion:
     components = {f"contract {contract.dataset}": contract_fingerprint(contract)}
-    components |= {f"core.{t}": table_fingerprint(con, t) for t in STAGING_REFERENCE}
+    components |= {f"core.{t}": reference_fingerprint(con, t) for t in STAGING_REFERENCE}
     components["ecostat parsers"] = parsers_fingerprint()
     return RulesVersion(contract.dataset, components)
 
