@@ -22,7 +22,9 @@ import duckdb
 import polars as pl
 import yaml
 
-from warehouse import scalar
+from contracts.territories import TerritoryIndex
+from contracts.vocabulary import Units
+from warehouse import ensure_schemas, scalar, units_in
 from warehouse.home import SEEDS_DIR
 
 REFERENCE_DIR = SEEDS_DIR / "reference"
@@ -242,3 +244,32 @@ def load_all(
     return {
         name: load_reference_table(con, name, tables, reference_dir, overlay_dir) for name in tables
     }
+
+
+def reference(con: duckdb.DuckDBPyConnection) -> tuple[Units, TerritoryIndex]:
+    """The unit vocabulary and the gazetteer as loaded in the warehouse (core.units, core.scales,
+    core.regions, core.territory_names, core.territory_codes, seeds and overlays), so that
+    staging uses exactly what the warehouse shows."""
+    units = units_in(con)
+    return units, TerritoryIndex.from_rows(
+        con.sql(
+            "select territory_id, iso_code, country_code, place_type, level, name_en, name_ru, "
+            "name_local, valid_from, valid_to from core.regions"
+        )
+        .pl()
+        .to_dicts(),
+        con.sql("select territory_id, name from core.territory_names").pl().to_dicts(),
+        con.sql("select territory_id, code from core.territory_codes").pl().to_dicts(),
+    )
+
+
+def reference_in_memory(overlay_dir: Path | None = None) -> tuple[Units, TerritoryIndex]:
+    """The unit vocabulary and the gazetteer of the seeds and a home's overlays, built in an
+    in-memory database: for commands that read files without a warehouse (check, extract)."""
+    con = duckdb.connect()  # nothing is written anywhere
+    try:
+        ensure_schemas(con)
+        load_all(con, overlay_dir=overlay_dir)
+        return reference(con)
+    finally:
+        con.close()

@@ -8,12 +8,12 @@ import polars as pl
 from assets.audit.checks import to_dagster
 from assets.files import each_file
 from assets.metadata import catalog_schema, column_schema, preview
+from assets.reference.load import reference
 from assets.staging import release
 from assets.staging.load import (
     CHUNK_ROWS,
     StageOutcome,
     record_stage_failure,
-    reference,
     stage_file,
 )
 from assets.staging.rules import rules_version

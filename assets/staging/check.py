@@ -13,15 +13,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import polars as pl
 
 from assets.ingest.read import describe_column_map, read_submission
-from assets.reference.load import load_all
-from assets.staging.load import file_options, reference
+from assets.reference.load import reference_in_memory
+from assets.staging.load import file_options
 from assets.staging.validate import stage
 from contracts import Contract, SourceSpec
-from warehouse import ensure_schemas
 
 EXAMPLES = 3  # rejected rows shown per rule
 
@@ -50,13 +48,7 @@ def check_file(
     reported_by: date | None = None,
 ) -> FileCheck:
     """Read and validate ``path``; raises SubmissionError for a file that is not a table."""
-    con = duckdb.connect()  # the reference tables, in memory: nothing is written anywhere
-    try:
-        ensure_schemas(con)
-        load_all(con, overlay_dir=overlay_dir)
-        units, territories = reference(con)
-    finally:
-        con.close()
+    units, territories = reference_in_memory(overlay_dir)  # nothing is written anywhere
     sub = read_submission(path, contract, spec, units)
     column_map = describe_column_map(sub, spec)
     options = file_options(

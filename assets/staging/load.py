@@ -22,7 +22,7 @@ from assets.staging.validate import StagingOptions, stage
 from contracts import Contract
 from contracts.territories import TerritoryIndex
 from contracts.vocabulary import Units
-from warehouse import first_row, insert_frame, staged_table, transaction, units_in
+from warehouse import first_row, insert_frame, staged_table, transaction
 from warehouse.raw import rows_sql, snapshot_path
 
 # Source rows staged at a time (see stage_file).
@@ -38,23 +38,6 @@ class StageOutcome:
     rows_loaded: int | None = None
     rows_rejected: int | None = None
     error: str | None = None
-
-
-def reference(con: duckdb.DuckDBPyConnection) -> tuple[Units, TerritoryIndex]:
-    """The unit vocabulary and the gazetteer as loaded in the warehouse (core.units, core.scales,
-    core.regions, core.territory_names, core.territory_codes, seeds and overlays), so that
-    staging uses exactly what the warehouse shows."""
-    units = units_in(con)
-    return units, TerritoryIndex.from_rows(
-        con.sql(
-            "select territory_id, iso_code, country_code, place_type, level, name_en, name_ru, "
-            "name_local, valid_from, valid_to from core.regions"
-        )
-        .pl()
-        .to_dicts(),
-        con.sql("select territory_id, name from core.territory_names").pl().to_dicts(),
-        con.sql("select territory_id, code from core.territory_codes").pl().to_dicts(),
-    )
 
 
 def options_from_column_map(column_map: str | None) -> StagingOptions:

@@ -1,0 +1,530 @@
+"""Candidate figures in a narrative report (#18): the numbers (or, for events, the titles) that a
+dataset's extraction rules (contracts/<dataset>/extract.yaml) recognise, each with the dataset
+and column it proposes, the territory and period it is for, the other values of its row, a
+confidence, and where it stands in the document, so that a person can review it against the
+sentence quoted beside it.
+
+Grain: one candidate per figure in the document (a number, or an event's title), at most one
+dataset and column each. Candidates of one paragraph with the same territory, period and fixed
+values form one record: one row of the submission once accepted.
+
+How a figure is found, in order:
+1. the paragraph is about the dataset: it names a topic phrase (or one did up to ``reach``
+   paragraphs earlier, for the lines of a list);
+2. the number's unit is read after it (units.csv, "т в день" as t/day) and must have the
+   column's dimension; counts take bare numbers;
+3. a label names the column: a ``before`` phrase in the number's clause, or an ``after`` phrase
+   in the few words after it; a number no rule names is not a candidate;
+4. the territory is the one the sentence names outside quotation marks (several of one country:
+   the country), else the document's (the first its opening paragraphs name); the period is
+   the sentence's, else the paragraph's, else the document's ("за 2023 год" in its title);
+5. the row's other values come from the rule (``set``), the contract's vocabulary named in the
+   paragraph (an event's type, a fee's budget), a capture pattern, or the rule's defaults.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from assets.extract.documents import Document, Paragraph
+from assets.extract.numbers import Number, read_numbers
+from assets.extract.periods import Period, find_periods
+from assets.extract.places import Place, find_places
+from assets.extract.words import Word, find_any, words
+from contracts import ColumnSpec, Contract, datasets, load_contract
+from contracts.extraction import ExtractRules, FigureRule, load_extract_rules
+from contracts.territories import TerritoryIndex
+from contracts.vocabulary import Units, normalise_key
+
+OPENING = 6  # paragraphs read for the document's own territory and period (its title)
+AFTER_WORDS = 4  # words after a number where an ``after`` label may stand
+BEFORE_WORDS = 12  # words before a number where a ``before`` label may stand
+_LIST_NUMBER = re.compile(r"^\W{0,3}\d+(?:\.\d+)*(?:[.)]\s*|\t)")
+_RATE = {"day": ["в день", "в сутки", "per day", "a day"], "year": ["в год", "per year", "a year"]}
+_ABBREVIATIONS = {
+    "г",
+    "гг",
+    "ул",
+    "им",
+    "тыс",
+    "млн",
+    "млрд",
+    "долл",
+    "руб",
+    "т",
+    "др",
+    "т.е",
+    "ст",
+}
+
+
+@dataclass
+class Candidate:
+    """One figure proposed for one dataset column, with where it stands in the document."""
+
+    candidate_id: str  # document's sha256 (first 8) - position, unique within the document
+    dataset: str
+    column: str
+    value: str  # as the submission's column is written: "3346.259", "392900000 KGS", a title
+    unit: str  # the unit code read, "" for counts and text
+    as_written: str  # the figure as the document writes it, "3346,259 тн"
+    territory: str  # as written in the document, or the document's territory
+    territory_id: str
+    period: str  # as a period column reads it: "2023", "10-12.10.2023"
+    values: dict[str, str]  # the other columns of its row
+    record: str  # candidates of one record make one row
+    confidence: float
+    rule: str  # which rule matched, and on which words
+    document: str
+    sha256: str
+    paragraph: int
+    page: int | None
+    start: int  # offsets of the figure in the document's text
+    end: int
+    sentence_start: int  # offsets of the sentence quoted
+    sentence_end: int
+    quote: str = field(repr=False)
+    topic_paragraph: int = field(default=0, repr=False)  # where its topic was last named
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What a document says about itself: its language, territory and period."""
+
+    decimal: str
+    territory: Place | None
+    period: Period | None
+
+
+def _decimal(text: str) -> str:
+    cyrillic = len(re.findall("[А-Яа-яЁё]", text))
+    latin = len(re.findall("[A-Za-z]", text))
+    return "," if cyrillic >= latin else "."
+
+
+def _outside_quotes(paragraph: str) -> list[tuple[int, int]]:
+    """Spans of «quoted names» (organisations, events, laws): places there are not where a
+    figure is."""
+    return [m.span() for m in re.finditer(r"«[^»]*»|\"[^\"]*\"|“[^”]*”", paragraph)]
+
+
+def _places(text: str, index: TerritoryIndex) -> list[Place]:
+    quoted = _outside_quotes(text)
+    return [p for p in find_places(text, index) if not any(a <= p.start < b for a, b in quoted)]
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans of a paragraph: a full stop, "!" or "?" before a capital, not after an
+    abbreviation ("г. Бишкек", "млн. сомов")."""
+    spans, start = [], 0
+    for m in re.finditer(r"[.!?]+\s+(?=[«\"(]?[А-ЯЁA-Z0-9])", text):
+        before = re.search(r"(\w+)\W*$", text[: m.start() + 1])
+        word = before.group(1).lower() if before else ""
+        if word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
+            continue
+        spans.append((start, m.end()))
+        start = m.end()
+    spans.append((start, len(text)))
+    return spans
+
+
+def document_context(document: Document, index: TerritoryIndex) -> _Context:
+    """The document's language, and the territory and period its opening paragraphs name:
+    the first territory outside quotes, and the first period after "за", "итоги", "for" or
+    "results" ("подвести итоги 2023 года", "за IV квартал 2023 года"); else the territory it
+    names most and no period."""
+    opening = document.paragraphs[:OPENING]
+    territory = next((_shift(p, pl) for pl in opening for p in _places(pl.text, index)[:1]), None)
+    if territory is None:
+        counted = Counter(
+            p.territory_ids for pl in document.paragraphs for p in _places(pl.text, index)
+        )
+        if counted:
+            ids = counted.most_common(1)[0][0]
+            territory = next(
+                _shift(p, pl)
+                for pl in document.paragraphs
+                for p in _places(pl.text, index)
+                if p.territory_ids == ids
+            )
+    period = None
+    for pl in opening:
+        for p in find_periods(pl.text):
+            lead = pl.text[max(0, p.start - 12) : p.start].lower()
+            if re.search(r"(?:\bза|итог\w*|\bfor|results)\s+(?:\w+\s+)?$", lead):
+                period = p
+                break
+        if period:
+            break
+    return _Context(_decimal(document.text), territory, period)
+
+
+def _shift(place: Place, paragraph: Paragraph) -> Place:
+    return Place(
+        place.start + paragraph.start,
+        place.end + paragraph.start,
+        place.as_written,
+        place.territory_ids,
+    )
+
+
+def _dimension(column: ColumnSpec, units: Units) -> set[str]:
+    if column.type == "measure":
+        return set(column.dimensions or [])
+    if column.unit:
+        return {units.dimension_of.get(column.unit, column.unit)}
+    return set()
+
+
+def _takes(dimensions: set[str], dimension: str | None) -> bool:
+    return dimension is not None and any(
+        d == dimension or (d.endswith(":*") and dimension.startswith(d[:-1])) for d in dimensions
+    )
+
+
+@dataclass(frozen=True)
+class _Unit:
+    code: str
+    end: int  # offset after the unit's words
+    written: str
+
+
+def _unit_after(text: str, at: int, units: Units) -> _Unit | None:
+    """The unit written right after a number (longest spelling of units.csv), with a rate
+    ("тн отходов в день" is t/day) where the unit has one."""
+    tokens = list(re.finditer(r"[^\s\d,;:()«»]+", text[at : at + 40]))
+    if not tokens or not re.fullmatch(r"[\s\-–—]*", text[at : at + tokens[0].start()]):
+        return None
+    for n in range(min(4, len(tokens)), 0, -1):
+        written = text[at + tokens[0].start() : at + tokens[n - 1].end()]
+        code = units.unit_of.get(normalise_key(written))
+        if code:
+            end = at + tokens[n - 1].end()
+            rest = text[end : end + 30].lower()
+            for rate, phrases in _RATE.items():
+                if f"{code}/{rate}" not in units.dimension_of:
+                    continue
+                for p in phrases:
+                    if m := re.match(rf"\s*(?:\w+\s+)?{p}\b", rest):
+                        return _Unit(f"{code}/{rate}", end + m.end(), text[at : end + m.end()])
+            return _Unit(code, end, written)
+    return None
+
+
+def _number_text(value: float) -> str:
+    return f"{value:.15g}"
+
+
+def _vocabulary_value(column: ColumnSpec, ws: list[Word], start: int = 0) -> str | None:
+    """The value of a fixed-vocabulary column the paragraph names (any case form), the first
+    named after ``start``."""
+    if not isinstance(column.allowed, dict):
+        return None
+    spellings = {s: value for value, ss in column.allowed.items() for s in [value, *ss]}
+    hit = find_any(ws, list(spellings), start)
+    return spellings[hit[0]] if hit else None
+
+
+def _territory(
+    sentence: str, offset: int, index: TerritoryIndex, context: _Context, rules: ExtractRules
+) -> tuple[str, str]:
+    """(as written, territory id) of a figure: its sentence's, else the document's."""
+    if rules.territory == "sentence":
+        places = _places(sentence, index)
+        ids = {p.territory_ids[0] for p in places if len(p.territory_ids) == 1}
+        if len(ids) == 1:
+            return places[0].as_written, ids.pop()
+        if len(ids) > 1:
+            countries = {index.territories[i].country_code for i in ids if i in index.territories}
+            if len(countries) == 1 and (country := countries.pop()) in index.territories:
+                return ", ".join(p.as_written for p in places), country
+    if context.territory and len(context.territory.territory_ids) == 1:
+        return context.territory.as_written, context.territory.territory_ids[0]
+    return "", ""
+
+
+def _period(sentence: str, paragraph: str, context: _Context) -> str:
+    for text in (sentence, paragraph):
+        found = find_periods(text)
+        if found:
+            return found[0].text
+    return context.period.text if context.period else ""
+
+
+@dataclass
+class _Hit:
+    rule: FigureRule
+    label: str
+    position: int  # where the label ends (before) or starts (after): nearer is better
+    unit_ok: bool
+
+
+def _label(
+    rule: FigureRule, ws: list[Word], number: Number, unit: _Unit | None, clause_start: int
+) -> _Hit | None:
+    """The rule's label for a number: a ``before`` phrase in its clause, or an ``after`` phrase
+    in the words right after it."""
+    after_words = [w for w in ws if w.start >= number.end][:AFTER_WORDS]
+    if rule.after and after_words:
+        stop = after_words[-1].end
+        hit = find_any(ws, rule.after, number.end, stop)
+        if hit and not any(
+            re.search(r"\d|[.;:]\s", w.text) for w in ws if number.end <= w.start < hit[1][0].start
+        ):
+            covers_unit = unit is not None and hit[1][0].start < unit.end
+            return _Hit(rule, hit[0], -hit[1][0].start, covers_unit)
+    if rule.before:
+        back = [w for w in ws if clause_start <= w.start and w.end <= number.start]
+        back = back[-BEFORE_WORDS:]
+        if back:
+            hit = find_any(ws, rule.before, back[0].start, number.start, last=True)
+            if hit:
+                return _Hit(rule, hit[0], hit[1][-1].end, False)
+    return None
+
+
+def find_candidates(
+    document: Document,
+    index: TerritoryIndex,
+    units: Units,
+    dataset_names: list[str] | None = None,
+) -> list[Candidate]:
+    """Every candidate figure of ``document`` for the datasets that declare extraction rules
+    (all, or ``dataset_names``), in document order."""
+    context = document_context(document, index)
+    declared = [
+        (load_contract(d), r)
+        for d in (dataset_names or datasets())
+        if (r := load_extract_rules(d)) is not None
+    ]
+    topical_at: dict[str, int] = {}  # dataset -> last paragraph naming a topic phrase
+    out: list[Candidate] = []
+    for paragraph in document.paragraphs:
+        ws = words(paragraph.text)
+        for contract, rules in declared:
+            if find_any(ws, rules.topic):
+                topical_at[contract.dataset] = paragraph.number
+        about = [
+            (contract, rules)
+            for contract, rules in declared
+            if paragraph.number - topical_at.get(contract.dataset, -(10**9)) <= rules.reach
+        ]
+        if about:
+            found = _paragraph_candidates(document, paragraph, ws, about, index, units, context)
+            for c in found:
+                c.topic_paragraph = topical_at[c.dataset]
+            out += found
+    inherit_values(out, document)
+    _number_records(out)
+    return out
+
+
+def _paragraph_candidates(
+    document: Document,
+    paragraph: Paragraph,
+    ws: list[Word],
+    about: list[tuple[Contract, ExtractRules]],
+    index: TerritoryIndex,
+    units: Units,
+    context: _Context,
+) -> list[Candidate]:
+    text = paragraph.text
+    sentences = _sentences(text)
+    periods = find_periods(text)
+    numbering = _LIST_NUMBER.match(text)
+    found: list[Candidate] = []
+
+    def sentence_of(at: int) -> tuple[int, int]:
+        return next(((a, b) for a, b in sentences if a <= at < b), sentences[-1])
+
+    def make(contract, rules, rule, value, unit, start, end, label, confidence) -> Candidate:
+        a, b = sentence_of(start)
+        sentence = text[a:b]
+        written, tid = _territory(sentence, a, index, context, rules)
+        values = _row_values(contract, rules, rule, ws, paragraph, text, found, start)
+        return Candidate(
+            candidate_id=f"{document.sha256[:8]}-{paragraph.start + start}",
+            dataset=contract.dataset,
+            column=rule.column,
+            value=value,
+            unit=unit,
+            as_written=text[start:end],
+            territory=written,
+            territory_id=tid,
+            period=_period(sentence, text, context),
+            values=values,
+            record="",
+            confidence=round(min(confidence, 1.0), 2),
+            rule=f"{contract.dataset}.{rule.column}: {label}",
+            document=document.name,
+            sha256=document.sha256,
+            paragraph=paragraph.number,
+            page=paragraph.page,
+            start=paragraph.start + start,
+            end=paragraph.start + end,
+            sentence_start=paragraph.start + a,
+            sentence_end=paragraph.start + len(sentence.rstrip()) + a,
+            quote=sentence.strip(),
+        )
+
+    # Text figures (an event's title after the date that starts its line).
+    for contract, rules in about:
+        starts_with_period = bool(periods) and re.fullmatch(
+            r"[\W\d]{0,6}", text[: periods[0].start]
+        )
+        if rules.period_first and not starts_with_period:
+            continue
+        for rule in (r for r in rules.figures if r.text):
+            after = periods[0].end if periods else 0
+            m = re.search(rule.text, text[after:])
+            if m and m.group("value").strip():
+                s, e = after + m.start("value"), after + m.end("value")
+                found.append(
+                    make(
+                        contract,
+                        rules,
+                        rule,
+                        m.group("value").strip(),
+                        "",
+                        s,
+                        e,
+                        "text pattern",
+                        0.8 if periods else 0.5,
+                    )
+                )
+
+    # Numbers.
+    taken = [(p.start, p.end) for p in periods]
+    clause_start = 0
+    for number in read_numbers(text, context.decimal):
+        if number.year or any(a <= number.start < b for a, b in taken):
+            continue
+        if numbering and number.start < numbering.end():
+            continue  # the list's own numbering: "6. В целях...", "1\t04.10.2023"
+        unit = _unit_after(text, number.end, units)
+        a, _ = sentence_of(number.start)
+        clause_start = max(clause_start, a)
+        best: tuple[float, _Hit, Contract, ExtractRules] | None = None
+        for contract, rules in about:
+            for rule in (r for r in rules.figures if not r.text):
+                column = contract.column(rule.column)
+                dims = _dimension(column, units)
+                hit = _label(rule, ws, number, unit, clause_start)
+                if hit is None:
+                    continue
+                dimension = units.dimension_of.get(unit.code) if unit else None
+                if unit is None:
+                    if column.type != "count":
+                        continue
+                elif not (_takes(dims, dimension) or hit.unit_ok):
+                    continue
+                if column.type == "count" and (number.value % 1 or number.is_range):
+                    continue
+                score = 0.5 + (0.3 if unit and _takes(dims, dimension) else 0.1)
+                score += 0.1 if hit.label and len(hit.label.split()) > 1 else 0.0
+                key = (score, hit.position)
+                if best is None or key > (best[0], best[1].position):
+                    best = (score, hit, contract, rules)
+        end = unit.end if unit else number.end
+        if best is not None:
+            score, hit, contract, rules = best
+            column = contract.column(hit.rule.column)
+            value = _value(number, unit, column, units)
+            if value is not None:
+                found.append(
+                    make(
+                        contract,
+                        rules,
+                        hit.rule,
+                        value,
+                        unit.code if unit else "",
+                        number.start,
+                        end,
+                        f"'{hit.label}'",
+                        score,
+                    )
+                )
+        clause_start = end
+    return found
+
+
+def _value(number: Number, unit: _Unit | None, column: ColumnSpec, units: Units) -> str | None:
+    """The figure as the submission's column writes it: in the column's unit for a quantity
+    (3,6 тыс. т -> 3600 in a tonnes column), with its unit for a measure ("392900000 KGS")."""
+    if number.is_range:
+        return None  # "до 10-15%": a range is no single figure
+    if column.type == "measure":
+        return f"{_number_text(number.value)} {unit.code}" if unit else None
+    if column.type == "quantity" and unit and column.unit:
+        factor = units.factor_of[unit.code] / units.factor_of.get(column.unit, 1.0)
+        return _number_text(number.value * factor)
+    return _number_text(number.value)
+
+
+def _row_values(
+    contract: Contract,
+    rules: ExtractRules,
+    rule: FigureRule,
+    ws: list[Word],
+    paragraph: Paragraph,
+    text: str,
+    found: list[Candidate],
+    at: int,
+) -> dict[str, str]:
+    """The other values of the figure's row: the rule's, the vocabulary the paragraph names,
+    captured ones, then the defaults."""
+    values = dict(rule.set)
+    for column in contract.columns:
+        if column.name in values or not isinstance(column.allowed, dict):
+            continue
+        named = _vocabulary_value(column, ws)
+        if named:
+            values[column.name] = named
+    for name, pattern in rules.capture.items():
+        m = re.search(pattern, text)
+        if m and m.group("value").strip() and name not in values:
+            values[name] = m.group("value").strip()
+    for name, value in rules.defaults.items():
+        values.setdefault(name, value)
+    return values
+
+
+def _number_records(candidates: list[Candidate]) -> None:
+    """Candidates of one paragraph, dataset, territory, period and fixed values form one record;
+    a column named twice starts a new one."""
+    records: dict[tuple, list[Candidate]] = {}
+    n = 0
+    for c in candidates:
+        key = (c.sha256, c.paragraph, c.dataset, c.territory_id, c.period,
+               tuple(sorted(c.values.items())))  # fmt: skip
+        group = records.get(key)
+        if group is None or any(o.column == c.column for o in group):
+            n += 1
+            records[key] = group = []
+            c.record = f"{c.sha256[:8]}-r{n}"
+        else:
+            c.record = group[0].record
+        group.append(c)
+
+
+def inherit_values(candidates: list[Candidate], document: Document) -> None:
+    """Fill a text column a rule lets a list item inherit from the nearest earlier paragraph
+    of its list (back to the paragraph that named the topic) that names one of its values
+    ("2 государственных учреждения:" above "Кыргызгидромет – 20 станций")."""
+    by_number = {p.number: p for p in document.paragraphs}
+    for c in candidates:
+        rules = load_extract_rules(c.dataset)
+        if not rules or not rules.inherit:
+            continue
+        contract = load_contract(c.dataset)
+        for name in rules.inherit:
+            if c.values.get(name) not in (None, rules.defaults.get(name)):
+                continue
+            for n in range(c.paragraph - 1, c.topic_paragraph - 1, -1):
+                p = by_number.get(n)
+                value = _vocabulary_value(contract.column(name), words(p.text)) if p else None
+                if value:
+                    c.values[name] = value
+                    break

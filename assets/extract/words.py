@@ -1,0 +1,87 @@
+"""Words of Russian and English prose by their dictionary form, so that a phrase declared once
+("государственное учреждение", "собрано всего") is found in any case form ("2 государственных
+учреждения", "Собрано всего отходов").
+
+pymorphy3 gives each Russian word its normal form (its dictionaries ship inside the package:
+nothing is downloaded); English and other Latin words are lower-cased and a plural "s" is
+dropped. A phrase matches a run of consecutive words whose normal forms are the phrase's.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+_WORD = re.compile(r"[A-Za-zА-Яа-яЁё0-9][\w-]*")
+
+
+@dataclass(frozen=True)
+class Word:
+    start: int
+    end: int
+    text: str
+    lemma: str
+
+
+@cache
+def _morph():
+    import pymorphy3
+
+    return pymorphy3.MorphAnalyzer()
+
+
+@cache
+def lemma(word: str) -> str:
+    """The dictionary form of one word, lower case: "учреждения" -> "учреждение", "PM2" ->
+    "pm2", "stations" -> "station"."""
+    w = word.lower().replace("ё", "е")
+    if re.search("[а-я]", w):
+        return _morph().parse(w)[0].normal_form.replace("ё", "е")
+    if len(w) > 3 and w.endswith("s") and not w.endswith("ss"):
+        return w[:-1]
+    return w
+
+
+def words(text: str) -> list[Word]:
+    """Every word of ``text`` with its offsets and its dictionary form."""
+    return [Word(m.start(), m.end(), m.group(), lemma(m.group())) for m in _WORD.finditer(text)]
+
+
+@cache
+def phrase_lemmas(phrase: str) -> tuple[str, ...]:
+    return tuple(lemma(m.group()) for m in _WORD.finditer(phrase))
+
+
+def find_phrase(ws: list[Word], phrase: str, start: int = 0, end: int | None = None) -> list[Word]:
+    """The words of the first occurrence of ``phrase`` among ``ws`` lying within the characters
+    ``start``..``end`` (empty when it does not occur)."""
+    target = phrase_lemmas(phrase)
+    if not target:
+        return []
+    inside = [w for w in ws if w.start >= start and (end is None or w.end <= end)]
+    for i in range(len(inside) - len(target) + 1):
+        run = inside[i : i + len(target)]
+        if tuple(w.lemma for w in run) == target:
+            return run
+    return []
+
+
+def find_any(
+    ws: list[Word], phrases: list[str], start: int = 0, end: int | None = None, last: bool = False
+) -> tuple[str, list[Word]] | None:
+    """The phrase of ``phrases`` found within ``start``..``end`` (the first in the text, or the
+    last with ``last``), with its words; longer phrases win at one position."""
+    hits = []
+    for p in phrases:
+        run = find_phrase(ws, p, start, end)
+        if run:
+            hits.append((run[0].start, -len(run), p, run))
+            if last:  # the last occurrence: search again after the first
+                while more := find_phrase(ws, p, run[-1].end, end):
+                    run = more
+                    hits.append((run[0].start, -len(run), p, run))
+    if not hits:
+        return None
+    hit = max(hits, key=lambda h: (h[0], -h[1])) if last else min(hits)
+    return hit[2], hit[3]
