@@ -181,7 +181,7 @@ class SourceSpec(_Strict):
     """How one publisher's file layout maps onto a dataset (contracts/sources/*.yaml)."""
 
     name: str
-    dataset: str
+    dataset: str  # or "*": a layout ecostat itself writes for every dataset (contract columns)
     description: str = ""
     match: str = "*"  # glob on the file name inside landing/<dataset>/
     encoding: str = "auto"  # auto: BOM, then UTF-8, then the Cyrillic code page that fits best
@@ -244,6 +244,9 @@ def datasets() -> list[str]:
     return sorted(p.parent.name for p in CONTRACTS_DIR.glob("*/contract.yaml"))
 
 
+ANY_DATASET = "*"  # a source spec's dataset: it applies in every landing/<dataset>/
+
+
 def load_source_specs(*extra_dirs: Path, sources_dir: Path = SOURCES_DIR) -> list[SourceSpec]:
     """Every source spec in ``sources_dir`` (the repository's) and in ``extra_dirs`` (a data home's
     sources/ folder, where a data engineer adds a layout without touching the code), each checked
@@ -253,7 +256,8 @@ def load_source_specs(*extra_dirs: Path, sources_dir: Path = SOURCES_DIR) -> lis
         for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
             try:
                 spec = SourceSpec.model_validate(_read_yaml(path))
-                spec.validate_against(load_contract(spec.dataset))
+                for dataset in datasets() if spec.dataset == ANY_DATASET else [spec.dataset]:
+                    spec.validate_against(load_contract(dataset))
             except (ValueError, KeyError) as e:
                 raise ValueError(f"source spec {path}: {e}") from e
             specs.append(spec)
@@ -274,9 +278,10 @@ def spec_for(dataset: str, file_name: str, specs: list[SourceSpec]) -> SourceSpe
     """The source spec for a file landed in ``landing/<dataset>/``: the matching spec of highest
     priority (then the most specific pattern), else the detected layout."""
     matching = [
-        s
+        s if s.dataset == dataset else s.model_copy(update={"dataset": dataset})
         for s in specs
-        if s.dataset == dataset and fnmatch.fnmatch(file_name.lower(), s.match.lower())
+        if s.dataset in (dataset, ANY_DATASET)
+        and fnmatch.fnmatch(file_name.lower(), s.match.lower())
     ]
     if not matching:
         return default_spec(dataset)

@@ -11,6 +11,8 @@ ecostat query      run one read-only SQL statement on the published warehouse; p
 ecostat export     write every mart as CSV, Parquet and Excel with a codebook, in one folder
 ecostat check      read and validate one file as a run would, write nothing, and say what
                    would load and what would be rejected, and why
+ecostat extract    find candidate figures in narrative reports (.txt, .md, .html, .docx, .pdf)
+                   and write a review workbook; --accept REVIEW lands the accepted ones
 ecostat docs       regenerate docs/data_dictionary.md from the declarations
 ecostat digest     a digest of every table's content (JSON); --against FILE names the tables
                    whose content differs from a digest written before
@@ -230,6 +232,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_trace(args: argparse.Namespace) -> int:
     import json
 
+    from assets.extract.documents import quotes_from
     from warehouse.trace import TraceError, find_rows, format_trace, trace_rows
 
     where = {}
@@ -248,7 +251,13 @@ def cmd_trace(args: argparse.Namespace) -> int:
         if not rows:
             print(f"ecostat trace: no row of {args.table} where {where}", file=sys.stderr)
             return 1
-        traces = trace_rows(con, args.table, rows[: args.limit], args.rows)
+        traces = trace_rows(
+            con,
+            args.table,
+            rows[: args.limit],
+            args.rows,
+            quote=quotes_from(Home(home_path()).documents),
+        )
     except TraceError as e:
         print(f"ecostat trace: {e}", file=sys.stderr)
         return 2
@@ -372,8 +381,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     specs = load_source_specs(home.sources) if home.sources.is_dir() else load_source_specs()
     if args.spec:
         spec = next((s for s in specs if s.name == args.spec), None)
-        if spec is None or spec.dataset != dataset:
-            names = ", ".join(s.name for s in specs if s.dataset == dataset) or "none"
+        if spec is None or spec.dataset not in (dataset, "*"):
+            names = ", ".join(s.name for s in specs if s.dataset in (dataset, "*")) or "none"
             print(
                 f"ecostat check: no source spec {args.spec!r} for {dataset} (there are: {names})",
                 file=sys.stderr,
@@ -392,6 +401,90 @@ def cmd_check(args: argparse.Namespace) -> int:
         return 2
     print(format_check(result))
     return 1 if result.rows_rejected else 0
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from assets.extract.review import ReviewError, accept
+
+    home = Home(home_path())
+    if args.accept:
+        try:
+            done = accept(Path(args.accept), home.extractions, home.landing)
+        except ReviewError as e:
+            print(f"ecostat extract: {e}", file=sys.stderr)
+            return 2
+        print(
+            f"Accepted {done.accepted + done.edited} figure(s) ({done.edited} edited), "
+            f"rejected {done.rejected}; {done.not_reviewed} not reviewed (not loaded)."
+        )
+        for line in done.edits:
+            print(f"  edited: {line}")
+        for path in done.files:
+            print(f"  wrote {path}")
+        for line in done.warnings:
+            print(f"  warning: {line}")
+        if done.files:
+            print("Next: `ecostat run` validates and loads them like any submission.")
+        else:
+            print("Nothing to load: no row is marked accept or edit.")
+        return 0
+    if not args.documents:
+        print(
+            "ecostat extract: name one or more documents, or --accept REVIEW.xlsx", file=sys.stderr
+        )
+        return 2
+    from assets.extract.candidates import find_candidates
+    from assets.extract.documents import DocumentError, read_document, store_document
+    from assets.extract.review import save_candidates, write_review
+    from assets.reference.load import OverlayError, reference_in_memory
+
+    try:
+        units, territories = reference_in_memory(
+            home.reference if home.reference.is_dir() else None
+        )
+    except OverlayError as e:
+        print(f"ecostat extract: {e}", file=sys.stderr)
+        return 2
+    found, failed = [], 0
+    for name in args.documents:
+        path = Path(name)
+        if not path.is_file():
+            print(f"{name}: no such file", file=sys.stderr)
+            failed += 1
+            continue
+        try:
+            document = read_document(path)
+        except DocumentError as e:
+            print(f"{e}", file=sys.stderr)
+            failed += 1
+            continue
+        kept = store_document(home.documents, path, document.sha256)
+        candidates = find_candidates(document, territories, units, args.dataset or None)
+        save_candidates(home.extractions, document.sha256, candidates)
+        found += candidates
+        if candidates:
+            by_dataset: dict[str, int] = {}
+            for c in candidates:
+                by_dataset[c.dataset] = by_dataset.get(c.dataset, 0) + 1
+            counts = ", ".join(f"{d} {n}" for d, n in sorted(by_dataset.items()))
+            print(f"{path.name}: {len(candidates)} candidate figure(s) ({counts}); kept as {kept}")
+        else:
+            print(
+                f"{path.name}: no figure any dataset's rules recognise "
+                f"({len(document.paragraphs)} paragraphs read); nothing to review. Kept as {kept}"
+            )
+    if found:
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        out = Path(args.out) if args.out else home.extractions / f"review-{stamp}.xlsx"
+        xlsx, csv_path = write_review(found, out)
+        print(f"Review workbook: {xlsx} (and {csv_path.name})")
+        print(
+            "Mark each row accept, edit or reject in its 'decision' column (blank rows are not "
+            f"loaded), then: ecostat extract --accept {xlsx}"
+        )
+    return 1 if failed else 0
 
 
 def cmd_digest(args: argparse.Namespace) -> int:
@@ -584,6 +677,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     query.set_defaults(func=cmd_query)
     export.set_defaults(func=cmd_export)
+    extract = sub.add_parser(
+        "extract",
+        help="find candidate figures in narrative reports and write a review workbook",
+        description="Reads each DOC (.txt, .md, .html, .docx, or a .pdf with a text layer), "
+        "keeps it in <home>/documents/ by its SHA-256, and finds the figures each dataset's "
+        "rules recognise (contracts/<dataset>/extract.yaml): value as written and as read, "
+        "unit, territory, period and the sentence it stands in. Writes a review workbook "
+        "(.xlsx and .csv) with one row per candidate. Nothing is loaded until a person marks "
+        "rows accept or edit and runs `ecostat extract --accept REVIEW`, which writes "
+        "landing/<dataset>/extracted_<sha256>.csv for the next run. Exit 1 when a document "
+        "could not be read (the others are still read).",
+    )
+    extract.add_argument("documents", nargs="*", metavar="DOC", help="documents to read")
+    extract.add_argument("--out", help="the review workbook to write (default <home>/extractions/)")
+    extract.add_argument(
+        "--dataset", action="append", help="only this dataset's figures (repeatable)"
+    )
+    extract.add_argument(
+        "--accept", metavar="REVIEW", help="land the accepted and edited rows of a review"
+    )
+    extract.set_defaults(func=cmd_extract)
     sub.add_parser("docs", help="regenerate docs/data_dictionary.md").set_defaults(func=cmd_docs)
     reference = sub.add_parser(
         "reference",

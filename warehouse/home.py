@@ -13,6 +13,10 @@
                             nothing new says so and stops
 <home>/exports/             `ecostat export` folders
 <home>/cache/               what a run can make again but need not (the dashboard's Vega bundle)
+<home>/documents/           narrative reports `ecostat extract` read, kept by SHA-256 (read-only):
+                            the quotes of a trace are read from them
+<home>/extractions/         each document's candidate figures (<sha256>.json) and the review
+                            workbooks `ecostat extract` writes
 <home>/tmp/                 a run's temporary files (removed when it ends, or by the next run)
 <home>/dagster/             the Dagster instance (run history, logs); its dagster.yaml turns
                             telemetry off and lets one run at a time write the warehouse
@@ -84,6 +88,16 @@ class Home:
     @property
     def exports(self) -> Path:
         return self.root / "exports"
+
+    @property
+    def documents(self) -> Path:
+        """Narrative reports read by `ecostat extract`, by SHA-256, written once, read-only."""
+        return self.root / "documents"
+
+    @property
+    def extractions(self) -> Path:
+        """Candidate figures found in each document, and review workbooks."""
+        return self.root / "extractions"
 
     @property
     def cache(self) -> Path:

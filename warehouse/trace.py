@@ -11,6 +11,11 @@ which declared rule (a model's ``choice``), and the checks of the latest run on 
 row passed through. It reads each table once for all the
 rows, so a figure resting on a hundred thousand rows traces as fast as one resting on one.
 
+A row accepted from a narrative report (`ecostat extract --accept`) traces further, to the
+sentence: the document, its paragraph or page, the offsets and the quote, read from the
+document kept under the home by its SHA-256 (the caller passes the reader: the warehouse does
+not read documents itself).
+
 A finding (audit.findings) keeps a sample of its rows; its trace reads all of them from
 audit.finding_cases.
 """
@@ -18,6 +23,7 @@ audit.finding_cases.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import duckdb
@@ -27,6 +33,8 @@ from contracts import datasets
 from warehouse import SqlModel, run_query, sql_models
 
 SYSTEM_COLUMNS = {"file_id", "row_number", "source_column", "extra", "overflow"}
+# (sha256, start, end) -> the kept document's characters, or None when the home lacks it.
+Quoter = Callable[[str, int, int], str | None]
 
 
 class TraceError(ValueError):
@@ -51,6 +59,9 @@ class SourceRow:
     typed: dict[str, object] = field(default_factory=dict)  # staged values
     readings: list[str] = field(default_factory=list)  # how each cell was read
     document: dict[str, str] = field(default_factory=dict)  # source title, url, confidence
+    # Figures accepted from a narrative report: per cell, where it stands in the document and
+    # the sentence quoted from the kept document (None when this home does not hold it).
+    sentences: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -116,11 +127,15 @@ DETAIL_ROWS = 20  # source rows shown cell by cell; the others are counted by fi
 
 
 def trace_row(
-    con: duckdb.DuckDBPyConnection, table: str, row: dict, detail_rows: int = DETAIL_ROWS
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    row: dict,
+    detail_rows: int = DETAIL_ROWS,
+    quote: Quoter | None = None,
 ) -> Trace:
     """The provenance of one row of ``table`` (as returned by ``find_rows``): every file behind
     it with its count of rows, and the first ``detail_rows`` source rows cell by cell."""
-    return trace_rows(con, table, [row], detail_rows)[0]
+    return trace_rows(con, table, [row], detail_rows, quote=quote)[0]
 
 
 def trace_rows(
@@ -129,15 +144,17 @@ def trace_rows(
     rows: list[dict],
     detail_rows: int = DETAIL_ROWS,
     with_checks: bool = True,
+    quote: Quoter | None = None,
 ) -> list[Trace]:
     """The provenance of several rows of ``table``, one Trace each, in their order. A fixed
     number of queries whatever the number of rows and of source rows behind each (a country's
     figure may rest on thousands): the report traces a hundred figures at once. Without
     ``with_checks`` the traces list no checks (the report lists them once, in its own
-    section)."""
+    section). ``quote`` reads a sentence from a kept document (assets/extract/documents.py
+    ``quotes_from``); without it a figure from a report shows where it stands, unquoted."""
     model = _model(table)
     ids = [_source_row_ids(con, table, model, row) for row in rows]
-    files, sources = source_rows_of(con, ids, detail_rows)
+    files, sources = source_rows_of(con, ids, detail_rows, quote)
     runs = run_query(con, "trace_latest_run").fetchall()
     run_id = runs[0][0] if runs else None
     traces = []
@@ -302,7 +319,10 @@ def _source_row_ids(
 
 
 def source_rows_of(
-    con: duckdb.DuckDBPyConnection, ids: list[list[str]], detail_rows: int = DETAIL_ROWS
+    con: duckdb.DuckDBPyConnection,
+    ids: list[list[str]],
+    detail_rows: int = DETAIL_ROWS,
+    quote: Quoter | None = None,
 ) -> tuple[list[list[dict]], list[list[SourceRow]]]:
     """For each list of ids (one traced row's): the files behind it and its first
     ``detail_rows`` ids as SourceRows. Set-based: one query per table read, not per id or
@@ -365,6 +385,7 @@ def source_rows_of(
             s.as_written = {
                 k: v for k, v in raw.items() if k not in SYSTEM_COLUMNS and v not in (None, "")
             }
+            s.sentences = _sentences(raw.get("extra"), quote)
         typed = cells["staging"].get((d["trace"], d["position"]))
         if typed:
             s.typed = {k: v for k, v in typed.items() if k not in SYSTEM_COLUMNS and v is not None}
@@ -376,6 +397,45 @@ def source_rows_of(
         s.readings = _readings(units, json.loads(d["column_map"] or "{}"), s)
         out[d["trace"]].append(s)
     return files, out
+
+
+def _sentences(extra: str | None, quote: Quoter | None) -> list[dict]:
+    """Where each figure of a row accepted from a narrative report stands in its document, with
+    the sentence quoted from the kept document (None, with a note, when the home lacks it)."""
+    try:
+        found = json.loads(json.loads(extra or "{}").get("extracted_from") or "null")
+    except (ValueError, AttributeError):
+        return []
+    if not isinstance(found, dict):
+        return []
+    out = []
+    for column, cell in (found.get("cells") or {}).items():
+        sha = str(found.get("sha256") or "")
+        sentence = quote(sha, cell["sentence_start"], cell["sentence_end"]) if quote else None
+        figure = quote(sha, cell["start"], cell["end"]) if quote else None
+        note = None
+        if sentence is None:
+            note = (
+                f"the document {found.get('document')} is not in this home's documents/ "
+                "folder: `ecostat extract` on it keeps it, and the quote shows"
+            )
+        elif figure != cell.get("as_written"):
+            note = "the kept document's characters differ from the figure extracted"
+        out.append(
+            {
+                "column": column,
+                "document": found.get("document"),
+                "sha256": sha,
+                **{k: cell.get(k) for k in ("paragraph", "page", "start", "end")},
+                "as_written": cell.get("as_written"),
+                "quote": sentence.strip() if sentence else None,
+                "rule": cell.get("rule"),
+                "confidence": cell.get("confidence"),
+                "edited": cell.get("edited") or {},
+                "note": note,
+            }
+        )
+    return out
 
 
 def _unit_factors(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, float]]:
@@ -439,6 +499,25 @@ def _references(con: duckdb.DuckDBPyConnection, row: dict) -> list[str]:
     return out
 
 
+def _sentence_lines(sentences: list[dict]) -> list[str]:
+    """A report's figures: document, paragraph, page, offsets, the edit, and the quote."""
+    lines = []
+    for c in sentences:
+        page = f", page {c['page']}" if c.get("page") else ""
+        lines.append(
+            f"     from the report {c['document']} (sha256 {c['sha256'][:12]}…), paragraph "
+            f"{c['paragraph']}{page}, characters {c['start']}-{c['end']}: {c['column']} "
+            f"“{c['as_written']}” ({c['rule']}, confidence {c['confidence']})"
+        )
+        for name, change in c["edited"].items():
+            lines.append(f"       edited in review: {name} {change['from']!r} -> {change['to']!r}")
+        if c["quote"]:
+            lines.append(f"       quote: «{c['quote']}»")
+        if c["note"]:
+            lines.append(f"       {c['note']}")
+    return lines
+
+
 def format_trace(t: Trace) -> str:
     """The trace as text for a terminal."""
     key = ", ".join(
@@ -477,6 +556,7 @@ def format_trace(t: Trace) -> str:
         )
         if s.document:
             lines.append("     document: " + "; ".join(f"{k}={v}" for k, v in s.document.items()))
+        lines += _sentence_lines(s.sentences)
         for r in s.readings:
             lines.append(f"     read: {r}")
     if t.checks:

@@ -43,7 +43,7 @@ def report_asset(deps: list[dg.AssetKey]) -> dg.AssetsDefinition:
                 raise dg.Failure(
                     "no check results in audit.validation_results: run the pipeline first"
                 )
-            report = collect(con, run_id)
+            report = collect(con, run_id, home.home.documents)
         paths = write_report(home.home.reports, report)
         s = report["summary"]
         return dg.MaterializeResult(

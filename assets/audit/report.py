@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from assets.extract.documents import quotes_from
 from assets.html import bar_chart, render
 from warehouse import first_row, run_query
 from warehouse.trace import find_rows, trace_rows
@@ -54,8 +55,9 @@ def _records(con: duckdb.DuckDBPyConnection, name: str, **params: object) -> lis
     return run_query(con, name, **params).pl().to_dicts()
 
 
-def collect(con: duckdb.DuckDBPyConnection, run_id: str) -> dict:
-    """Everything the report shows, as plain data (dates as text), for ``run_id``."""
+def collect(con: duckdb.DuckDBPyConnection, run_id: str, documents: Path | None = None) -> dict:
+    """Everything the report shows, as plain data (dates as text), for ``run_id``; figures
+    accepted from narrative reports are quoted from the documents kept in ``documents``."""
     checks = _records(con, "report_checks", run_id=run_id)
     for c in checks:
         c["failure_sample"] = json.loads(c["failure_sample"]) if c["failure_sample"] else []
@@ -133,7 +135,7 @@ def collect(con: duckdb.DuckDBPyConnection, run_id: str) -> dict:
         "rejected_rows_shown_per_rule": REJECTED_PER_RULE,
         "findings": findings,
         "findings_shown": FINDINGS_SHOWN,
-        "provenance": headline_provenance(con),
+        "provenance": headline_provenance(con, documents),
     }
 
 
@@ -167,15 +169,21 @@ def source_row_label(source_row_id: str, files: dict[str, dict]) -> str:
     return f"{where}, row {row}" + (f", column {column}" if column else "")
 
 
-def headline_provenance(con: duckdb.DuckDBPyConnection) -> list[dict]:
-    """The trace of every country-level figure of marts.region_year_indicators."""
+def headline_provenance(
+    con: duckdb.DuckDBPyConnection, documents: Path | None = None
+) -> list[dict]:
+    """The trace of every country-level figure of marts.region_year_indicators, down to the
+    sentence for a figure from a narrative report (quoted from ``documents``)."""
     if not _table_exists(con, HEADLINE_TABLE):
         return []
     rows = find_rows(con, HEADLINE_TABLE, {"level": "country"}, limit=1000)
     traces = []
     # All at once (a fixed number of queries), without checks: the report lists every check
     # once, in its own section.
-    for trace in trace_rows(con, HEADLINE_TABLE, rows, PROVENANCE_ROWS, with_checks=False):
+    quote = quotes_from(documents) if documents else None
+    for trace in trace_rows(
+        con, HEADLINE_TABLE, rows, PROVENANCE_ROWS, with_checks=False, quote=quote
+    ):
         trace = trace.to_dict()
         trace.pop("checks")
         traces.append(trace)

@@ -198,10 +198,10 @@ def _unit_after(text: str, at: int, units: Units) -> _Unit | None:
     if not tokens or not re.fullmatch(r"[\s\-–—]*", text[at : at + tokens[0].start()]):
         return None
     for n in range(min(4, len(tokens)), 0, -1):
-        written = text[at + tokens[0].start() : at + tokens[n - 1].end()]
+        written = text[at + tokens[0].start() : at + tokens[n - 1].end()].rstrip(".")
         code = units.unit_of.get(normalise_key(written))
         if code:
-            end = at + tokens[n - 1].end()
+            end = at + tokens[0].start() + len(written)  # "тн." ends a sentence: not the unit's
             rest = text[end : end + 30].lower()
             for rate, phrases in _RATE.items():
                 if f"{code}/{rate}" not in units.dimension_of:

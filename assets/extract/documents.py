@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -221,3 +223,30 @@ def store_document(documents_dir: Path, path: Path, sha256: str) -> Path:
     partial.chmod(0o444)
     partial.replace(kept)
     return kept
+
+
+def kept_document(documents_dir: Path, sha256: str) -> Path | None:
+    """The document kept under ``sha256``, or None when this home does not hold it."""
+    if not re.fullmatch(r"[0-9a-f]{64}", sha256):
+        return None
+    return next(iter(sorted(documents_dir.glob(f"{sha256}.*"))), None)
+
+
+def quotes_from(documents_dir: Path) -> Callable[[str, int, int], str | None]:
+    """A function (sha256, start, end) -> the kept document's characters between the offsets,
+    or None when the home does not hold the document (or holds other bytes under its name).
+    Each document is read once."""
+    read: dict[str, Document | None] = {}
+
+    def quote(sha256: str, start: int, end: int) -> str | None:
+        if sha256 not in read:
+            path = kept_document(documents_dir, sha256)
+            try:
+                document = read_document(path) if path else None
+            except DocumentError:
+                document = None
+            read[sha256] = document if document and document.sha256 == sha256 else None
+        document = read[sha256]
+        return document.quote(start, end) if document else None
+
+    return quote

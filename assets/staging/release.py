@@ -73,7 +73,7 @@ def files_to_stage(
             "select fingerprint, components from audit.rule_versions where dataset = ?", [dataset]
         ).fetchall()
     }
-    by_name = {s.name: s for s in specs if s.dataset == dataset}
+    by_name = {s.name: s for s in specs if s.dataset in (dataset, "*")}
     out = []
     for file_id, path, sheet, column_map, spec_name, status, fingerprint in con.execute(
         "select file_id, path, sheet, column_map, source_spec, status, rules_fingerprint "
