@@ -38,7 +38,9 @@ class ExtractRules(_Strict):
     dataset: str
     description: str = ""
     topic: list[str]  # a paragraph about this dataset names one of these phrases
-    reach: int = 0  # a topic named this many paragraphs earlier still counts (lists)
+    # A topic named this many paragraphs earlier still counts: a heading or a title above,
+    # the lines of a list.
+    reach: int = 2
     # Where a figure's territory comes from: the sentence around it (else the document's), or
     # always the document's (national networks listed city by city).
     territory: Literal["sentence", "document"] = "sentence"

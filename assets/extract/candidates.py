@@ -32,7 +32,7 @@ from assets.extract.documents import Document, Paragraph
 from assets.extract.numbers import Number, read_numbers
 from assets.extract.periods import Period, find_periods
 from assets.extract.places import Place, find_places
-from assets.extract.words import Word, find_any, words
+from assets.extract.words import Word, find_any, lemma, words
 from contracts import ColumnSpec, Contract, datasets, load_contract
 from contracts.extraction import ExtractRules, FigureRule, load_extract_rules
 from contracts.territories import TerritoryIndex
@@ -200,6 +200,8 @@ def _unit_after(text: str, at: int, units: Units) -> _Unit | None:
     for n in range(min(4, len(tokens)), 0, -1):
         written = text[at + tokens[0].start() : at + tokens[n - 1].end()].rstrip(".")
         code = units.unit_of.get(normalise_key(written))
+        if code is None and n == 1:  # a case form units.csv does not list: "килограмма"
+            code = units.unit_of.get(normalise_key(lemma(written)))
         if code:
             end = at + tokens[0].start() + len(written)  # "тн." ends a sentence: not the unit's
             rest = text[end : end + 30].lower()
@@ -303,13 +305,21 @@ def find_candidates(
     out: list[Candidate] = []
     for paragraph in document.paragraphs:
         ws = words(paragraph.text)
+        named_here = set()
         for contract, rules in declared:
             if find_any(ws, rules.topic):
                 topical_at[contract.dataset] = paragraph.number
+                named_here.add(contract.dataset)
+        # A topic carries over a few paragraphs (a heading, a list), unless this paragraph
+        # names another dataset's topic: then it is about that one.
         about = [
             (contract, rules)
             for contract, rules in declared
-            if paragraph.number - topical_at.get(contract.dataset, -(10**9)) <= rules.reach
+            if contract.dataset in named_here
+            or (
+                not named_here
+                and paragraph.number - topical_at.get(contract.dataset, -(10**9)) <= rules.reach
+            )
         ]
         if about:
             found = _paragraph_candidates(document, paragraph, ws, about, index, units, context)
@@ -398,7 +408,9 @@ def _paragraph_candidates(
     # Numbers.
     taken = [(p.start, p.end) for p in periods]
     clause_start = 0
-    for number in read_numbers(text, context.decimal):
+    # The paragraph's own language decides (an English quote inside a Russian report).
+    decimal = _decimal(text) if re.search("[A-Za-zА-Яа-яЁё]", text) else context.decimal
+    for number in read_numbers(text, decimal):
         if number.year or any(a <= number.start < b for a, b in taken):
             continue
         if numbering and number.start < numbering.end():

@@ -106,4 +106,32 @@ def read_numbers(text: str, decimal: str = ",") -> list[Number]:
                 and 1900 <= int(plain) <= 2100,
             )
         )
+    return _compounds(text, out)
+
+
+def _compounds(text: str, numbers: list[Number]) -> list[Number]:
+    """Numbers written in parts, each part below the scale before it: "620 тыс. 922" is
+    620,922, "1 млн 603 тыс" is 1,603,000, "21 тысячи 425" is 21,425."""
+    out: list[Number] = []
+    for n in numbers:
+        last = out[-1] if out else None
+        if (
+            last is not None
+            and last.scale
+            and not last.is_range
+            and not n.is_range
+            and not n.year
+            and re.fullmatch(r"\s+", text[last.end : n.start])
+            and n.value < SCALES[last.scale.lower()]
+            and last.value % SCALES[last.scale.lower()] == 0
+        ):
+            out[-1] = Number(
+                start=last.start,
+                end=n.end,
+                as_written=text[last.start : n.end],
+                value=float(Decimal(str(last.value)) + Decimal(str(n.value))),
+                scale=n.scale or last.scale,
+            )
+        else:
+            out.append(n)
     return out

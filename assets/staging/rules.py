@@ -32,6 +32,7 @@ _PARSERS = (
     CONTRACTS_DIR / "vocabulary.py",
     CONTRACTS_DIR / "territories.py",
     CONTRACTS_DIR / "place_names.py",
+    CONTRACTS_DIR / "periods.py",
 )
 # A file whose fingerprint is this is staged again on the next run (`ecostat reload`).
 RELOAD = "reload"

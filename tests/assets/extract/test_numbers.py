@@ -54,3 +54,22 @@ def test_english_text_reads_the_comma_as_thousands() -> None:
 def test_a_scaled_figure_is_exact() -> None:
     (number,) = read_numbers("поддержка отопления (32,3 млн долларов США)")
     assert number.value == 32_300_000  # exactly, not 32,299,999.999999996
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("вывезено 620 тыс. 922 килограмма", 620_922),
+        ("около 21 тысячи 425 человек", 21_425),
+        ("выброшено 1 млн 603 тыс тонн", 1_603_000),
+    ],
+)
+def test_a_number_written_in_parts_is_one_number(text, value):
+    (number,) = read_numbers(text)
+    assert number.value == value and text[number.start : number.end] == number.as_written
+
+
+def test_parts_stay_apart_when_they_are_not_one_number():
+    # A second number as large as the first's scale, or after a word, is a number of its own.
+    assert [n.value for n in read_numbers("32,3 млн долларов, 2024")] == [32_300_000, 2024]
+    assert [n.value for n in read_numbers("5 тыс. 1500 человек")] == [5000, 1500]

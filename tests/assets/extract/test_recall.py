@@ -192,7 +192,8 @@ def test_a_document_without_figures_gives_no_candidates(candidates):
 
 
 def test_figures_of_one_sentence_form_one_row(candidates):
-    cleanup = [c for c in candidates[KG] if c.dataset == "cleanup"]
-    assert len({c.record for c in cleanup}) == 1
+    plastic = next(c for c in candidates[KG] if c.column == "plastic_t")
+    cleanup = [c for c in candidates[KG] if c.paragraph == plastic.paragraph]
+    assert len(cleanup) == 8 and len({c.record for c in cleanup}) == 1
     stations = [c for c in candidates[KG] if c.column == "stations"]
     assert len({c.record for c in stations}) == len(stations)  # one instrument each
