@@ -219,13 +219,24 @@ def _number_text(value: float) -> str:
     return f"{value:.15g}"
 
 
-def _vocabulary_value(column: ColumnSpec, ws: list[Word], start: int = 0) -> str | None:
-    """The value of a fixed-vocabulary column the paragraph names (any case form), the first
-    named after ``start``."""
+def _vocabulary_value(
+    column: ColumnSpec,
+    ws: list[Word],
+    start: int = 0,
+    end: int | None = None,
+    at: int = 0,
+    after: bool = True,
+) -> str | None:
+    """The value of a fixed-vocabulary column named (any case form) within ``start``..``end``:
+    the last one named before ``at`` (what a figure's clause says of it, "потребление угля
+    котельными ... 120 тыс. т"), else, with ``after``, the first named after it ("Круглый
+    стол" after a date). What follows a number is said of the next figure ("220,7 млн т, из
+    них открытым способом 150,1 млн т"), so a number looks before it only."""
     if not isinstance(column.allowed, dict):
         return None
     spellings = {s: value for value, ss in column.allowed.items() for s in [value, *ss]}
-    hit = find_any(ws, list(spellings), start)
+    before = find_any(ws, list(spellings), start, at, last=True) if at > start else None
+    hit = before or (find_any(ws, list(spellings), at, end) if after else None)
     return spellings[hit[0]] if hit else None
 
 
@@ -353,7 +364,7 @@ def _paragraph_candidates(
         a, b = sentence_of(start)
         sentence = text[a:b]
         written, tid = _territory(sentence, a, index, context, rules)
-        values = _row_values(contract, rules, rule, ws, paragraph, text, found, start)
+        values = _row_values(contract, rules, rule, ws, paragraph, text, found, start, (a, b))
         return Candidate(
             candidate_id=f"{document.sha256[:8]}-{paragraph.start + start}",
             dataset=contract.dataset,
@@ -484,14 +495,16 @@ def _row_values(
     text: str,
     found: list[Candidate],
     at: int,
+    sentence: tuple[int, int],
 ) -> dict[str, str]:
-    """The other values of the figure's row: the rule's, the vocabulary the paragraph names,
+    """The other values of the figure's row: the rule's, the vocabulary its sentence names,
     captured ones, then the defaults."""
     values = dict(rule.set)
+    a, b = sentence
     for column in contract.columns:
         if column.name in values or not isinstance(column.allowed, dict):
             continue
-        named = _vocabulary_value(column, ws)
+        named = _vocabulary_value(column, ws, a, b, at, after=bool(rule.text))
         if named:
             values[column.name] = named
     for name, pattern in rules.capture.items():
