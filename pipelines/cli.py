@@ -407,6 +407,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
     from assets.extract.review import ReviewError, accept
+    from contracts import datasets
 
     home = Home(home_path())
     if args.accept:
@@ -433,6 +434,13 @@ def cmd_extract(args: argparse.Namespace) -> int:
     if not args.documents:
         print(
             "ecostat extract: name one or more documents, or --accept REVIEW.xlsx", file=sys.stderr
+        )
+        return 2
+    unknown = sorted(set(args.dataset or []) - set(datasets()))
+    if unknown:
+        print(
+            f"ecostat extract: no dataset {', '.join(unknown)} (there are: {', '.join(datasets())})",
+            file=sys.stderr,
         )
         return 2
     from assets.extract.candidates import find_candidates

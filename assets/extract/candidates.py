@@ -9,8 +9,8 @@ dataset and column each. Candidates of one paragraph with the same territory, pe
 values form one record: one row of the submission once accepted.
 
 How a figure is found, in order:
-1. the paragraph is about the dataset: it names a topic phrase (or one did up to ``reach``
-   paragraphs earlier, for the lines of a list);
+1. the paragraph is about the dataset: it names a topic phrase, or one did up to ``reach``
+   paragraphs earlier (a heading, the lines of a list) and it names no other dataset's topic;
 2. the number's unit is read after it (units.csv, "т в день" as t/day) and must have the
    column's dimension; counts take bare numbers;
 3. a label names the column: a ``before`` phrase in the number's clause, or an ``after`` phrase
@@ -19,7 +19,8 @@ How a figure is found, in order:
    the country), else the document's (the first its opening paragraphs name); the period is
    the sentence's, else the paragraph's, else the document's ("за 2023 год" in its title);
 5. the row's other values come from the rule (``set``), the contract's vocabulary named in the
-   paragraph (an event's type, a fee's budget), a capture pattern, or the rule's defaults.
+   figure's clause (a fee's budget, coal's consumer; an event's type after its date), a capture
+   pattern, a list's heading line (``inherit``), or the rule's defaults.
 """
 
 from __future__ import annotations
@@ -43,21 +44,10 @@ AFTER_WORDS = 4  # words after a number where an ``after`` label may stand
 BEFORE_WORDS = 12  # words before a number where a ``before`` label may stand
 _LIST_NUMBER = re.compile(r"^\W{0,3}\d+(?:\.\d+)*(?:[.)]\s*|\t)")
 _RATE = {"day": ["в день", "в сутки", "per day", "a day"], "year": ["в год", "per year", "a year"]}
-_ABBREVIATIONS = {
-    "г",
-    "гг",
-    "ул",
-    "им",
-    "тыс",
-    "млн",
-    "млрд",
-    "долл",
-    "руб",
-    "т",
-    "др",
-    "т.е",
-    "ст",
-}
+# Words a full stop follows without ending the sentence ("г. Бишкек", "млн. сомов").
+_ABBREVIATIONS = frozenset(
+    ["г", "гг", "ул", "им", "тыс", "млн", "млрд", "долл", "руб", "т", "др", "ст"]
+)  # fmt: skip
 
 
 @dataclass
@@ -104,14 +94,14 @@ def _decimal(text: str) -> str:
     return "," if cyrillic >= latin else "."
 
 
-def _outside_quotes(paragraph: str) -> list[tuple[int, int]]:
+def _quoted_spans(paragraph: str) -> list[tuple[int, int]]:
     """Spans of «quoted names» (organisations, events, laws): places there are not where a
     figure is."""
     return [m.span() for m in re.finditer(r"«[^»]*»|\"[^\"]*\"|“[^”]*”", paragraph)]
 
 
 def _places(text: str, index: TerritoryIndex) -> list[Place]:
-    quoted = _outside_quotes(text)
+    quoted = _quoted_spans(text)
     return [p for p in find_places(text, index) if not any(a <= p.start < b for a, b in quoted)]
 
 
@@ -241,7 +231,7 @@ def _vocabulary_value(
 
 
 def _territory(
-    sentence: str, offset: int, index: TerritoryIndex, context: _Context, rules: ExtractRules
+    sentence: str, index: TerritoryIndex, context: _Context, rules: ExtractRules
 ) -> tuple[str, str]:
     """(as written, territory id) of a figure: its sentence's, else the document's."""
     if rules.territory == "sentence":
@@ -270,8 +260,10 @@ def _period(sentence: str, paragraph: str, context: _Context) -> str:
 class _Hit:
     rule: FigureRule
     label: str
-    position: int  # where the label ends (before) or starts (after): nearer is better
-    unit_ok: bool
+    # Nearer is better: where a ``before`` label ends, or minus where an ``after`` one starts
+    # (so a label before the number wins over one after it).
+    position: int
+    unit_ok: bool  # the label is the unit's own word ("18 участников": providers, not persons)
 
 
 def _label(
@@ -360,11 +352,21 @@ def _paragraph_candidates(
     def sentence_of(at: int) -> tuple[int, int]:
         return next(((a, b) for a, b in sentences if a <= at < b), sentences[-1])
 
-    def make(contract, rules, rule, value, unit, start, end, label, confidence) -> Candidate:
+    def make(
+        contract: Contract,
+        rules: ExtractRules,
+        rule: FigureRule,
+        value: str,
+        unit: str,
+        start: int,
+        end: int,
+        label: str,
+        confidence: float,
+    ) -> Candidate:
         a, b = sentence_of(start)
         sentence = text[a:b]
-        written, tid = _territory(sentence, a, index, context, rules)
-        values = _row_values(contract, rules, rule, ws, paragraph, text, found, start, (a, b))
+        written, tid = _territory(sentence, index, context, rules)
+        values = _row_values(contract, rules, rule, ws, text, start, (a, b))
         return Candidate(
             candidate_id=f"{document.sha256[:8]}-{paragraph.start + start}",
             dataset=contract.dataset,
@@ -390,7 +392,8 @@ def _paragraph_candidates(
             quote=sentence.strip(),
         )
 
-    # Text figures (an event's title after the date that starts its line).
+    # Text figures (an event's title after the date that starts its line): confidence 0.8
+    # with a period, 0.5 without.
     for contract, rules in about:
         starts_with_period = bool(periods) and re.fullmatch(
             r"[\W\d]{0,6}", text[: periods[0].start]
@@ -445,6 +448,9 @@ def _paragraph_candidates(
                     continue
                 if column.type == "count" and (number.value % 1 or number.is_range):
                     continue
+                # Confidence: a label names the number (0.5); its unit has the column's
+                # dimension (+0.3) or it is a bare count (+0.1); the label is a phrase of
+                # several words, less often said of something else (+0.1).
                 score = 0.5 + (0.3 if unit and _takes(dims, dimension) else 0.1)
                 score += 0.1 if hit.label and len(hit.label.split()) > 1 else 0.0
                 key = (score, hit.position)
@@ -491,9 +497,7 @@ def _row_values(
     rules: ExtractRules,
     rule: FigureRule,
     ws: list[Word],
-    paragraph: Paragraph,
     text: str,
-    found: list[Candidate],
     at: int,
     sentence: tuple[int, int],
 ) -> dict[str, str]:

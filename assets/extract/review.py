@@ -385,13 +385,12 @@ def _write_submissions(
         required = [c.name for c in contract.columns if c.required]
         rows = []
         for record, row in by_record.items():
-            first = next(iter(by_record.values()))
             out = {"territory": row["territory"], "period": row["period"]}
             out |= {k: v for k, v in row["values"].items() if k in names}
             out |= row["figures"]
             out["source_title"] = row["source_title"]
             out["extracted_from"] = json.dumps(
-                {"document": first["source_title"], "sha256": sha, "cells": row["cells"]},
+                {"document": row["source_title"], "sha256": sha, "cells": row["cells"]},
                 ensure_ascii=False,
             )
             rows.append(out)
