@@ -44,7 +44,7 @@ AFTER_WORDS = 4  # words after a number where an ``after`` label may stand
 BEFORE_WORDS = 12  # words before a number where a ``before`` label may stand
 _LIST_NUMBER = re.compile(r"^\W{0,3}\d+(?:\.\d+)*(?:[.)]\s*|\t)")
 _RATE = {"day": ["в день", "в сутки", "per day", "a day"], "year": ["в год", "per year", "a year"]}
-# Words a full stop follows without ending the sentence ("г. Бишкек", "млн. сомов").
+# Words a full stop follows without ending the sentence ("г. Бишкек", "млрд. долл. США").
 _ABBREVIATIONS = frozenset(
     ["г", "гг", "ул", "им", "тыс", "млн", "млрд", "долл", "руб", "т", "др", "ст"]
 )  # fmt: skip
@@ -106,18 +106,18 @@ def _places(text: str, index: TerritoryIndex) -> list[Place]:
 
 
 def _sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence spans of a paragraph: a full stop, "!" or "?" before a capital, not after an
-    abbreviation ("г. Бишкек", "млн. сомов")."""
-    spans, start = [], 0
-    for m in re.finditer(r"[.!?]+\s+(?=[«\"(]?[А-ЯЁA-Z0-9])", text):
-        before = re.search(r"(\w+)\W*$", text[: m.start() + 1])
-        word = before.group(1).lower() if before else ""
-        if word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
-            continue
-        spans.append((start, m.end()))
-        start = m.end()
-    spans.append((start, len(text)))
-    return spans
+    """Sentence spans of a paragraph, by razdel (natasha's sentence splitter), joined again
+    where it cut after an abbreviation of this field ("1,0 млрд. долл. США", "г. Бишкек")."""
+    from razdel import sentenize
+
+    spans: list[tuple[int, int]] = []
+    for s in sentenize(text):
+        last = re.search(r"(\w+)\.\s*$", text[: s.start]) if spans else None
+        if last and last.group(1).lower() in _ABBREVIATIONS:
+            spans[-1] = (spans[-1][0], s.stop)
+        else:
+            spans.append((s.start, s.stop))
+    return spans or [(0, len(text))]
 
 
 def document_context(document: Document, index: TerritoryIndex) -> _Context:
