@@ -361,7 +361,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from assets.ingest.decode import SubmissionError
     from assets.reference.load import OverlayError
     from assets.staging.check import check_file, format_check
-    from contracts import datasets, load_contract, load_source_specs, spec_for
+    from contracts import ANY_DATASET, datasets, load_contract, load_source_specs, spec_for
 
     path = Path(args.file)
     if not path.is_file():
@@ -381,8 +381,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     specs = load_source_specs(home.sources) if home.sources.is_dir() else load_source_specs()
     if args.spec:
         spec = next((s for s in specs if s.name == args.spec), None)
-        if spec is None or spec.dataset not in (dataset, "*"):
-            names = ", ".join(s.name for s in specs if s.dataset in (dataset, "*")) or "none"
+        if spec is None or spec.dataset not in (dataset, ANY_DATASET):
+            names = (
+                ", ".join(s.name for s in specs if s.dataset in (dataset, ANY_DATASET)) or "none"
+            )
             print(
                 f"ecostat check: no source spec {args.spec!r} for {dataset} (there are: {names})",
                 file=sys.stderr,

@@ -59,6 +59,10 @@ def run_pipeline(home: Path, force: bool = True) -> bool:
     """Materialise every asset into ``home`` with a Dagster instance kept inside it. A real run
     even when nothing changed since the last (``--force``): tests that run twice mean it, and
     a test may change the code by monkeypatching, which the check for changes cannot see."""
+    # Imported before ECOSTAT_HOME points at ``home``: the definitions built at import are for
+    # the default home, so a test's home always gets definitions built for its run, from the
+    # contracts in force then (a test may have patched them).
+    import pipelines.definitions  # noqa: F401
     from pipelines.cli import main
 
     os.environ["ECOSTAT_HOME"] = str(home)

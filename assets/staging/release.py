@@ -22,7 +22,7 @@ import duckdb
 
 from assets.staging.load import StageOutcome
 from assets.staging.rules import RELOAD, RulesVersion, options_changed, staging_options
-from contracts import SourceSpec
+from contracts import ANY_DATASET, SourceSpec
 from warehouse import first_row, transaction
 
 NEW = "new file"
@@ -73,7 +73,7 @@ def files_to_stage(
             "select fingerprint, components from audit.rule_versions where dataset = ?", [dataset]
         ).fetchall()
     }
-    by_name = {s.name: s for s in specs if s.dataset in (dataset, "*")}
+    by_name = {s.name: s for s in specs if s.dataset in (dataset, ANY_DATASET)}
     out = []
     for file_id, path, sheet, column_map, spec_name, status, fingerprint in con.execute(
         "select file_id, path, sheet, column_map, source_spec, status, rules_fingerprint "
