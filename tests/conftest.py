@@ -93,3 +93,18 @@ def fresh_home(tmp_path: Path) -> Path:
     home = tmp_path / "home"
     shutil.copytree(SEEDS_DIR / "landing", home / "landing")
     return home
+
+
+def mark_review(workbook: Path, marks) -> None:
+    """Review a workbook written by `ecostat extract` as a person would: ``marks(row)`` gives,
+    for each row (column -> cell), the cells to write (decision, an edited value)."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(workbook)
+    sheet = book["candidates"]
+    header = [c.value for c in sheet[1]]
+    for r in range(2, sheet.max_row + 1):
+        row = {h: sheet.cell(r, j + 1).value for j, h in enumerate(header)}
+        for name, value in marks(row).items():
+            sheet.cell(r, header.index(name) + 1).value = value
+    book.save(workbook)

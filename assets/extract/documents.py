@@ -74,6 +74,20 @@ def read_document(path: Path) -> Document:
     if not data.strip():
         raise DocumentError(f"{path.name} is empty: nothing to read")
     pages = _pages(path, kind, data)
+    document = from_pages(path.name, hashlib.sha256(data).hexdigest(), kind, pages)
+    if not document.paragraphs:
+        if kind == "pdf":
+            raise DocumentError(
+                f"{path.name} has no text layer (a scanned image?): ecostat reads the text of "
+                "a PDF, not its pictures; run OCR on it first, or use the publisher's text version"
+            )
+        raise DocumentError(f"{path.name} holds no text: nothing to read")
+    return document
+
+
+def from_pages(name: str, sha256: str, kind: str, pages: list[tuple[int | None, str]]) -> Document:
+    """A document from its pages' text (page number, text): each non-empty line a paragraph,
+    stripped, the paragraphs joined by newlines into the document's text."""
     text_parts: list[str] = []
     paragraphs: list[Paragraph] = []
     offset = 0
@@ -86,29 +100,11 @@ def read_document(path: Path) -> Document:
                 text_parts.append("\n")
                 offset += 1
             paragraphs.append(
-                Paragraph(
-                    len(paragraphs) + 1,
-                    offset,
-                    line,
-                    page_number if kind == "pdf" else None,
-                )
+                Paragraph(len(paragraphs) + 1, offset, line, page_number if kind == "pdf" else None)
             )
             text_parts.append(line)
             offset += len(line)
-    if not paragraphs:
-        if kind == "pdf":
-            raise DocumentError(
-                f"{path.name} has no text layer (a scanned image?): ecostat reads the text of "
-                "a PDF, not its pictures; run OCR on it first, or use the publisher's text version"
-            )
-        raise DocumentError(f"{path.name} holds no text: nothing to read")
-    return Document(
-        name=path.name,
-        sha256=hashlib.sha256(data).hexdigest(),
-        kind=kind,
-        text="".join(text_parts),
-        paragraphs=tuple(paragraphs),
-    )
+    return Document(name, sha256, kind, "".join(text_parts), tuple(paragraphs))
 
 
 def _pages(path: Path, kind: str, data: bytes) -> list[tuple[int, str]]:

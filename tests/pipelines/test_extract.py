@@ -7,9 +7,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from openpyxl import load_workbook
 
 from pipelines.cli import main
+from tests.conftest import mark_review
 
 DOCS = Path(__file__).resolve().parents[3] / "shared" / "docs"
 KG = DOCS / "kyrgyz_ministry_results_2023.txt"
@@ -28,17 +28,6 @@ def _sentence_of(figure: str) -> str:
     raise AssertionError(f"{figure} is not in {KG.name}")
 
 
-def _review(path: Path, marks) -> None:
-    book = load_workbook(path)
-    sheet = book["candidates"]
-    header = [c.value for c in sheet[1]]
-    for r in range(2, sheet.max_row + 1):
-        row = {h: sheet.cell(r, j + 1).value for j, h in enumerate(header)}
-        for name, value in marks(row).items():
-            sheet.cell(r, header.index(name) + 1).value = value
-    book.save(path)
-
-
 @pytest.fixture(scope="module")
 def loaded(tmp_path_factory):
     """A home whose only submission is the clean-up figures of the Kyrgyz report, one edited."""
@@ -47,7 +36,7 @@ def loaded(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("ECOSTAT_HOME", str(home))
         assert main(["extract", str(KG), "--out", str(review)]) == 0
-        _review(
+        mark_review(
             review,
             lambda row: (
                 {}

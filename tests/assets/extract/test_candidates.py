@@ -8,20 +8,14 @@ import hashlib
 import pytest
 
 from assets.extract.candidates import find_candidates
-from assets.extract.documents import Document, Paragraph
+from assets.extract.documents import Document, from_pages
 from contracts.vocabulary import Units
 from tests.conftest import REFERENCE
 
 
 def _document(*lines: str) -> Document:
-    paragraphs, offset = [], 0
-    for n, line in enumerate(lines, 1):
-        paragraphs.append(Paragraph(n, offset, line))
-        offset += len(line) + 1
     text = "\n".join(lines)
-    return Document(
-        "d.txt", hashlib.sha256(text.encode()).hexdigest(), "text", text, tuple(paragraphs)
-    )
+    return from_pages("d.txt", hashlib.sha256(text.encode()).hexdigest(), "text", [(1, text)])
 
 
 @pytest.fixture(scope="module")

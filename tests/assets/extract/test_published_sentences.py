@@ -22,7 +22,7 @@ import hashlib
 import pytest
 
 from assets.extract.candidates import find_candidates
-from assets.extract.documents import Document, Paragraph
+from assets.extract.documents import Document, from_pages
 from contracts import load_contract
 from contracts.vocabulary import Units
 from tests.conftest import REFERENCE
@@ -50,15 +50,8 @@ RECALL_FLOOR = 0.45
 
 
 def _document(title: str, quote: str) -> Document:
-    lines = [title, quote]
-    paragraphs, offset = [], 0
-    for n, line in enumerate(lines, 1):
-        paragraphs.append(Paragraph(n, offset, line))
-        offset += len(line) + 1
-    text = "\n".join(lines)
-    return Document(
-        "quote", hashlib.sha256(text.encode()).hexdigest(), "text", text, tuple(paragraphs)
-    )
+    text = f"{title}\n{quote}"
+    return from_pages("quote", hashlib.sha256(text.encode()).hexdigest(), "text", [(1, text)])
 
 
 def _number(value: str) -> float | None:

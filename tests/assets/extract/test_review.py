@@ -21,7 +21,7 @@ from assets.extract.review import (
     write_review,
 )
 from contracts.vocabulary import Units
-from tests.conftest import REFERENCE
+from tests.conftest import REFERENCE, mark_review
 
 DOCS = Path(__file__).resolve().parents[4] / "shared" / "docs"
 KG = DOCS / "kyrgyz_ministry_results_2023.txt"
@@ -39,17 +39,9 @@ def extracted(territories, tmp_path_factory):
 
 
 def _marked(extracted, tmp_path: Path, marks) -> Path:
-    """A copy of the workbook with ``marks(row) -> {column: value}`` applied to each row."""
-    _, candidates, _ = extracted
-    xlsx, _ = write_review(candidates, tmp_path / "review.xlsx")
-    book = load_workbook(xlsx)
-    sheet = book["candidates"]
-    header = [c.value for c in sheet[1]]
-    for r in range(2, sheet.max_row + 1):
-        row = {h: sheet.cell(r, j + 1).value for j, h in enumerate(header)}
-        for name, value in marks(row).items():
-            sheet.cell(r, header.index(name) + 1).value = value
-    book.save(xlsx)
+    """A new workbook with ``marks(row) -> {column: value}`` applied to each row."""
+    xlsx, _ = write_review(extracted[1], tmp_path / "review.xlsx")
+    mark_review(xlsx, marks)
     return xlsx
 
 
