@@ -138,7 +138,13 @@ def read_excel_cells(path: Path, spec: SourceSpec) -> Cells:
     try:
         book = load_workbook(path, data_only=True)
     except Exception as e:  # openpyxl raises many types for a damaged workbook
-        raise SubmissionError(f"not a readable Excel workbook: {type(e).__name__}: {e}") from e
+        # What to do, not the library's words: an .xlsx is a zip archive, so a file that is not
+        # one is an old .xls renamed, a password-protected workbook or a damaged copy.
+        raise SubmissionError(
+            "not a readable Excel workbook (an old .xls renamed to .xlsx, a password-protected "
+            "or a damaged file): open it in Excel and save it as .xlsx without a password, or "
+            "save its table as CSV, and land it again"
+        ) from e
     if spec.sheet is not None and spec.sheet not in book.sheetnames:
         raise SubmissionError(f"no sheet '{spec.sheet}' (sheets: {', '.join(book.sheetnames)})")
     sheet = book[spec.sheet] if spec.sheet else book.worksheets[0]

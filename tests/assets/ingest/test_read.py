@@ -134,7 +134,7 @@ def test_a_source_spec_maps_headers_and_picks_the_sheet(tmp_path: Path, units) -
     [
         ("empty.csv", b"", "empty"),
         ("noheader.csv", b"a;b;c\n1;2;3\n", "no header row found"),
-        ("broken.xlsx", b"not a zip file at all", "not a readable Excel workbook"),
+        ("broken.xlsx", b"not a zip file at all", "save it as .xlsx without a password"),
         ("notes.docx", b"PK..", "unsupported file type"),
         (
             "twice.csv",
@@ -148,6 +148,17 @@ def test_unreadable_files_say_why(
 ) -> None:
     with pytest.raises(SubmissionError, match=message):
         read_submission(_write(tmp_path, name, data), CONTRACT, default_spec("cleanup"), units)
+
+
+def test_a_damaged_workbook_says_what_to_do_not_the_library_s_words(tmp_path: Path, units) -> None:
+    with pytest.raises(SubmissionError) as e:
+        read_submission(
+            _write(tmp_path, "broken.xlsx", b"PK not a workbook"),
+            CONTRACT,
+            default_spec("cleanup"),
+            units,
+        )
+    assert "BadZipFile" not in str(e.value) and "File is not a zip file" not in str(e.value)
 
 
 def test_a_wide_table_becomes_one_record_per_year(tmp_path: Path, units) -> None:
