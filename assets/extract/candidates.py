@@ -128,17 +128,10 @@ def document_context(document: Document, index: TerritoryIndex) -> _Context:
     opening = document.paragraphs[:OPENING]
     territory = next((_shift(p, pl) for pl in opening for p in _places(pl.text, index)[:1]), None)
     if territory is None:
-        counted = Counter(
-            p.territory_ids for pl in document.paragraphs for p in _places(pl.text, index)
-        )
-        if counted:
-            ids = counted.most_common(1)[0][0]
-            territory = next(
-                _shift(p, pl)
-                for pl in document.paragraphs
-                for p in _places(pl.text, index)
-                if p.territory_ids == ids
-            )
+        named = [_shift(p, pl) for pl in document.paragraphs for p in _places(pl.text, index)]
+        if named:
+            ids = Counter(p.territory_ids for p in named).most_common(1)[0][0]
+            territory = next(p for p in named if p.territory_ids == ids)
     period = None
     for pl in opening:
         for p in find_periods(pl.text):
@@ -178,7 +171,6 @@ def _takes(dimensions: set[str], dimension: str | None) -> bool:
 class _Unit:
     code: str
     end: int  # offset after the unit's words
-    written: str
 
 
 def _unit_after(text: str, at: int, units: Units) -> _Unit | None:
@@ -200,8 +192,8 @@ def _unit_after(text: str, at: int, units: Units) -> _Unit | None:
                     continue
                 for p in phrases:
                     if m := re.match(rf"\s*(?:\w+\s+)?{p}\b", rest):
-                        return _Unit(f"{code}/{rate}", end + m.end(), text[at : end + m.end()])
-            return _Unit(code, end, written)
+                        return _Unit(f"{code}/{rate}", end + m.end())
+            return _Unit(code, end)
     return None
 
 
@@ -248,11 +240,13 @@ def _territory(
     return "", ""
 
 
-def _period(sentence: str, paragraph: str, context: _Context) -> str:
-    for text in (sentence, paragraph):
-        found = find_periods(text)
-        if found:
-            return found[0].text
+def _period(periods: list[Period], sentence: tuple[int, int], context: _Context) -> str:
+    """A figure's period: the first its sentence names, else its paragraph's (``periods``, read
+    once per paragraph), else the document's."""
+    a, b = sentence
+    found = [p for p in periods if a <= p.start < b] or periods
+    if found:
+        return found[0].text
     return context.period.text if context.period else ""
 
 
@@ -376,7 +370,7 @@ def _paragraph_candidates(
             as_written=text[start:end],
             territory=written,
             territory_id=tid,
-            period=_period(sentence, text, context),
+            period=_period(periods, (a, b), context),
             values=values,
             record="",
             confidence=round(min(confidence, 1.0), 2),
