@@ -222,9 +222,73 @@ class SourceSpec(_Strict):
             )
 
 
+# A declaration is a few kilobytes written by hand. These bounds refuse, in milliseconds and
+# with the file and line, what no person writes: an "anchor bomb" (aliases of aliases that
+# expand to billions of values when a message is built from them), a file of megabytes,
+# nesting no contract has, and tags (!!python/object), which safe loading refuses with a
+# traceback.
+_YAML_MAX_BYTES = 1_000_000
+_YAML_MAX_NODES = 100_000  # values once every alias is expanded
+_YAML_MAX_DEPTH = 32
+
+
+class DeclarationError(ValueError):
+    """A YAML declaration refused before it is read: the message names the file and line."""
+
+
 def _read_yaml(path: Path) -> Any:
-    with path.open(encoding="utf-8") as f:
-        return yaml.safe_load(f)
+    """A declaration's YAML, read safely and within the bounds above."""
+    size = path.stat().st_size
+    if size > _YAML_MAX_BYTES:
+        raise DeclarationError(
+            f"{path}: {size:,} bytes, more than a declaration has ({_YAML_MAX_BYTES:,} at most)"
+        )
+    text = path.read_text(encoding="utf-8")
+    # The size of each anchored node once expanded, and of each collection being read.
+    anchored: dict[str, int] = {}
+    open_: list[tuple[str | None, int]] = [(None, 0)]
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            line = event.start_mark.line + 1
+            tag = getattr(event, "tag", None)
+            if (
+                tag
+                and tag not in ("!", "tag:yaml.org,2002:str")
+                and (not tag.startswith("tag:yaml.org,2002:") or "python" in tag)
+            ):
+                raise DeclarationError(
+                    f"{path} line {line}: tags are not allowed ({tag}); write plain values"
+                )
+            if isinstance(event, yaml.CollectionStartEvent):
+                open_.append((event.anchor, 1))
+                if len(open_) > _YAML_MAX_DEPTH:
+                    raise DeclarationError(
+                        f"{path} line {line}: nested more than {_YAML_MAX_DEPTH} levels deep"
+                    )
+                continue
+            if isinstance(event, yaml.CollectionEndEvent):
+                anchor, nodes = open_.pop()
+            elif isinstance(event, yaml.AliasEvent):
+                anchor, nodes = None, anchored.get(event.anchor, 1)
+            elif isinstance(event, yaml.ScalarEvent):
+                anchor, nodes = event.anchor, 1
+            else:
+                continue
+            if anchor is not None:
+                anchored[anchor] = nodes
+            parent_anchor, parent_nodes = open_[-1]
+            open_[-1] = (parent_anchor, parent_nodes + nodes)
+            if parent_nodes + nodes > _YAML_MAX_NODES:
+                raise DeclarationError(
+                    f"{path} line {line}: expands to more than {_YAML_MAX_NODES:,} values "
+                    "(anchors and aliases repeated into each other): write the values out"
+                )
+        return yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(e, "problem", None) or str(e)
+        raise DeclarationError(f"{path}{where}: not valid YAML ({problem})") from None
 
 
 @cache
@@ -258,6 +322,8 @@ def load_source_specs(*extra_dirs: Path, sources_dir: Path = SOURCES_DIR) -> lis
                 spec = SourceSpec.model_validate(_read_yaml(path))
                 for dataset in datasets() if spec.dataset == ANY_DATASET else [spec.dataset]:
                     spec.validate_against(load_contract(dataset))
+            except DeclarationError as e:
+                raise DeclarationError(f"source spec {e}") from None
             except (ValueError, KeyError) as e:
                 raise ValueError(f"source spec {path}: {e}") from e
             specs.append(spec)

@@ -55,7 +55,7 @@ _PERIOD_HELP = (
 
 def _year(text: str) -> int:
     y = int(text)
-    return 2000 + y if y < 100 else y
+    return 2000 + y if len(text) <= 2 else y  # "0023" is year 23, refused as implausible
 
 
 def _date(y: int, m: int, d: int) -> date:

@@ -31,7 +31,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from warehouse.home import Home, ensure_home, file_states, home_path
+from warehouse.home import Home, ensure_home, file_states, home_path, refuse_output_inside
 
 _started = time.perf_counter()  # when the command started (main sets it): a run's time is wall time
 
@@ -55,7 +55,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     from pipelines import last_run
 
     previous = last_run.read(home)
-    changes = previous.changes(last_run.inputs(home)) if previous is not None else []
+    # Taken before anything is read: a spec or overlay edited during the run is new next time.
+    started = last_run.inputs(home)
+    changes = (
+        previous.changes(started, last_run.landing_sha256(home)) if previous is not None else []
+    )
     if previous is not None and not changes and not args.force:
         return _nothing_new(home, previous, out)
     if changes:
@@ -73,6 +77,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from pipelines.definitions import definitions_for
     from pipelines.jobs import ALL_JOB
     from pipelines.summary import summary_lines
+    from warehouse import run_query
     from warehouse.resources import Warehouse
 
     defs = definitions_for(home.root)
@@ -116,13 +121,19 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"\necostat run {result.run_id[:8]}: {'SUCCESS' if result.success else 'FAILURE'} in {elapsed:.1f} s",
         file=out,
     )
-    for step, message in _step_failures(result):
+    failures = _step_failures(result)
+    for step, message in failures:
         print(f"Step {step} failed: {message}", file=out)
+    reads: dict[str, str] = {}
+    file_errors: list[str] = []
     if home.warehouse.exists():
         with Warehouse(database=str(home.warehouse)).read_connection() as con:
             try:
                 for line in summary_lines(con, result.run_id):
                     print(line, file=out)
+                reads = dict(run_query(con, "run_file_reads", run_id=result.run_id).fetchall())
+                errors = run_query(con, "run_file_errors", run_id=result.run_id).fetchall()
+                file_errors = [e for (e,) in errors]
             except duckdb.CatalogException as e:  # the run stopped before the audit tables existed
                 print(f"No summary: the warehouse has no audit tables yet ({e})", file=out)
     else:
@@ -139,8 +150,28 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
     _where_lines(home, report_written, out)
     if result.success and report_written and home.published.exists():
-        last_run.record(home, result.run_id)
+        last_run.record(home, result.run_id, started, reads)
+    full = _disk_full_line(home, [m for _, m in failures] + file_errors)
+    if full:
+        print(full, file=out)
+        return 1
     return 0 if result.success else 1
+
+
+_NO_SPACE = ("No space left on device", "[Errno 28]", "ENOSPC", "database or disk is full")
+
+
+def _disk_full_line(home: Home, messages: list[str]) -> str | None:
+    """The last line of a run that failed for space: which disk, how much is free, what to do."""
+    import shutil
+
+    if not any(mark in m for m in messages for mark in _NO_SPACE):
+        return None
+    free_mb = shutil.disk_usage(home.root).free / 2**20
+    return (
+        f"ecostat: the disk holding {home.root} is full ({free_mb:,.0f} MB free). Nothing "
+        "that failed was published; free space there and run again"
+    )
 
 
 def _where_lines(home: Home, report_written: bool, out) -> None:
@@ -309,6 +340,10 @@ def cmd_query(args: argparse.Namespace) -> int:
         write_frame,
     )
 
+    refused = refuse_output_inside(Home(home_path()), Path(args.out)) if args.out else None
+    if refused:
+        print(f"ecostat query: {refused}", file=sys.stderr)
+        return 2
     try:
         check_read_only(args.sql)  # before opening anything
         con, _ = _reader(args)
@@ -343,6 +378,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     out = (
         Path(args.out) if args.out else home.exports / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     )
+    refused = refuse_output_inside(home, out)
+    if refused:
+        print(f"ecostat export: {refused}", file=sys.stderr)
+        return 2
     opened = _open_reader(args, "export")
     if opened is None:
         return 2
@@ -378,7 +417,11 @@ def cmd_check(args: argparse.Namespace) -> int:
         )
         return 2
     home = Home(home_path())  # read, never created: check writes nothing
-    specs = load_source_specs(home.sources) if home.sources.is_dir() else load_source_specs()
+    try:
+        specs = load_source_specs(home.sources) if home.sources.is_dir() else load_source_specs()
+    except ValueError as e:  # a spec that cannot be used: a run would stop on it too
+        print(f"ecostat check: {e}", file=sys.stderr)
+        return 2
     if args.spec:
         spec = next((s for s in specs if s.name == args.spec), None)
         if spec is None or spec.dataset not in (dataset, ANY_DATASET):
@@ -727,7 +770,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     reference.set_defaults(func=cmd_reference)
     args = parser.parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except Exception as e:
+        # A full disk can strike anywhere (the Dagster instance's log, DuckDB's write-ahead
+        # log, a copy): said in one last line, whichever library raised it.
+        full = _disk_full_line(Home(home_path()), [f"{type(e).__name__}: {e}"])
+        if full is None or getattr(args, "verbose", False):
+            raise
+        print(full, file=sys.stdout)
+        return 1
 
 
 def quiet_exit() -> None:

@@ -2,21 +2,31 @@
 
 A run reads the landing folder, the home's source specs and reference overlays, and the code
 and declarations it runs (contracts, SQL, seeds, transforms). After a run that succeeded and
-published, their state (path, size, modification time) is written to ``<home>/last_run.json``,
-together with the warehouse's and the published copy's. When none of it has changed since, a
-new run would load no file, rebuild the same tables and publish the same copy, so
-``ecostat run`` says so and stops (``--force`` runs anyway).
+published, ``<home>/last_run.json`` records what it read, never what was there when it ended:
+
+- each file of ``landing/<dataset>/`` as the run read it (size and modification time before
+  the read, SHA-256 of the bytes read: audit.file_reads). A file dropped or rewritten during
+  the run, or left for the next run (still settling, changing while read), is new next time;
+- the source specs, reference overlays and code as they were when the run started (a spec
+  edited during the run is a change next time);
+- the warehouse and the published copy as the run left them.
+
+When none of it has changed since, a new run would load no file, rebuild the same tables and
+publish the same copy, so ``ecostat run`` says so and stops (``--force`` runs anyway). A
+landing file whose size and time are as recorded is hashed and its SHA-256 compared, so a
+correction copied over with its time kept (same size, same time) is a change too.
 
 Anything else that writes the warehouse (a run started from the Dagster UI, ``ecostat
 reload``) changes its state, so the next run is a real one; the record is removed when a run
-starts, so an interrupted or failed run is never taken for a good one. Files are not read, only
-their size and time looked at: a file touched but unchanged makes a real run, never a missed
-one. Grain: one record per data home.
+starts, so an interrupted or failed run is never taken for a good one. Grain: one record per
+data home.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -60,17 +70,24 @@ class LastRun:
     finished_at: str
     inputs: dict[str, str]
 
-    def changes(self, now: dict[str, str]) -> list[str]:
+    def changes(
+        self, now: dict[str, str], sha256_of: Callable[[str], str | None] = lambda name: None
+    ) -> list[str]:
         """What differs from ``now``: "landing/cleanup/a.csv (new)", "... (changed)", "...
-        (removed)", in name order."""
+        (removed)", in name order. A recorded state with a SHA-256 (size:mtime:sha256) whose
+        size and time are as now is compared by ``sha256_of(name)`` too."""
         out = []
         for name in sorted(set(self.inputs) | set(now)):
             if name not in self.inputs:
                 out.append(f"{name} (new)")
             elif name not in now:
                 out.append(f"{name} (removed)")
-            elif self.inputs[name] != now[name]:
-                out.append(f"{name} (changed)")
+            else:
+                recorded = self.inputs[name].split(":")
+                size_time = ":".join(recorded[:2])
+                sha256 = recorded[2] if len(recorded) > 2 else None
+                if size_time != now[name] or (sha256 is not None and sha256_of(name) != sha256):
+                    out.append(f"{name} (changed)")
         return out
 
 
@@ -92,12 +109,41 @@ def forget(home: Home) -> None:
     _path(home).unlink(missing_ok=True)
 
 
-def record(home: Home, run_id: str) -> None:
-    """Write the record of a run that succeeded and published, with the inputs as they are now."""
+def landing_sha256(home: Home) -> Callable[[str], str | None]:
+    """``sha256_of`` for LastRun.changes: the SHA-256 of a landing file named as in inputs()."""
+
+    def sha256_of(name: str) -> str | None:
+        if not name.startswith("landing/"):
+            return None
+        try:
+            with (home.landing / name.removeprefix("landing/")).open("rb") as fh:
+                return hashlib.file_digest(fh, "sha256").hexdigest()
+        except OSError:
+            return None
+
+    return sha256_of
+
+
+def record(home: Home, run_id: str, started: dict[str, str], reads: dict[str, str]) -> None:
+    """Write the record of a run that succeeded and published: ``started``, the inputs() taken
+    when it started, with every file of a dataset's landing folder replaced by ``reads`` (what
+    the run read of it: name -> size:mtime:sha256), and the warehouse's and published copy's
+    state as they are now."""
+    from contracts import datasets
+
+    folders = tuple(f"landing/{ds}/" for ds in datasets())
+    kept = {
+        name: state
+        for name, state in started.items()
+        if not name.startswith(folders) and name not in ("warehouse", "published")
+    }
+    now = inputs(home)
     data = {
         "run_id": run_id,
         "finished_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "inputs": inputs(home),
+        "inputs": kept
+        | {name: state for name, state in reads.items() if name.startswith(folders)}
+        | {name: now[name] for name in ("warehouse", "published")},
     }
     tmp = _path(home).with_suffix(".tmp")
     tmp.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")

@@ -11,7 +11,7 @@ def summary_lines(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> 
     """Per dataset: files by status and rows read / loaded / rejected of the current files;
     the reference overlays in force; the files this run staged again and what that released;
     then every mart with its row count."""
-    lines = _this_run_lines(con, run_id) if run_id is not None else []
+    lines = _this_run_lines(con, run_id) + _left_lines(con, run_id) if run_id is not None else []
     files = run_query(con, "summary_datasets").fetchall()
     header = f"{'dataset':<16}{'files':>6}{'failed':>8}{'dupl.':>7}{'older':>7}{'rows read':>11}{'loaded':>9}{'rejected':>10}"
     lines += ["Datasets (current file versions):", header]
@@ -65,6 +65,15 @@ def _this_run_lines(con: duckdb.DuckDBPyConnection, run_id: str) -> list[str]:
         )
     parts.append(_count(unchanged, "file") + " as they were")
     return ["This run: " + "; ".join(parts) + "."]
+
+
+def _left_lines(con: duckdb.DuckDBPyConnection, run_id: str) -> list[str]:
+    """The files this run left for the next one, each with why (audit.file_reads)."""
+    left = run_query(con, "summary_left_for_next_run", run_id=run_id).fetchall()
+    if not left:
+        return []
+    lines = [f"Left for the next run ({_count(len(left), 'file')}, nothing of them loaded):"]
+    return lines + [f"  {file}: {message}" for file, _, message in left]
 
 
 def _overlay_lines(con: duckdb.DuckDBPyConnection) -> list[str]:

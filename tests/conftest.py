@@ -19,6 +19,8 @@ SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 REFERENCE = SEEDS_DIR / "reference"
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+# Tests write a file and run at once: no settle time, except in the tests of it, which set it.
+os.environ.setdefault("ECOSTAT_SETTLE_SECONDS", "0")
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -105,6 +105,31 @@ class Home:
         return self.root / "cache"
 
 
+def process_alive(pid: int) -> bool:
+    """Whether a process runs: the owner of a spill folder or a half-made copy, say."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def refuse_output_inside(home: Home, out: Path) -> str | None:
+    """Why ``out`` may not be written by a query or an export, or None. Nothing but a run writes
+    inside the data home (a raw snapshot overwritten by `ecostat query --out` was published with
+    0 rows: mode 444 does not stop root), except ``exports/``, which is theirs."""
+    target = out.expanduser().resolve()
+    root = home.root.resolve()
+    if target.is_relative_to(root) and not target.is_relative_to(home.exports.resolve()):
+        return (
+            f"{out} is inside the data home {root}, which only runs write: write it elsewhere, "
+            f"or under {home.exports}"
+        )
+    return None
+
+
 DEFAULT_HOME = REPO_ROOT / "data"
 
 

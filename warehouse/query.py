@@ -22,6 +22,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from warehouse.home import process_alive
+
 # Statement types that only read. DESCRIBE, SHOW and SUMMARIZE parse as SELECT.
 READING = {"SELECT", "EXPLAIN"}
 # Text a spreadsheet program would take for a formula (CSV injection): =, +, -, @, and the tab and
@@ -70,10 +72,26 @@ def publish(warehouse: Path, published: Path) -> Path:
     warehouse first (everything in the file, nothing left in the write-ahead log) and writes
     nothing while the copy is made."""
     published.parent.mkdir(parents=True, exist_ok=True)
+    clear_stale_copies(published)
     tmp = published.with_name(f".{published.name}.{os.getpid()}.tmp")
-    shutil.copyfile(warehouse, tmp)
-    os.replace(tmp, published)  # atomic: readers see the old copy or the new one
+    try:
+        shutil.copyfile(warehouse, tmp)
+        os.replace(tmp, published)  # atomic: readers see the old copy or the new one
+    finally:
+        tmp.unlink(missing_ok=True)  # a copy cut short (a full disk) never outlives the run
     return published
+
+
+def clear_stale_copies(published: Path) -> list[Path]:
+    """Remove half-made copies (.<name>.<pid>.tmp) of processes that no longer run: a run
+    killed while it published. Returns them."""
+    removed = []
+    for tmp in published.parent.glob(f".{published.name}.*.tmp"):
+        pid = tmp.name.removeprefix(f".{published.name}.").removesuffix(".tmp")
+        if pid.isdigit() and int(pid) != os.getpid() and not process_alive(int(pid)):
+            tmp.unlink(missing_ok=True)
+            removed.append(tmp)
+    return removed
 
 
 # What an analyst's connection may not do, whatever the statement: write, or reach files and

@@ -5,6 +5,7 @@ import polars as pl
 
 from assets.files import each_file
 from assets.ingest.load import (
+    ReadLog,
     clear_stale_spills,
     ingest_file,
     landed_files,
@@ -13,6 +14,7 @@ from assets.ingest.load import (
 )
 from assets.metadata import catalog_schema, preview
 from contracts import Contract, load_source_specs
+from contracts.limits import limits
 from warehouse import ensure_dataset_tables, ensure_schemas, units_in
 from warehouse.raw import refresh_view
 from warehouse.resources import HomeResource, Warehouse
@@ -48,19 +50,25 @@ def raw_asset(contract: Contract) -> dg.AssetsDefinition:
             for folder in clear_stale_spills(home.home.spill):
                 context.log.info(f"removed {folder}, left by a run that did not finish")
             files, skipped = landed_files(home.home.landing, ds)
+            reads = ReadLog(con, context.run_id, ds)
             for skip in skipped:
+                reads.skipped(home.home.landing / ds / skip.path, skip.path, skip.reason)
                 if record_skipped(con, skip, context.run_id):
                     context.log.warning(f"{ds}/{skip.path}: skipped, {skip.reason}")
+            settle_s = limits().settle_seconds
             for f, outcome in each_file(
                 files,
                 name=lambda f: f"{ds}/{f.path}",
                 attempt=lambda f: ingest_file(
-                    con, f, contract, specs, units, context.run_id, home.home.spill
+                    con, f, contract, specs, units, context.run_id, home.home.spill, settle_s
                 ),
                 record_failure=lambda f, error: record_failure(con, f, error, context.run_id),
                 log=context.log,
             ):
-                if outcome.status == "failed":
+                reads.add(outcome)
+                if outcome.status == "waiting":
+                    context.log.warning(f"{ds}/{f.path}: {outcome.error}")
+                elif outcome.status == "failed":
                     context.log.error(f"{ds}/{f.path}: {outcome.error}")
                 elif outcome.status != "skipped":
                     context.log.info(f"{ds}/{f.path}: {outcome.status}, {outcome.rows_read} rows")
@@ -102,6 +110,7 @@ def raw_asset(contract: Contract) -> dg.AssetsDefinition:
                 "files_in_landing": table.height,
                 "files_new": new.height,
                 "files_failed": new.filter(pl.col("status") == "failed").height,
+                "files_left_for_next_run": new.filter(pl.col("status") == "waiting").height,
                 "rows_landed": int(new.get_column("rows_read").sum() or 0),
                 "files": preview(new, limit=50),
                 "dagster/column_schema": schema,

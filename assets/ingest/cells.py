@@ -15,7 +15,13 @@ from pathlib import Path
 
 import polars as pl
 
-from assets.ingest.decode import POLARS_CSV, SubmissionError, decode, delimiter_of
+from assets.ingest.decode import (
+    POLARS_CSV,
+    SubmissionError,
+    decode,
+    delimiter_of,
+    one_line_ending,
+)
 from contracts import SourceSpec
 
 
@@ -32,13 +38,19 @@ class Cells:
 def read_csv_cells(data: bytes, spec: SourceSpec) -> Cells:
     """A CSV file's bytes as cells, in the spec's (or the detected) encoding and delimiter."""
     text, encoding = decode(data, spec.encoding)
+    normalised = one_line_ending(text)
+    if normalised is not text:  # CR-only or mixed line endings: the bytes handed on are LF too
+        text, data = normalised, normalised.encode("utf-8")
+        encoding_of_data = "utf-8"
+    else:
+        encoding_of_data = encoding
     delimiter = delimiter_of(text, spec.delimiter)
     records = _csv_records(text, delimiter) if has_open_quote_line(text) else None
     if records is not None and any(records[1]):
         # A quote left open swallowed the lines after it into one cell: read line by line instead.
         return Cells(rows_frame(*records), None, encoding, delimiter)
     # Polars parses UTF-8 bytes; a UTF-8 file is handed over as it is, not copied through a str.
-    utf8 = data if encoding == "utf-8" else text.encode("utf-8")
+    utf8 = data if encoding_of_data == "utf-8" else text.encode("utf-8")
     try:
         frame = pl.read_csv(utf8, separator=delimiter, **POLARS_CSV)
         frame = frame.with_row_index("row_number", offset=1).with_columns(

@@ -3,13 +3,15 @@
 One detector decides the encoding, for a file read whole and for the head of a file read in a
 stream alike: a byte-order mark decides; else UTF-8 when the bytes are valid UTF-8; else the
 Cyrillic code page charset-normalizer finds most plausible (Windows-1251 for almost every real
-file). A NUL byte means the file is not text at all.
+file). A file whose head is more than 1% NUL bytes (more than a few) is not text.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import re
+import sys
 from pathlib import Path
 
 from charset_normalizer import from_bytes
@@ -35,6 +37,27 @@ BLOCK_BYTES = 16 * 2**20
 POLARS_CSV = {"has_header": False, "infer_schema": False, "quote_char": '"'}
 
 
+# The csv module refuses a field over 131,072 characters and fails the whole file. A long cell
+# is read like any other; staging rejects its row (the cell_too_long rule, contracts/limits.yaml).
+csv.field_size_limit(sys.maxsize)
+
+_LONE_CR = re.compile(r"\r(?!\n)")
+
+
+def one_line_ending(text: str) -> str:
+    """Text with CR-only (Excel for Mac's "CSV (Macintosh)", classic Mac OS) or mixed line
+    endings as LF: every reader after this one sees one kind. Text without a lone CR is given
+    back as it is (CRLF is read by every reader)."""
+    if "\r" not in text or not _LONE_CR.search(text):
+        return text
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def has_lone_cr(text: str) -> bool:
+    """Whether some line ends in CR alone (see one_line_ending)."""
+    return "\r" in text and _LONE_CR.search(text) is not None
+
+
 class SubmissionError(Exception):
     """A file that cannot be read as a table at all. The message says what and where."""
 
@@ -56,7 +79,12 @@ def detect_encoding(data: bytes, declared: str = "auto", whole: bool = True) -> 
     for bom, name in _BOMS:
         if data.startswith(bom):
             return name
-    if b"\x00" in data[:_SNIFF_CHARS]:
+    head = data[:_SNIFF_CHARS]
+    # Text has no NUL bytes; a stray one (a damaged export) rejects its row in staging, wherever
+    # it is (the cell_readable rule). A head with more than a few NULs that make up more than 1%
+    # of it is binary, or UTF-16 with no byte-order mark: not a table we can read.
+    nuls = head.count(b"\x00")
+    if nuls > 8 and nuls * 100 > len(head):
         raise SubmissionError(_NOT_TEXT)
     try:
         if whole:

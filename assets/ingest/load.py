@@ -15,7 +15,7 @@ import hashlib
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,14 +26,19 @@ from assets.ingest.read import (
     describe_column_map,
     read_submission,
 )
+from assets.ingest.take import NotReady, take
 from contracts import Contract, SourceSpec, spec_for
 from contracts.vocabulary import Units
 from warehouse import first_row, staged_table, transaction
+from warehouse.home import process_alive
 from warehouse.raw import write_snapshot
 
 
 @dataclass(frozen=True)
 class LandedFile:
+    """A file of landing/<dataset>/: as listed (``sha256`` empty, ``absolute`` in landing/), or
+    as read (its SHA-256 and size, ``absolute`` the copy of the bytes read)."""
+
     dataset: str
     path: str  # relative to landing/<dataset>/
     absolute: Path
@@ -48,13 +53,25 @@ class LandedFile:
 
 
 @dataclass(frozen=True)
+class FileRead:
+    """What a run read of one landed file (a row of audit.file_reads, without run and path)."""
+
+    outcome: str  # read | skipped | settling | changing | vanished
+    size_bytes: int | None
+    mtime_ns: int | None
+    sha256: str | None
+    message: str | None = None
+
+
+@dataclass(frozen=True)
 class IngestOutcome:
     path: str
     file_id: str
-    status: str  # landed | failed | duplicate | skipped
+    status: str  # landed | failed | duplicate | skipped | waiting (not read: see read)
     rows_read: int | None = None
     error: str | None = None
     unmapped: tuple[str, ...] = ()  # headers the contract does not know (kept in raw.extra)
+    read: FileRead | None = None  # how the file was read this run (None: not reached)
 
 
 @dataclass(frozen=True)
@@ -78,9 +95,10 @@ def _shown(rel: Path) -> str:
 
 
 def landed_files(landing_dir: Path, dataset: str) -> tuple[list[LandedFile], list[SkippedFile]]:
-    """Files waiting in ``landing/<dataset>/`` (sub-folders included), in path order, and what
-    is there but not read: hidden files, spreadsheet lock files (~$book.xlsx) and links that
-    point outside the landing folder, each with the reason."""
+    """Files waiting in ``landing/<dataset>/`` (sub-folders included), in path order, not read
+    yet (``sha256`` empty: ingest_file reads each once), and what is there but not read: hidden
+    files, spreadsheet lock files (~$book.xlsx), and links (to a file or a folder, the dataset's
+    own folder included) that lead outside the landing folder, each with the reason."""
     root = landing_dir / dataset
     if not root.is_dir():
         return [], []
@@ -98,21 +116,64 @@ def landed_files(landing_dir: Path, dataset: str) -> tuple[list[LandedFile], lis
                 SkippedFile(dataset, shown, "a spreadsheet's lock file (the workbook is open)")
             )
             continue
-        if p.is_symlink() and not p.resolve().is_relative_to(inside):
+        if not p.is_file():
+            continue
+        # A file reached through a link (itself, a folder above it, or the dataset's folder)
+        # that leads out of the landing folder is not read: copy the file in instead.
+        target = p.resolve()
+        if not target.is_relative_to(inside):
             skipped.append(
                 SkippedFile(
                     dataset,
                     shown,
-                    f"a link to {p.resolve()}, outside the landing folder: copy the file in instead",
+                    f"a link to {target}, outside the landing folder: copy the file in instead",
                 )
             )
             continue
-        if not p.is_file():
-            continue
-        with p.open("rb") as fh:  # hashed in blocks: a landed file may be gigabytes
-            sha256 = hashlib.file_digest(fh, "sha256").hexdigest()
-        out.append(LandedFile(dataset, shown, p, sha256, p.stat().st_size))
+        out.append(LandedFile(dataset, shown, p, "", 0))
     return out, skipped
+
+
+class ReadLog:
+    """audit.file_reads for one run and dataset: what the run read of each file, as it read it."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, run_id: str, dataset: str) -> None:
+        self.con, self.run_id, self.dataset = con, run_id, dataset
+
+    def add(self, outcome: IngestOutcome) -> None:
+        read = outcome.read
+        if read is None:  # an error before the file was read: its record in source_files says so
+            return
+        self.con.execute(
+            "insert into audit.file_reads (run_id, dataset, path, outcome, size_bytes, "
+            "modified_at, sha256, message, read_at) "
+            "values (?, ?, ?, ?, ?, make_timestamp_ns(?), ?, ?, ?)",
+            [
+                self.run_id,
+                self.dataset,
+                outcome.path,
+                read.outcome,
+                read.size_bytes,
+                read.mtime_ns,
+                read.sha256,
+                read.message,
+                _now(),
+            ],
+        )
+
+    def skipped(self, absolute: Path, path: str, reason: str) -> None:
+        """A file that is not a submission, with its state as listed (so that the check for
+        changes knows it was seen)."""
+        try:
+            st = absolute.stat()
+            size, mtime_ns = st.st_size, st.st_mtime_ns
+        except OSError:
+            size = mtime_ns = None
+        self.add(
+            IngestOutcome(
+                path, "", "skipped", read=FileRead("skipped", size, mtime_ns, None, reason)
+            )
+        )
 
 
 def record_skipped(con: duckdb.DuckDBPyConnection, skipped: SkippedFile, run_id: str) -> bool:
@@ -145,20 +206,10 @@ def clear_stale_spills(spill_root: Path) -> list[Path]:
     removed = []
     for folder in spill_root.glob(f"{SPILL_PREFIX}*") if spill_root.is_dir() else []:
         pid = folder.name.removeprefix(SPILL_PREFIX).split("-", 1)[0]
-        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+        if pid.isdigit() and int(pid) != os.getpid() and not process_alive(int(pid)):
             shutil.rmtree(folder, ignore_errors=True)
             removed.append(folder)
     return removed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _now() -> datetime:
@@ -180,14 +231,77 @@ def _record(f: LandedFile, run_id: str) -> dict:
 
 def ingest_file(
     con: duckdb.DuckDBPyConnection,
-    f: LandedFile,
+    listed: LandedFile,
     contract: Contract,
     specs: list[SourceSpec],
     units: Units,
     run_id: str,
     spill_root: Path | None = None,
+    settle_s: float = 0.0,
 ) -> IngestOutcome:
-    """Record one landed file and keep its raw rows as the file version's snapshot."""
+    """Read one listed file once (assets/ingest/take.py), record it and keep its raw rows as
+    the file version's snapshot. What is staged is exactly the bytes that were hashed."""
+    # A large CSV file is read in a stream into a Parquet file in the spill folder, which DuckDB
+    # then loads in a stream too: memory stays flat however large the file.
+    spill_root = spill_root or Path(tempfile.gettempdir())
+    spill_root.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(
+        prefix=f"{SPILL_PREFIX}{os.getpid()}-", dir=spill_root
+    ) as spill:
+        try:
+            taken = take(
+                listed.absolute,
+                Path(spill),
+                settle_s,
+                wanted=lambda sha: _wanted(con, listed, sha),
+            )
+        except NotReady as e:
+            return IngestOutcome(
+                listed.path,
+                listed.file_id,
+                "waiting",
+                error=str(e),
+                read=FileRead(e.outcome, e.size, e.mtime_ns, None, str(e)),
+            )
+        read = FileRead("read", taken.size_bytes, taken.mtime_ns, taken.sha256)
+        f = replace(
+            listed,
+            sha256=taken.sha256,
+            size_bytes=taken.size_bytes,
+            absolute=taken.copy or listed.absolute,
+        )
+        return replace(
+            _ingest_taken(con, f, contract, specs, units, run_id, Path(spill)), read=read
+        )
+
+
+def _wanted(con: duckdb.DuckDBPyConnection, f: LandedFile, sha256: str) -> bool:
+    """Whether a file version's rows must be read: not when it is recorded already (a failed
+    one is read again), nor when the same bytes are loaded under another path."""
+    seen = first_row(
+        con,
+        "select status from audit.source_files where dataset = ? and path = ? and sha256 = ?",
+        [f.dataset, f.path, sha256],
+    )
+    if seen:
+        return seen[0] == "failed"
+    return not first_row(
+        con,
+        "select 1 from audit.source_files where dataset = ? and sha256 = ? and status in ('landed', 'loaded')",
+        [f.dataset, sha256],
+    )
+
+
+def _ingest_taken(
+    con: duckdb.DuckDBPyConnection,
+    f: LandedFile,
+    contract: Contract,
+    specs: list[SourceSpec],
+    units: Units,
+    run_id: str,
+    spill: Path,
+) -> IngestOutcome:
+    """Record a file version that has been read (``f.absolute`` is the copy of what was read)."""
     seen = first_row(
         con,
         "select status from audit.source_files where dataset = ? and path = ? and sha256 = ?",
@@ -216,38 +330,31 @@ def ingest_file(
 
     spec = spec_for(f.dataset, Path(f.path).name, specs)
     record["source_spec"] = spec.name
-    # A large CSV file is read in a stream into a Parquet file here, which DuckDB then loads in
-    # a stream too: memory stays flat however large the file.
-    spill_root = spill_root or Path(tempfile.gettempdir())
-    spill_root.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(
-        prefix=f"{SPILL_PREFIX}{os.getpid()}-", dir=spill_root
-    ) as spill:
-        try:
-            sub = read_submission(f.absolute, contract, spec, units, spill_dir=Path(spill))
-        except SubmissionError as e:
-            if retry_of_failed:
-                return IngestOutcome(f.path, f.file_id, "skipped", error=str(e))
-            return record_failure(con, f, str(e), run_id, spec.name)
-        rows_read = sub.rows_read
-        record |= {
-            "status": "landed",
-            "encoding": sub.encoding,
-            "delimiter": sub.delimiter,
-            "sheet": sub.sheet,
-            "header_row": sub.header_row,
-            "column_map": describe_column_map(sub, spec),
-            "rows_read": rows_read,
-        }
-        # The snapshot first, then the record that makes it seen (warehouse/raw.py: the view
-        # is pointed at the recorded snapshots once per step, by the caller): a run killed in
-        # between leaves a snapshot no view reads, written again by the next run.
-        write_snapshot(
-            con, contract.dataset, f.file_id, sub.rows_file if sub.rows is None else sub.rows
-        )
-        with transaction(con):
-            _supersede(con, f, f.file_id)
-            _insert_record(con, record)
+    try:
+        sub = read_submission(f.absolute, contract, spec, units, spill_dir=spill)
+    except SubmissionError as e:
+        if retry_of_failed:
+            return IngestOutcome(f.path, f.file_id, "skipped", error=str(e))
+        return record_failure(con, f, str(e), run_id, spec.name)
+    rows_read = sub.rows_read
+    record |= {
+        "status": "landed",
+        "encoding": sub.encoding,
+        "delimiter": sub.delimiter,
+        "sheet": sub.sheet,
+        "header_row": sub.header_row,
+        "column_map": describe_column_map(sub, spec),
+        "rows_read": rows_read,
+    }
+    # The snapshot first, then the record that makes it seen (warehouse/raw.py: the view is
+    # pointed at the recorded snapshots once per step, by the caller): a run killed in between
+    # leaves a snapshot no view reads, written again by the next run.
+    write_snapshot(
+        con, contract.dataset, f.file_id, sub.rows_file if sub.rows is None else sub.rows
+    )
+    with transaction(con):
+        _supersede(con, f, f.file_id)
+        _insert_record(con, record)
     return IngestOutcome(f.path, f.file_id, "landed", rows_read, unmapped=tuple(sub.unmapped))
 
 

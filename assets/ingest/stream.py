@@ -20,6 +20,7 @@ from assets.ingest.decode import (
     decode_head,
     delimiter_of,
     detect_encoding,
+    has_lone_cr,
 )
 from assets.ingest.header import HeaderMatcher, Layout, find_header, layout_of, non_blank, row_exprs
 from contracts import Contract, SourceSpec
@@ -55,6 +56,8 @@ def stream_csv(
         head = f.read(_HEAD_BYTES)
     encoding = detect_encoding(head, spec.encoding, whole=False)
     head_text = decode_head(head, encoding)
+    if has_lone_cr(head_text):
+        return None  # CR-only line endings: the whole-file reader makes them LF
     delimiter = delimiter_of(head_text, spec.delimiter)
     lines = head_text.splitlines(keepends=True)
     if len(head) == _HEAD_BYTES:

@@ -38,6 +38,7 @@ class FileCheck:
     by_rule: pl.DataFrame | None = None  # rule, rows, failures
     examples: pl.DataFrame | None = None  # up to EXAMPLES rows per rule
     html_removed: dict[str, int] = field(default_factory=dict)
+    digits_read: dict[str, int] = field(default_factory=dict)
 
 
 def check_file(
@@ -87,6 +88,7 @@ def check_file(
         by_rule=by_rule,
         examples=examples,
         html_removed=result.html_removed,
+        digits_read=result.digits_read,
     )
 
 
@@ -109,6 +111,8 @@ def format_check(c: FileCheck) -> str:
     )
     for column, n in c.html_removed.items():
         lines.append(f"  HTML would be taken out of {n} cell(s) of {column}")
+    for column, n in c.digits_read.items():
+        lines.append(f"  digits of another script would be read as 0-9 in {n} cell(s) of {column}")
     if c.by_rule is not None and c.by_rule.height:
         lines.append("Rejected, by rule:")
         for rule, rows, _ in c.by_rule.iter_rows():

@@ -116,6 +116,7 @@ def stage_file(
     starts = list(range(first, last + 1, CHUNK_ROWS)) if first is not None else [0]
     rows_read = rows_loaded = rows_rejected = 0
     html_removed: dict[str, int] = {}
+    digits_read: dict[str, int] = {}
     clear_staged(con, ds, file_id)
     reader, writer = con.cursor(), con.cursor()
 
@@ -152,6 +153,8 @@ def stage_file(
                 rows_read += result.rows_read
                 for column, n in result.html_removed.items():
                     html_removed[column] = html_removed.get(column, 0) + n
+                for column, n in result.digits_read.items():
+                    digits_read[column] = digits_read.get(column, 0) + n
                 rows_loaded += result.rows_loaded
                 rows_rejected += result.rows_rejected
                 del raw, result, rejected
@@ -169,8 +172,15 @@ def stage_file(
                 run_id,
                 fingerprint,
                 "; ".join(
-                    f"HTML taken out of {n} cell{'s' if n > 1 else ''} of {column}"
-                    for column, n in sorted(html_removed.items())
+                    [
+                        f"HTML taken out of {n} cell{'s' if n > 1 else ''} of {column}"
+                        for column, n in sorted(html_removed.items())
+                    ]
+                    + [
+                        f"digits of another script read as 0-9 in {n} cell{'s' if n > 1 else ''} "
+                        f"of {column}"
+                        for column, n in sorted(digits_read.items())
+                    ]
                 )
                 or None,
                 file_id,

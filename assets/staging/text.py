@@ -6,6 +6,9 @@ Pure Polars expressions, one pass over millions of rows.
 
 from __future__ import annotations
 
+import unicodedata
+from functools import cache
+
 import polars as pl
 
 # What makes a cell need more than trimming: HTML tags or entities, non-breaking or repeated
@@ -55,3 +58,34 @@ def html_cells(frame: pl.DataFrame, columns: list[str]) -> dict[str, int]:
         return {}
     counts = frame.select(pl.col(columns).str.contains(_HTML).sum()).row(0, named=True)
     return {c: int(n) for c, n in counts.items() if n}
+
+
+# A decimal digit of another script: full-width "１２３" (East Asian input methods), Arabic-Indic
+# "١٢٣", Persian "۱۲۳", Devanagari ... Rust's \d matches them, a cast to a number does not.
+_OTHER_DIGITS = r"[\d&&[^0-9]]"
+
+
+@cache
+def _digit_map() -> tuple[list[str], list[str]]:
+    """Every decimal digit of Unicode that is not 0-9, and the ASCII digit it stands for."""
+    others = [
+        chr(c)
+        for c in range(0x80, 0x1FC00)  # the last block of decimal digits ends at U+1FBF9
+        if unicodedata.category(chr(c)) == "Nd"
+    ]
+    return others, [str(unicodedata.digit(ch)) for ch in others]
+
+
+def other_digit_cells(frame: pl.DataFrame, columns: list[str]) -> dict[str, int]:
+    """For each column, how many cells hold digits of another script (said in the audit)."""
+    if not columns:
+        return {}
+    counts = frame.select(pl.col(columns).str.contains(_OTHER_DIGITS).sum()).row(0, named=True)
+    return {c: int(n) for c, n in counts.items() if n}
+
+
+def ascii_digits(expr: pl.Expr) -> pl.Expr:
+    """Digits of every script as 0-9 ("１２３" and "١٢٣" are 123): a number is read as written
+    in any script, never taken for an empty cell."""
+    others, ascii_ = _digit_map()
+    return expr.str.replace_many(others, ascii_)

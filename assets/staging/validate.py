@@ -18,8 +18,15 @@ import polars as pl
 
 from assets.staging.measures import parse_measure
 from assets.staging.periods import parse_periods
-from assets.staging.text import clean_cells, html_cells, needs_full_clean
+from assets.staging.text import (
+    ascii_digits,
+    clean_cells,
+    html_cells,
+    needs_full_clean,
+    other_digit_cells,
+)
 from contracts import ColumnSpec, Contract
+from contracts.limits import limits
 from contracts.schema import explain_period, rules_module
 from contracts.territories import TerritoryIndex
 from contracts.vocabulary import Units, normalise_key
@@ -69,6 +76,8 @@ class StagingResult:
     rows_read: int
     # column -> cells whose HTML was taken out (text changed on the way, said in the audit)
     html_removed: dict[str, int] = field(default_factory=dict)
+    # column -> cells whose digits of another script were read as 0-9 (said in the audit too)
+    digits_read: dict[str, int] = field(default_factory=dict)
 
     @property
     def rows_rejected(self) -> int:
@@ -230,6 +239,13 @@ def _clean(raw: pl.DataFrame, contract: Contract, options: StagingOptions):
             for c in text_cols
         ],
     )
+    # Numbers, periods, dates and territories are read in any script's digits; free text keeps
+    # its own. Only columns that hold such a digit pay for the replacement.
+    digits_read = other_digit_cells(
+        frame, [c.name for c in contract.columns if c.type != "text" and c.name in raw.columns]
+    )
+    if digits_read:
+        frame = frame.with_columns(ascii_digits(pl.col(c)).alias(c) for c in digits_read)
     # A row with nothing in any contract column (a footnote, a note under the table) is refused as
     # such, with its text, instead of with one "required" error per column.
     not_data = frame.select(pl.all_horizontal(pl.col(text_cols).is_null())).to_series()
@@ -241,7 +257,15 @@ def _clean(raw: pl.DataFrame, contract: Contract, options: StagingOptions):
     defaults = {c.name: c.default for c in contract.columns if c.default is not None}
     if defaults:
         frame = frame.with_columns(pl.col(c).fill_null(pl.lit(v)) for c, v in defaults.items())
-    return frame, not_data, html_removed
+    return frame, not_data, Changed(html_removed, digits_read)
+
+
+@dataclass(frozen=True)
+class Changed:
+    """What cleaning changed in the text of a file's cells, by column (said in the audit)."""
+
+    html_removed: dict[str, int]
+    digits_read: dict[str, int]
 
 
 def _periods(
@@ -282,6 +306,54 @@ def _territories(
     return out, _errors(
         rows, column, resolved.get_column("rule"), values, resolved.get_column("message")
     )
+
+
+_SHOWN_CHARS = 80  # of an over-long cell, in the rejection's value
+
+
+def _unreadable_cells(raw: pl.DataFrame, contract: Contract) -> pl.DataFrame:
+    """Cells of the contract's columns that are no value a person could have typed: longer
+    than limits.yaml's max_cell_chars (Excel's own limit), or holding a NUL byte (a damaged
+    export). Each rejects its row under the cell_readable rule, wherever in the file it is; the
+    value shown is the cell's start with its length, NUL written as \\x00."""
+    limit = limits().max_cell_chars
+    out = []
+    rows = pl.int_range(0, pl.len(), dtype=pl.Int64).alias("_record")
+    for c in (c.name for c in contract.columns if c.name in raw.columns):
+        cell = pl.col(c).cast(pl.String)
+        length = cell.str.len_chars()
+        nul = cell.str.find("\x00", literal=True)
+        shown = cell.str.slice(0, _SHOWN_CHARS).str.replace_all("\x00", "\\x00", literal=True)
+        found = raw.select(
+            rows,
+            pl.lit(c).alias("column_name"),
+            pl.lit("cell_readable").alias("rule"),
+            pl.when(length > _SHOWN_CHARS)
+            .then(pl.format("{}… ({} characters)", shown, length))
+            .otherwise(shown)
+            .alias("value"),
+            pl.when(length > limit)
+            .then(
+                pl.format(
+                    "a cell of {} characters, more than the {} a cell may hold (Excel's own "
+                    "limit): not a value of {}. Check the export; split or shorten the text",
+                    length,
+                    pl.lit(f"{limit:,}"),
+                    pl.lit(c),
+                )
+            )
+            .when(nul.is_not_null())
+            .then(
+                pl.format(
+                    "a NUL byte (\\x00) at character {} of the cell: the file is damaged or not "
+                    "plain text there. Export the table again",
+                    nul + 1,
+                )
+            )
+            .alias("message"),
+        ).filter(pl.col("message").is_not_null())
+        out.append(found)
+    return pl.concat(out) if out else pl.DataFrame(schema=_ERRORS)
 
 
 def _row_errors(raw: pl.DataFrame, rows: pl.Series, not_data: pl.Series) -> list[pl.DataFrame]:
@@ -325,7 +397,8 @@ def stage(
     are then settled per row, the row-level rules applied, and the candidates checked by pandera.
     """
     options = options or StagingOptions()
-    frame, not_data, html_removed = _clean(raw, contract, options)
+    cell_errors = _unreadable_cells(raw, contract)
+    frame, not_data, changed = _clean(raw, contract, options)
     rows = frame.get_column("_record")
     errors: list[pl.DataFrame] = []
     typed: dict[str, pl.Series] = {}
@@ -341,6 +414,7 @@ def stage(
     if "_period_start" in out.columns:
         out, period_errors = _periods(out, frame, rows)
         errors.append(period_errors)
+    errors.append(_year_errors(out, contract, rows))
     if options.reported_by is not None and "period_end" in out.columns:
         errors.append(_future_errors(out, contract, options.reported_by, rows))
     territory_cols = [c.name for c in contract.columns if c.type == "territory"]
@@ -354,6 +428,10 @@ def stage(
     not_data_rows = rows.filter(not_data).implode()
     parse_errors = parse_errors.filter(
         ~pl.col("_record").is_in(not_data_rows) | (pl.col("rule") == "not_a_data_row")
+    )
+    # An unreadable cell is its row's reason: what its column's parser made of it is noise.
+    parse_errors = pl.concat(
+        [parse_errors.join(cell_errors, on=["_record", "column_name"], how="anti"), cell_errors]
     )
     candidates = out.filter(~pl.col("_record").is_in(parse_errors.get_column("_record").implode()))
     check_errors = _check(candidates, contract)
@@ -369,7 +447,56 @@ def stage(
         .join(ids, on="_record", how="left")
         .select("row_number", "source_column", *[c for c in out.columns if c != "_record"])
     )
-    return StagingResult(valid, rejections, raw.height, html_removed)
+    return StagingResult(valid, rejections, raw.height, changed.html_removed, changed.digits_read)
+
+
+def _year_errors(out: pl.DataFrame, contract: Contract, rows: pl.Series) -> pl.DataFrame:
+    """Periods and dates in a year no figure of this dataset can have ("0023", "1023"): the
+    contract's plausible_year rule, its range from the rule (first, last) or limits.yaml. The
+    message says what was probably meant: the same last two digits in this century or the
+    last."""
+    try:
+        rule = contract.rule("plausible_year")
+    except KeyError:
+        return pl.DataFrame(schema=_ERRORS)
+    first = getattr(rule, "first", None) or limits().first_plausible_year
+    last = getattr(rule, "last", None) or limits().last_plausible_year
+    columns = [
+        c
+        for c in (
+            "period_start",
+            "period_end",
+            *(c.name for c in contract.columns if c.type == "date"),
+        )
+        if c in out.columns and out.schema[c] == pl.Date
+    ]
+    found = []
+    this_year = date.today().year
+    for c in dict.fromkeys(columns):
+        year = pl.col(c).dt.year()
+        yy = year % 100
+        meant = pl.when(2000 + yy <= this_year + 10).then(2000 + yy).otherwise(1900 + yy)
+        found.append(
+            out.select(
+                pl.col("_record"),
+                pl.lit(c).alias("column_name"),
+                pl.lit("plausible_year").alias("rule"),
+                pl.col(c).cast(pl.String).alias("value"),
+                pl.when((year < first) | (year > last))
+                .then(
+                    pl.format(
+                        "the year {} is outside {}-{}, the years this dataset's figures can "
+                        "have: a typo? Did you mean {}? Correct the year and land the file again",
+                        year,
+                        pl.lit(first),
+                        pl.lit(last),
+                        meant,
+                    )
+                )
+                .alias("message"),
+            ).filter(pl.col("message").is_not_null())
+        )
+    return pl.concat(found) if found else pl.DataFrame(schema=_ERRORS)
 
 
 def _future_errors(

@@ -81,10 +81,25 @@ def test_any_change_of_what_a_run_reads_is_seen(home: Home, code: Path, change, 
     assert record.changes(last_run.inputs(home, code)) == [expected]
 
 
+def _reads(home: Home, names: list[str]) -> dict[str, str]:
+    """What a run read of these landing files, as audit.file_reads gives it to record()."""
+    import hashlib
+
+    out = {}
+    for name in names:
+        p = home.landing / name.removeprefix("landing/")
+        st = p.stat()
+        out[name] = f"{st.st_size}:{st.st_mtime_ns}:{hashlib.sha256(p.read_bytes()).hexdigest()}"
+    return out
+
+
 def test_the_record_is_written_whole_read_back_and_forgotten(home: Home) -> None:
-    last_run.record(home, "run-1")
+    started = last_run.inputs(home)
+    last_run.record(home, "run-1", started, _reads(home, ["landing/cleanup/a.csv"]))
     got = last_run.read(home)
-    assert got is not None and got.run_id == "run-1" and got.changes(last_run.inputs(home)) == []
+    sha = last_run.landing_sha256(home)
+    assert got is not None and got.run_id == "run-1"
+    assert got.changes(last_run.inputs(home), sha) == []
     last_run.forget(home)
     assert last_run.read(home) is None
     (home.root / "last_run.json").write_text("{not json")
@@ -112,3 +127,38 @@ def test_a_second_run_with_nothing_new_starts_no_run(
     assert "No run was started" in out and "--force" in out
     assert "cleanup              4" in out  # the summary of the published copy
     assert len(dg.DagsterInstance.get().get_run_records()) == runs_before
+
+
+def test_a_correction_with_the_same_size_and_time_is_a_change(home: Home) -> None:
+    """#27.1: a re-sent file copied with its time kept (same size, same modification time) is
+    compared by its SHA-256: the next run is a real one, not "nothing new"."""
+    a = home.landing / "cleanup" / "a.csv"
+    last_run.record(home, "run-1", last_run.inputs(home), _reads(home, ["landing/cleanup/a.csv"]))
+    st = a.stat()
+    a.write_text("Территория;Годы\n", encoding="utf-8")  # as many bytes as before
+    os.utime(a, ns=(st.st_atime_ns, st.st_mtime_ns))
+    got = last_run.read(home)
+    assert got is not None
+    assert last_run.inputs(home)["landing/cleanup/a.csv"] == f"{st.st_size}:{st.st_mtime_ns}"
+    assert got.changes(last_run.inputs(home), last_run.landing_sha256(home)) == [
+        "landing/cleanup/a.csv (changed)"
+    ]
+
+
+def test_the_record_is_what_the_run_read_not_what_is_there_at_its_end(home: Home) -> None:
+    """#27.1: a file dropped into a dataset's folder during the run, after its step read the
+    folder, is not in the record (the next run takes it as new); a spec edited during the run is
+    recorded as it was when the run started (changed next time)."""
+    home.sources.mkdir()
+    (home.sources / "s.yaml").write_text("name: s\n")
+    started = last_run.inputs(home)
+    reads = _reads(home, ["landing/cleanup/a.csv"])
+    (home.landing / "cleanup" / "dropped.csv").write_text("x")  # during the run
+    _later(home.sources / "s.yaml")
+    last_run.record(home, "run-1", started, reads)
+    got = last_run.read(home)
+    assert got is not None
+    assert got.changes(last_run.inputs(home), last_run.landing_sha256(home)) == [
+        "landing/cleanup/dropped.csv (new)",
+        "sources/s.yaml (changed)",
+    ]

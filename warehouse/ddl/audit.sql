@@ -199,3 +199,24 @@ create table if not exists audit.reference_builds (
     built_at           timestamp not null,
     run_id             varchar
 );
+
+-- What each run read of the landing folder, as it read it: one row per run x file under
+-- landing/<dataset>/. The state is taken when the file is read (size and modification time
+-- before the read, SHA-256 of the bytes read), so that "nothing new since the last good run"
+-- (pipelines/last_run.py) compares today's files with what was read, never with what was there
+-- when the run ended. outcome: read (its bytes were read; audit.source_files says what became
+-- of them) | skipped (not a submission: hidden, a lock file, a link out of the landing folder) |
+-- settling (modified less than the settle time before: left for the next run) | changing
+-- (its size or time changed while it was read: not staged, left for the next run) | vanished
+-- (deleted between listing and reading).
+create table if not exists audit.file_reads (
+    run_id      varchar not null,
+    dataset     varchar not null,
+    path        varchar not null,        -- relative to landing/<dataset>/
+    outcome     varchar not null,
+    size_bytes  bigint,
+    modified_at timestamp_ns,            -- the file's modification time when it was read
+    sha256      varchar,                 -- of the bytes read ('read' only)
+    message     varchar,                 -- why a file was not read, and what to do
+    read_at     timestamp
+);

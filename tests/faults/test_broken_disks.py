@@ -1,0 +1,91 @@
+"""A full disk (#27.4): the run that meets it says so in its last line, without a stack trace,
+leaves no temporary file, and the next run, with space again, publishes everything."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+import warehouse.query as query
+from tests.faults.invariants import check_invariants
+from tests.faults.test_files_that_change import _csv, _run
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path):
+    """A 64 MB tmpfs of its own (root only: mounting needs it)."""
+    if os.geteuid() != 0:
+        pytest.skip("the full-disk test mounts a small tmpfs, which needs root")
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(disk)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def _fill(disk: Path, leave_bytes: int) -> Path:
+    filler = disk / "filler"
+    st = os.statvfs(disk)
+    free = st.f_bavail * st.f_frsize
+    with filler.open("wb") as f:
+        f.truncate(0)
+        block = b"\0" * 2**20
+        remaining = max(0, free - leave_bytes)
+        while remaining > 0:
+            n = f.write(block[: min(len(block), remaining)])
+            remaining -= n
+    return filler
+
+
+def test_a_run_on_a_full_disk_says_so_and_the_next_publishes(small_disk: Path, capsys) -> None:
+    home = small_disk / "home"
+    _csv(home / "landing" / "cleanup" / "first.csv", "Бишкек;2023-04-01;10")
+    code, out = _run(home, capsys)
+    assert code == 0, out
+    _csv(home / "landing" / "cleanup" / "second.csv", "Ош;2023-04-01;7")
+    filler = _fill(small_disk, leave_bytes=256 * 1024)
+    code, out = _run(home, capsys)
+    last = out.strip().splitlines()[-1]
+    assert code == 1
+    assert last.startswith(f"ecostat: the disk holding {home} is full (") and "MB free" in last
+    assert "Traceback" not in out
+    assert not list((home / "published").glob("*.tmp")), "a half-made copy was left behind"
+    filler.unlink()
+    code, out = _run(home, capsys)
+    assert code == 0, out
+    check_invariants(home)
+
+
+def test_a_copy_cut_short_is_removed_and_a_dead_runs_by_the_next(tmp_path: Path, monkeypatch):
+    """The copy that publishing makes is removed when the copy fails, and one that a killed
+    run left behind is removed by the next publication."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    warehouse.write_bytes(b"w" * 1000)
+    published = tmp_path / "published" / "warehouse.duckdb"
+    published.parent.mkdir()
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    stale = published.with_name(f".{published.name}.{dead.pid}.tmp")
+    stale.write_bytes(b"half")
+
+    def no_space(src, dst):
+        Path(dst).write_bytes(b"ha")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(query.shutil, "copyfile", no_space)
+    with pytest.raises(OSError):
+        query.publish(warehouse, published)
+    assert list(published.parent.iterdir()) == []  # neither the stale nor the cut copy
+    monkeypatch.undo()
+    query.publish(warehouse, published)
+    assert published.read_bytes() == warehouse.read_bytes()
+    assert list(published.parent.iterdir()) == [published]

@@ -1,0 +1,109 @@
+"""Hostile source specs and outputs (#27.9, #27.11, #27.13): a spec is refused in milliseconds
+with its file and line, never expanded or executed; nothing but a run writes inside the data
+home."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from contracts import DeclarationError, _read_yaml, load_source_specs
+
+BOMB = """\
+name: bomb
+dataset: cleanup
+description: x
+a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
+b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
+i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (BOMB, "line 9: expands to more than 100,000 values"),
+        (
+            "name: t\ndataset: cleanup\ndescription: x\nmatch: !!python/object/apply:os.system ['touch pwned']\n",
+            "line 4: tags are not allowed",
+        ),
+        ("name: t\n" + "a: [" * 40 + "]" * 40 + "\n", "nested more than 32 levels deep"),
+        ("name: t\ndataset: cleanup\n  description: [x\n", "line 3: not valid YAML"),
+    ],
+    ids=["anchor bomb", "python tag", "deep nesting", "broken yaml"],
+)
+def test_a_hostile_spec_is_refused_at_once_with_file_and_line(
+    tmp_path: Path, text: str, expected: str
+) -> None:
+    spec = tmp_path / "sources" / "s.yaml"
+    spec.parent.mkdir()
+    spec.write_text(text, encoding="utf-8")
+    started = time.perf_counter()
+    with pytest.raises(DeclarationError) as e:
+        load_source_specs(spec.parent)
+    assert time.perf_counter() - started < 5  # a bound against a hang, not a benchmark
+    assert str(e.value).startswith(f"source spec {spec}") and expected in str(e.value)
+    assert not Path("pwned").exists()
+
+
+def test_a_spec_of_megabytes_is_refused_without_parsing(tmp_path: Path) -> None:
+    spec = tmp_path / "s.yaml"
+    spec.write_text("name: t\n" + "# padding\n" * 200_000, encoding="utf-8")
+    with pytest.raises(DeclarationError, match="bytes, more than a declaration has"):
+        _read_yaml(spec)
+
+
+def test_ecostat_check_says_which_spec_is_refused_in_one_line(tmp_path: Path, capsys) -> None:
+    from pipelines.cli import main
+
+    home = tmp_path / "home"
+    (home / "sources").mkdir(parents=True)
+    (home / "sources" / "bomb.yaml").write_text(BOMB, encoding="utf-8")
+    data = tmp_path / "f.csv"
+    data.write_text("Территория;Дата;Собрано, т\nБишкек;2023;1\n", encoding="utf-8")
+    os.environ["ECOSTAT_HOME"] = str(home)
+    try:
+        assert main(["check", str(data), "--dataset", "cleanup"]) == 2
+    finally:
+        del os.environ["ECOSTAT_HOME"]
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "bomb.yaml line 9" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["raw/cleanup/0123456789abcdef.parquet", "published/warehouse.duckdb", "out.csv"],
+)
+def test_query_and_export_never_write_inside_the_data_home(
+    tmp_path: Path, capsys, target: str
+) -> None:
+    """`ecostat query --out` overwrote a raw snapshot (mode 444 does not stop root), and the
+    next reload published 0 rows: an output inside the home is refused before anything runs,
+    whatever the path (a link into the home included). exports/ is the one folder for them."""
+    from pipelines.cli import main
+
+    home = tmp_path / "home"
+    snapshot = home / target
+    snapshot.parent.mkdir(parents=True, exist_ok=True)
+    snapshot.write_bytes(b"immutable")
+    link = tmp_path / "link"
+    link.symlink_to(home)
+    os.environ["ECOSTAT_HOME"] = str(home)
+    try:
+        for out in (snapshot, link / target):
+            assert main(["query", "select 1 as x", "--out", str(out)]) == 2
+            assert "inside the data home" in capsys.readouterr().err
+            assert main(["export", "--out", str(out.parent)]) == 2
+            assert "inside the data home" in capsys.readouterr().err
+    finally:
+        del os.environ["ECOSTAT_HOME"]
+    assert snapshot.read_bytes() == b"immutable"
