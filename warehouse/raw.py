@@ -136,6 +136,54 @@ def refresh_view(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
     con.execute(f"create or replace view raw.{ds} as {rows_sql(contract, snapshots)}")
 
 
+def set_aside_damaged(con: duckdb.DuckDBPyConnection, dataset: str) -> list[str]:
+    """Snapshots of recorded file versions that cannot be read (cut short, overwritten by
+    another program): each is moved to ``raw/<dataset>/damaged/`` (kept for whoever looks into
+    it), its file version marked failed with what to do and its staged rows removed, so that
+    the view, and the dataset's other files, go on. A file still in landing/ is read again by
+    the same run (a failed version is always read again). Returns one message per snapshot."""
+    from warehouse import staged_table  # the package imports this module
+
+    folder = raw_folder(con) / dataset
+    if not folder.is_dir():
+        return []
+    recorded = dict(
+        con.execute(
+            "select file_id, path from audit.source_files where dataset = ?", [dataset]
+        ).fetchall()
+    )
+    staged = con.execute(
+        "select 1 from information_schema.tables where table_schema = 'staging' and table_name = ?",
+        [f"{dataset}_rows"],
+    ).fetchall()
+    messages = []
+    for snapshot in sorted(folder.glob(f"*{SNAPSHOT_SUFFIX}")):
+        if snapshot.stem not in recorded:
+            continue
+        try:
+            pl.read_parquet_schema(snapshot)
+            continue
+        except Exception as e:  # a damaged file raises whatever the Parquet reader meets
+            problem = str(e).splitlines()[0] if str(e) else type(e).__name__
+        aside = folder / "damaged" / snapshot.name
+        aside.parent.mkdir(exist_ok=True)
+        os.replace(snapshot, aside)
+        message = (
+            f"its raw snapshot could not be read ({problem}) and was moved to {aside}: nothing "
+            f"of this version is published. The run reads landing/{dataset}/"
+            f"{recorded[snapshot.stem]} again if it is still there; otherwise land the file again"
+        )
+        con.execute(
+            "update audit.source_files set error = ?, status = case when status in "
+            "('landed', 'loaded') then 'failed' else status end where file_id = ?",
+            [message, snapshot.stem],
+        )
+        if staged:
+            con.execute(f"delete from {staged_table(dataset)} where file_id = ?", [snapshot.stem])
+        messages.append(f"{dataset}/{recorded[snapshot.stem]}: {message}")
+    return messages
+
+
 def ensure_raw(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
     """raw.<dataset> as a view of its snapshots; a raw table of an older warehouse is written
     out as snapshots, one per file version, and dropped."""

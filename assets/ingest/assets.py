@@ -16,7 +16,7 @@ from assets.metadata import catalog_schema, preview
 from contracts import Contract, load_source_specs
 from contracts.limits import limits
 from warehouse import ensure_dataset_tables, ensure_schemas, units_in
-from warehouse.raw import refresh_view
+from warehouse.raw import refresh_view, set_aside_damaged
 from warehouse.resources import HomeResource, Warehouse
 
 
@@ -45,6 +45,8 @@ def raw_asset(contract: Contract) -> dg.AssetsDefinition:
         outcomes = []
         with warehouse.get_connection() as con:
             ensure_schemas(con)
+            for message in set_aside_damaged(con, ds):
+                context.log.error(message)
             ensure_dataset_tables(con, contract)
             units = units_in(con)  # headers may carry units; the gazetteer is staging's
             for folder in clear_stale_spills(home.home.spill):
@@ -75,7 +77,13 @@ def raw_asset(contract: Contract) -> dg.AssetsDefinition:
                 if outcome.unmapped:
                     context.log.warning(
                         f"{ds}/{f.path}: headers the contract does not know, kept in raw.{ds}.extra: "
-                        f"{', '.join(outcome.unmapped)} (add aliases or a source spec to load them)"
+                        f"{', '.join(outcome.unmapped[:10])}"
+                        + (
+                            f" and {len(outcome.unmapped) - 10} more"
+                            if len(outcome.unmapped) > 10
+                            else ""
+                        )
+                        + " (add aliases or a source spec to load them)"
                     )
                 outcomes.append(outcome)
             # Once per step, not per file, and only when a file landed (ensure_dataset_tables

@@ -89,3 +89,39 @@ def test_a_copy_cut_short_is_removed_and_a_dead_runs_by_the_next(tmp_path: Path,
     query.publish(warehouse, published)
     assert published.read_bytes() == warehouse.read_bytes()
     assert list(published.parent.iterdir()) == [published]
+
+
+@pytest.mark.parametrize("still_landed", [True, False], ids=["file in landing", "file gone"])
+def test_a_damaged_raw_snapshot_is_set_aside_and_the_dataset_goes_on(
+    tmp_path: Path, capsys, still_landed: bool
+) -> None:
+    """A snapshot cut short blocked its dataset for good ("Parquet" and no file named). Now it is
+    moved aside, its file read again from landing/ when it is there (else marked failed, with
+    what to do), and a new file of the dataset loads in the same run."""
+    import duckdb
+
+    home = tmp_path / "home"
+    first = _csv(home / "landing" / "cleanup" / "first.csv", "Бишкек;2023-04-01;10")
+    assert _run(home, capsys)[0] == 0
+    (snapshot,) = (home / "raw" / "cleanup").glob("*.parquet")
+    snapshot.chmod(0o644)
+    snapshot.write_bytes(snapshot.read_bytes()[:100])
+    if not still_landed:
+        first.unlink()
+    _csv(home / "landing" / "cleanup" / "second.csv", "Ош;2023-04-01;7")
+    code, out = _run(home, capsys)
+    assert code == 0, out
+    assert (home / "raw" / "cleanup" / "damaged" / snapshot.name).exists()
+    con = duckdb.connect(str(home / "published" / "warehouse.duckdb"), read_only=True)
+    try:
+        files = dict(con.execute("select path, status from audit.source_files").fetchall())
+        error = con.execute("select error from audit.source_files where path = 'first.csv'")
+        error = error.fetchone()[0]
+    finally:
+        con.close()
+    if still_landed:
+        assert files == {"first.csv": "loaded", "second.csv": "loaded"}
+    else:
+        assert files == {"first.csv": "failed", "second.csv": "loaded"}
+        assert "raw snapshot could not be read" in error and "land the file again" in error
+    check_invariants(home)
