@@ -22,6 +22,10 @@ class Limits(BaseModel):
     max_cell_chars: int = Field(gt=0)
     first_plausible_year: int
     last_plausible_year: int
+    xlsx_max_unpacked_mb: int = Field(gt=0)
+    xlsx_max_ratio: float = Field(gt=1)
+    xlsx_max_rows: int = Field(gt=0)
+    xlsx_max_columns: int = Field(gt=0)
 
 
 @cache

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -23,6 +24,7 @@ from assets.ingest.decode import (
     one_line_ending,
 )
 from contracts import SourceSpec
+from contracts.limits import limits
 
 
 @dataclass
@@ -143,12 +145,64 @@ def _excel_text(value: object) -> str | None:
     return str(value)
 
 
+def _guard_workbook(path: Path) -> None:
+    """Refuse, before it is opened, a workbook that unpacks to more than a submission can hold
+    or far more than XML compresses (a zip bomb): contracts/limits.yaml, in seconds."""
+    import zipfile
+
+    lim = limits()
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError):
+        return  # not a zip at all: openpyxl's refusal below says what to do
+    unpacked = sum(m.file_size for m in members)
+    if unpacked > lim.xlsx_max_unpacked_mb * 2**20:
+        raise SubmissionError(
+            f"the workbook unpacks to {unpacked / 2**20:,.0f} MB, more than the "
+            f"{lim.xlsx_max_unpacked_mb:,} MB a submission may (contracts/limits.yaml): save "
+            "its table as CSV, or split it into several workbooks"
+        )
+    for m in members:
+        ratio = m.file_size / max(m.compress_size, 1)
+        if m.file_size > 2**20 and ratio > lim.xlsx_max_ratio:
+            raise SubmissionError(
+                f"{m.filename} in the workbook unpacks {ratio:,.0f} times its packed size "
+                f"(more than {lim.xlsx_max_ratio:g}: real sheets compress 5-20 times); it is "
+                "damaged or built to exhaust memory. Save the table again from Excel, or as CSV"
+            )
+
+
+_MERGE = re.compile(rb"<(?:\w+:)?mergeCell\s[^>]*?ref=\"([A-Z]+[0-9]+(?::[A-Z]+[0-9]+)?)\"")
+_SCAN_BLOCK = 4 * 2**20
+
+
+def _merged_ranges(sheet) -> list[tuple[int, int, int, int]]:
+    """The merged ranges of a sheet read in read-only mode (which does not give them), as
+    (min_col, min_row, max_col, max_row): read from the sheet's XML in blocks."""
+    from openpyxl.utils.cell import range_boundaries
+
+    found: set[bytes] = set()
+    tail = b""
+    with sheet.parent._archive.open(sheet._worksheet_path) as xml:
+        while block := xml.read(_SCAN_BLOCK):
+            chunk = tail + block
+            found.update(m[1] for m in _MERGE.finditer(chunk))
+            tail = chunk[-512:]  # a tag cut by the block's end is found with the next
+    return sorted(range_boundaries(ref.decode()) for ref in found)
+
+
 def read_excel_cells(path: Path, spec: SourceSpec) -> Cells:
-    """The spec's sheet (else the first) of a workbook as cells, merged ranges spread out."""
+    """The spec's sheet (else the first) of a workbook as cells, merged ranges spread out.
+
+    Read in a stream (openpyxl's read-only mode) after the workbook's size and compression are
+    checked (_guard_workbook): memory holds the cells as text, not the workbook's objects. A
+    sheet over the declared rows or columns is refused."""
     from openpyxl import load_workbook  # only Excel submissions pay for the import
 
+    _guard_workbook(path)
     try:
-        book = load_workbook(path, data_only=True)
+        book = load_workbook(path, read_only=True, data_only=True)
     except Exception as e:  # openpyxl raises many types for a damaged workbook
         # What to do, not the library's words: an .xlsx is a zip archive, so a file that is not
         # one is an old .xls renamed, a password-protected workbook or a damaged copy.
@@ -157,16 +211,70 @@ def read_excel_cells(path: Path, spec: SourceSpec) -> Cells:
             "or a damaged file): open it in Excel and save it as .xlsx without a password, or "
             "save its table as CSV, and land it again"
         ) from e
-    if spec.sheet is not None and spec.sheet not in book.sheetnames:
-        raise SubmissionError(f"no sheet '{spec.sheet}' (sheets: {', '.join(book.sheetnames)})")
-    sheet = book[spec.sheet] if spec.sheet else book.worksheets[0]
-    grid = [[_excel_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-    # A merged cell holds its value in the top-left cell only; spread it over the range so that a
-    # region name merged over several rows belongs to each of them.
-    for rng in sheet.merged_cells.ranges:
-        top = grid[rng.min_row - 1][rng.min_col - 1]
-        for r in range(rng.min_row - 1, rng.max_row):
-            for c in range(rng.min_col - 1, rng.max_col):
-                grid[r][c] = top
-    frame = rows_frame(grid)
-    return Cells(frame, sheet.title)
+    try:
+        if spec.sheet is not None and spec.sheet not in book.sheetnames:
+            raise SubmissionError(f"no sheet '{spec.sheet}' (sheets: {', '.join(book.sheetnames)})")
+        sheet = book[spec.sheet] if spec.sheet else book.worksheets[0]
+        return Cells(_sheet_frame(sheet), sheet.title)
+    finally:
+        book.close()
+
+
+_CHUNK_ROWS = 100_000
+
+
+def _sheet_frame(sheet) -> pl.DataFrame:
+    """A read-only sheet's cells as rows_frame gives them, built in chunks of rows (each
+    chunk's Python values become Arrow text at once), merged ranges spread over their cells."""
+    lim = limits()
+    # Read every row the file has, not the used range its header claims: some programs write a
+    # wrong one (A1), and read-only mode would stop there.
+    sheet.reset_dimensions()
+    merged = _merged_ranges(sheet)
+    # A merged cell holds its value in the top-left cell only; spread it over the range so that
+    # a region name merged over several rows belongs to each of them.
+    starts: dict[int, list[tuple[int, int, int, int]]] = {}
+    for rng in merged:
+        starts.setdefault(rng[1], []).append(rng)
+    active: list[tuple[tuple[int, int, int, int], str | None]] = []
+    chunks: list[pl.DataFrame] = []
+    rows: list[list[str | None]] = []
+    width = 0
+    for r, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        if r > lim.xlsx_max_rows or len(values) > lim.xlsx_max_columns:
+            raise SubmissionError(
+                f"the sheet '{sheet.title}' goes beyond {lim.xlsx_max_rows:,} rows or "
+                f"{lim.xlsx_max_columns:,} columns, more than Excel itself holds: the workbook "
+                "is damaged. Save the table again from Excel, or as CSV"
+            )
+        row = [_excel_text(v) for v in values]
+        for rng in starts.get(r, ()):
+            active.append((rng, row[rng[0] - 1] if rng[0] - 1 < len(row) else None))
+        if active:
+            active = [(rng, top) for rng, top in active if rng[3] >= r]
+            for (min_col, _, max_col, _), top in active:
+                if len(row) < max_col:
+                    row.extend([None] * (max_col - len(row)))
+                for c in range(min_col - 1, max_col):
+                    row[c] = top
+        rows.append(row)
+        width = max(width, len(row))
+        if len(rows) == _CHUNK_ROWS:
+            chunks.append(_chunk_frame(rows, r - len(rows) + 1))
+            rows = []
+    if rows or not chunks:
+        chunks.append(_chunk_frame(rows, (sum(c.height for c in chunks)) + 1))
+    frame = pl.concat(chunks, how="diagonal") if len(chunks) > 1 else chunks[0]
+    cells = [f"c{i}" for i in range(width)]
+    return frame.select(
+        "row_number",
+        *[
+            pl.col(c) if c in frame.columns else pl.lit(None, dtype=pl.String).alias(c)
+            for c in cells
+        ],
+    )
+
+
+def _chunk_frame(rows: list[list[str | None]], first_row: int) -> pl.DataFrame:
+    frame = rows_frame(rows)
+    return frame.with_columns(pl.col("row_number") + (first_row - 1))

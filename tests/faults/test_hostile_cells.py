@@ -13,7 +13,7 @@ import pytest
 from assets.staging.check import check_file
 from contracts import default_spec, load_contract
 from tests.faults.invariants import check_invariants
-from tests.faults.test_files_that_change import HEADER, _run
+from tests.faults.test_files_that_change import HEADER, _csv, _run
 
 CLEANUP = load_contract("cleanup")
 
@@ -132,13 +132,26 @@ def test_a_run_over_hostile_files_loads_the_rest_and_balances(tmp_path: Path, ca
         + "Талас;2022;4\x005\n",
         encoding="utf-8",
     )
+    # 3,000 headers the contract does not know made a summary line of 365,677 characters.
+    wide = ";".join(f"column {i}" for i in range(3_000))
+    (landing / "wide.csv").write_text(
+        f"{HEADER.strip()};{wide}\nНарын;2022;3;{';'.join('1' * 3_000)}\n", encoding="utf-8"
+    )
+    # A dataset folder that is a link out of the landing folder: skipped, said, not followed.
+    elsewhere = tmp_path / "elsewhere"
+    _csv(elsewhere / "outside.csv", "Бишкек;2022;1")
+    (landing.parent / "emissions").symlink_to(elsewhere)
     code, out = _run(tmp_path / "home", capsys)
     assert code == 0, out
+    assert max(len(line) for line in out.splitlines()) < 500
+    assert "cleanup/wide.csv: 3000 headers not in the contract" in out and "and 2990 more" in out
+    assert "skipped emissions/outside.csv: a link to" in out and "outside the landing" in out
     con = duckdb.connect(str(tmp_path / "home" / "published" / "warehouse.duckdb"), read_only=True)
     try:
         files = dict(
             con.execute(
-                "select path, (status, rows_read, rows_loaded, rows_rejected) from audit.source_files"
+                "select path, (status, rows_read, rows_loaded, rows_rejected) from audit.source_files "
+                "where path <> 'wide.csv' and dataset = 'cleanup'"
             ).fetchall()
         )
         rules = con.execute(
@@ -158,3 +171,99 @@ def test_a_run_over_hostile_files_loads_the_rest_and_balances(tmp_path: Path, ca
     ]
     assert "digits of another script read as 0-9 in 1 cell of waste_collected_t" in notes
     check_invariants(tmp_path / "home")
+
+
+def _bomb(path: Path, unpacked_mb: int) -> Path:
+    """A workbook whose sheet XML unpacks to ``unpacked_mb`` MB of one repeated row."""
+    import zipfile
+
+    from openpyxl import Workbook
+
+    good = path.with_suffix(".good.xlsx")
+    book = Workbook()
+    book.active.append(["Территория", "Дата", "Собрано, т"])
+    book.save(good)
+    row = b'<row><c t="inlineStr"><is><t>x</t></is></c></row>'
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            if item.filename != "xl/worksheets/sheet1.xml":
+                dst.writestr(item, src.read(item))
+                continue
+            xml = src.read(item)
+            head, tail = xml.split(b"</sheetData>")
+            with dst.open(item.filename, "w", force_zip64=True) as out:
+                out.write(head)
+                block = row * (2**20 // len(row))
+                for _ in range(unpacked_mb):
+                    out.write(block)
+                out.write(b"</sheetData>" + tail)
+    good.unlink()
+    return path
+
+
+def test_a_zip_bomb_workbook_is_refused_in_seconds(tmp_path: Path) -> None:
+    """A 6 GB sheet behind a small file was read until killed after 260 s: now the archive's
+    sizes are checked before anything is unpacked."""
+    import time
+
+    from assets.ingest.decode import SubmissionError
+
+    bomb = _bomb(tmp_path / "bomb.xlsx", unpacked_mb=64)
+    assert bomb.stat().st_size < 2 * 2**20
+    started = time.perf_counter()
+    with pytest.raises(SubmissionError, match=r"unpacks .* times its packed size"):
+        check_file(bomb, CLEANUP, default_spec("cleanup"))
+    assert time.perf_counter() - started < 10  # a bound against reading it, not a benchmark
+
+
+def test_a_workbook_over_the_declared_size_or_rows_is_refused(tmp_path: Path, monkeypatch):
+    from openpyxl import Workbook
+
+    import assets.ingest.cells as cells_module
+    from assets.ingest.decode import SubmissionError
+    from contracts.limits import limits
+
+    book = Workbook()
+    book.active.append(["Территория", "Дата", "Собрано, т"])
+    for i in range(30):
+        book.active.append(["Бишкек", 2000 + i, i])
+    path = tmp_path / "rows.xlsx"
+    book.save(path)
+    assert check_file(path, CLEANUP, default_spec("cleanup")).rows_read == 30
+    declared = limits()
+    monkeypatch.setattr(
+        cells_module, "limits", lambda: declared.model_copy(update={"xlsx_max_rows": 20})
+    )
+    with pytest.raises(SubmissionError, match="goes beyond 20 rows"):
+        check_file(path, CLEANUP, default_spec("cleanup"))
+    monkeypatch.setattr(
+        cells_module,
+        "limits",
+        lambda: declared.model_copy(update={"xlsx_max_unpacked_mb": 0.001}),
+    )
+    with pytest.raises(SubmissionError, match=r"unpacks to .* MB, more than"):
+        check_file(path, CLEANUP, default_spec("cleanup"))
+
+
+def test_a_workbook_with_a_wrong_used_range_is_read_whole(tmp_path: Path) -> None:
+    """Read in a stream, a sheet is read to its last row even when its header claims less
+    (some programs write A1): no row is lost to the faster reader."""
+    import zipfile
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["Территория", "Дата", "Собрано, т"])
+    for i in range(5):
+        book.active.append(["Бишкек", 2020 + i, i + 1])
+    good = tmp_path / "good.xlsx"
+    book.save(good)
+    lying = tmp_path / "lying.xlsx"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(lying, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b'<dimension ref="A1:C6"/>', b'<dimension ref="A1"/>')
+                assert b'<dimension ref="A1"/>' in data
+            dst.writestr(item, data)
+    assert check_file(lying, CLEANUP, default_spec("cleanup")).rows_loaded == 5
