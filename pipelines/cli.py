@@ -83,14 +83,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     defs = definitions_for(home.root)
     job = defs.resolve_job_def(ALL_JOB)
     instance = dg.DagsterInstance.get()
-    if not queue.wait_for_other_runs(
-        instance, lambda line: print(line, file=out, flush=True), limit_s=args.wait_for_runs
-    ):
-        print(
-            f"ecostat run: still waiting after {args.wait_for_runs:g} s; nothing was run. "
-            "Let that run finish, or cancel it in the Dagster UI (Runs), then run again.",
-            file=out,
-        )
+    if not _wait_for_runs(instance, "run", args.wait_for_runs, out):
+        return 2
+    problem = _warehouse_problem(home, args.wait_for_runs, out)
+    if problem:
+        print(f"ecostat run: {problem}", file=out)
         return 2
     level = "INFO" if args.verbose else "WARNING"
     loggers: dict = {"console": {"config": {"log_level": level}}}
@@ -126,7 +123,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"Step {step} failed: {message}", file=out)
     reads: dict[str, str] = {}
     file_errors: list[str] = []
-    if home.warehouse.exists():
+    if home.warehouse.exists() and not any(d in m for _, m in failures for d in _DAMAGED):
         with Warehouse(database=str(home.warehouse)).read_connection() as con:
             try:
                 for line in summary_lines(con, result.run_id):
@@ -155,7 +152,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     if full:
         print(full, file=out)
         return 1
+    damaged = next((m for _, m in failures if any(d in m for d in _DAMAGED)), None)
+    if damaged:
+        from warehouse.resources import damaged_message
+
+        print(f"ecostat run: {damaged_message(str(home.warehouse), Exception(damaged))}", file=out)
     return 0 if result.success else 1
+
+
+# What DuckDB says of a warehouse file it cannot read (damage found during a run, not when the
+# file was opened): the run's last line then says how to restore it.
+_DAMAGED = ("Could not read enough bytes", "not a valid DuckDB database file", "Corrupt")
 
 
 _NO_SPACE = ("No space left on device", "[Errno 28]", "ENOSPC", "database or disk is full")
@@ -226,10 +233,20 @@ def cmd_reload(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    home = Home(home_path())
+    out = sys.stdout
+    home = _prepare(out)
     if home.warehouse.exists():
+        import dagster as dg
+
         from assets.staging.release import request_reload
 
+        # The same waits as a run's, said as they happen: a run in progress, then the file.
+        if not _wait_for_runs(dg.DagsterInstance.get(), "reload", args.wait_for_runs, out):
+            return 2
+        problem = _warehouse_problem(home, args.wait_for_runs, out)
+        if problem:
+            print(f"ecostat reload: {problem}", file=out)
+            return 2
         with Warehouse(database=str(home.warehouse)).get_connection() as con:
             ensure_schemas(con)
             n = request_reload(con, args.dataset)
@@ -238,6 +255,72 @@ def cmd_reload(args: argparse.Namespace) -> int:
         )
     args.force = True
     return cmd_run(args)
+
+
+def _wait_for_runs(instance, command: str, limit_s: float, out) -> bool:
+    """Wait, visibly, for a run the Dagster instance has in progress (a UI run, the sensor's);
+    False, said in one line, when it is still running after ``limit_s``."""
+    from pipelines import queue
+
+    if queue.wait_for_other_runs(
+        instance, lambda line: print(line, file=out, flush=True), limit_s=limit_s
+    ):
+        return True
+    print(
+        f"ecostat {command}: still waiting after {limit_s:g} s; nothing was run. Let that run "
+        "finish, or cancel it in the Dagster UI (Runs), then run again.",
+        file=out,
+    )
+    return False
+
+
+def _warehouse_problem(home: Home, limit_s: float, out) -> str | None:
+    """Why the warehouse cannot be written now, in one line, or None. Held by another process
+    (a DuckDB shell, a notebook): said at once and waited for, up to ``limit_s``. Damaged (a
+    copy cut short, a disk error): said at once, with how to restore it."""
+    import re
+
+    import duckdb
+
+    from warehouse.resources import (
+        Warehouse,
+        WarehouseBusy,
+        WarehouseDamaged,
+        damaged_message,
+        is_lock_error,
+    )
+
+    if not home.warehouse.exists():
+        return None
+    try:
+        con = duckdb.connect(str(home.warehouse))
+    except duckdb.IOException as e:
+        if not is_lock_error(e):
+            return damaged_message(str(home.warehouse), e)
+        held = re.search(r"held in (.+?) \(PID (\d+)\)", str(e))
+        holder = f"process {held[2]} ({held[1]})" if held else "another process"
+        print(
+            f"The warehouse is held by {holder}; waiting for it (up to {limit_s:g} s) ...",
+            file=out,
+            flush=True,
+        )
+        try:
+            with Warehouse(database=str(home.warehouse), lock_timeout_s=limit_s).get_connection():
+                return None
+        except WarehouseBusy:
+            return (
+                f"the warehouse {home.warehouse} is still held by {holder} after {limit_s:g} s; "
+                "nothing was run. Close that program (a DuckDB shell, a notebook), then run again"
+            )
+        except WarehouseDamaged as damaged:
+            return str(damaged)
+    try:
+        con.execute("select count(*) from duckdb_tables()").fetchall()  # the catalog reads
+        return None
+    except duckdb.Error as e:
+        return damaged_message(str(home.warehouse), e)
+    finally:
+        con.close()
 
 
 def _step_failures(result) -> list[tuple[str, str]]:
@@ -628,14 +711,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="run even when nothing changed since the last good run (by default such a run "
         "says so and stops)",
     )
-    run.add_argument(
-        "--wait-for-runs",
-        type=float,
-        default=3600.0,
-        metavar="S",
-        help="how long to wait for a run in progress (from the Dagster UI, the sensor or the "
-        "schedule) before giving up (default 3600 s); the wait is announced",
+    wait_help = (
+        "how long to wait for a run in progress (from the Dagster UI, the sensor or the "
+        "schedule), and then for a warehouse another program holds, before giving up (default "
+        "3600 s); each wait is announced"
     )
+    run.add_argument("--wait-for-runs", type=float, default=3600.0, metavar="S", help=wait_help)
     run.set_defaults(func=cmd_run)
     reload = sub.add_parser(
         "reload",
@@ -647,7 +728,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     reload.add_argument("--dataset", help="only this dataset's files")
     reload.add_argument("-v", "--verbose", action="store_true", help="show Dagster's step log")
-    reload.set_defaults(func=cmd_reload, wait_for_runs=3600.0)
+    reload.add_argument("--wait-for-runs", type=float, default=3600.0, metavar="S", help=wait_help)
+    reload.set_defaults(func=cmd_reload)
     sub.add_parser("init", help="create the data home and its Dagster config").set_defaults(
         func=cmd_init
     )

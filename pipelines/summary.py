@@ -19,7 +19,7 @@ def summary_lines(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> 
         lines.append(
             f"{ds:<16}{loaded + failed:>6}{failed:>8}{dup:>7}{sup:>7}{read:>11}{ok:>9}{rej:>10}"
         )
-    lines += [f"  {line}" for (line,) in run_query(con, "summary_file_lines").fetchall()]
+    lines += [f"  {_short(line)}" for (line,) in run_query(con, "summary_file_lines").fetchall()]
     rules = run_query(con, "summary_rejected_by_rule").fetchall()
     if rules:
         lines.append(
@@ -36,6 +36,18 @@ def summary_lines(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> 
         n = scalar(con, f'select count(*) from marts."{name}"')
         lines.append(f"  marts.{name:<34}{n:>8} rows")
     return lines
+
+
+_LINE_CHARS = 400  # a file's line in the summary; the whole text stays in audit.source_files
+
+
+def _short(line: str) -> str:
+    """A line of the summary no longer than a terminal can show in a few rows."""
+    if len(line) <= _LINE_CHARS:
+        return line
+    return (
+        f"{line[:_LINE_CHARS]}… ({len(line) - _LINE_CHARS:,} more characters in audit.source_files)"
+    )
 
 
 def _count(n: int, one: str, many: str | None = None) -> str:

@@ -336,7 +336,9 @@ def test_one_bad_file_does_not_stop_the_others(fresh_home: Path, capsys) -> None
     assert run_pipeline(fresh_home)
     out = capsys.readouterr().out
     assert "FAILED cleanup/broken.xlsx: not a readable Excel workbook" in out
-    assert "cleanup/extra_column.csv: headers not in the contract, kept in raw.cleanup.extra" in out
+    assert (
+        "cleanup/extra_column.csv: 1 header not in the contract, kept in raw.cleanup.extra" in out
+    )
     con = duckdb.connect(str(fresh_home / "warehouse.duckdb"), read_only=True)
     status = dict(
         con.execute(

@@ -17,6 +17,29 @@ class WarehouseBusy(RuntimeError):
     """The warehouse stayed locked by a writer for longer than a connection will wait."""
 
 
+class WarehouseDamaged(RuntimeError):
+    """The warehouse file cannot be read: damaged. The message says how to restore it."""
+
+
+def is_lock_error(error: Exception) -> bool:
+    """Whether DuckDB refused the file because another process holds it (not because it is
+    damaged): only then is waiting any use."""
+    text = str(error)
+    return "Could not set lock" in text or "Conflicting lock" in text
+
+
+def damaged_message(database: str, error: Exception) -> str:
+    """What to say of a warehouse file DuckDB cannot read, and how to restore it: the
+    published copy (<home>/published/) is the last good run's warehouse."""
+    db = Path(database)
+    published = db.parent / "published" / db.name
+    first = str(error).splitlines()[0] if str(error) else type(error).__name__
+    return (
+        f"the warehouse {db} is damaged ({first}). Restore it from the published copy, the "
+        f"last good run's: `cp {published} {db}`, then run again"
+    )
+
+
 class Warehouse(DuckDBResource):
     """The DuckDB warehouse.
 
@@ -47,6 +70,8 @@ class Warehouse(DuckDBResource):
             try:
                 return _quiet(duckdb.connect(self.database, read_only=read_only, config=config))
             except duckdb.IOException as e:
+                if not is_lock_error(e):
+                    raise WarehouseDamaged(damaged_message(self.database, e)) from e
                 if time.monotonic() + delay > deadline:
                     raise WarehouseBusy(
                         f"the warehouse {self.database} is locked by another process and stayed "

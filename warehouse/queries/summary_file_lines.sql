@@ -15,11 +15,21 @@ said as (
     from audit.source_files
     where status = 'skipped'
     union all
+    -- The first ten headers and how many more: a workbook of 16,384 columns made one line of
+    -- 365,677 characters.
     select 4, dataset, path,
-        dataset || '/' || path || ': headers not in the contract, kept in raw.' || dataset
-            || '.extra: ' || (column_map ->> '$.unmapped')
-    from audit.source_files
-    where status = 'loaded' and json_array_length(column_map -> '$.unmapped') > 0
+        dataset || '/' || path || ': ' || n || case when n = 1 then ' header' else ' headers' end
+            || ' not in the contract, kept in raw.'
+            || dataset || '.extra: ' || array_to_string(list_slice(headers, 1, 10), ', ')
+            || case when n > 10 then ' and ' || (n - 10) || ' more' else '' end
+    from (
+        select dataset, path,
+            from_json(column_map -> '$.unmapped', '["VARCHAR"]') as headers,
+            json_array_length(column_map -> '$.unmapped') as n
+        from audit.source_files
+        where status = 'loaded'
+    )
+    where n > 0
 )
 
 select line
