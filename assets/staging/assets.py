@@ -73,7 +73,14 @@ def staging_asset(contract: Contract) -> dg.AssetsDefinition:
                 if p.again:
                     context.log.info(f"{ds}/{p.path}: staged again ({p.reason}: {p.changed})")
                     release.begin(con, p, version, context.run_id)
-                outcome = stage_file(
+
+                def record_pass(outcome: StageOutcome) -> None:
+                    # In the transaction that marks the file loaded (stage_file).
+                    more, fewer = release.finish(con, ds, p, outcome, version, context.run_id)
+                    counts["released"] += more
+                    counts["newly_rejected"] += fewer
+
+                return stage_file(
                     con,
                     contract,
                     p.file_id,
@@ -84,11 +91,8 @@ def staging_asset(contract: Contract) -> dg.AssetsDefinition:
                     territories,
                     context.run_id,
                     version.fingerprint,
+                    on_loaded=record_pass,
                 )
-                more, fewer = release.finish(con, ds, p, outcome, version, context.run_id)
-                counts["released"] += more
-                counts["newly_rejected"] += fewer
-                return outcome
 
             for p, outcome in each_file(
                 release.files_to_stage(con, ds, version, specs),

@@ -82,6 +82,7 @@ def stage_file(
     territories: TerritoryIndex,
     run_id: str,
     fingerprint: str | None = None,
+    on_loaded: Callable[[StageOutcome], None] | None = None,
 ) -> StageOutcome:
     """Stage one landed file from raw, chunk by chunk; its status turns ``loaded``, with its
     counts and the fingerprint of the rules it was staged under, in the last commit."""
@@ -160,39 +161,46 @@ def stage_file(
                 del raw, result, rejected
             if written is not None:
                 written.result()
-        con.execute(
-            "update audit.source_files set status = 'loaded', rows_read = ?, rows_loaded = ?, "
-            "rows_rejected = ?, loaded_at = ?, run_id = ?, rules_fingerprint = ?, notes = ? "
-            "where file_id = ?",
+        outcome = StageOutcome(path, file_id, "loaded", rows_read, rows_loaded, rows_rejected)
+        notes = "; ".join(
             [
-                rows_read,
-                rows_loaded,
-                rows_rejected,
-                datetime.now(UTC).replace(tzinfo=None),
-                run_id,
-                fingerprint,
-                "; ".join(
-                    [
-                        f"HTML taken out of {n} cell{'s' if n > 1 else ''} of {column}"
-                        for column, n in sorted(html_removed.items())
-                    ]
-                    + [
-                        f"digits of another script read as 0-9 in {n} cell{'s' if n > 1 else ''} "
-                        f"of {column}"
-                        for column, n in sorted(digits_read.items())
-                    ]
-                )
-                or None,
-                file_id,
-            ],
+                f"HTML taken out of {n} cell{'s' if n > 1 else ''} of {column}"
+                for column, n in sorted(html_removed.items())
+            ]
+            + [
+                f"digits of another script read as 0-9 in {n} cell{'s' if n > 1 else ''} "
+                f"of {column}"
+                for column, n in sorted(digits_read.items())
+            ]
         )
+        # The file's status, its counts and (on_loaded) the audit of the pass commit together:
+        # a run killed in between leaves the file ``landed``, staged again by the next run,
+        # never a loaded file whose pass went unrecorded.
+        with transaction(con):
+            con.execute(
+                "update audit.source_files set status = 'loaded', rows_read = ?, "
+                "rows_loaded = ?, rows_rejected = ?, loaded_at = ?, run_id = ?, "
+                "rules_fingerprint = ?, notes = ? where file_id = ?",
+                [
+                    rows_read,
+                    rows_loaded,
+                    rows_rejected,
+                    datetime.now(UTC).replace(tzinfo=None),
+                    run_id,
+                    fingerprint,
+                    notes or None,
+                    file_id,
+                ],
+            )
+            if on_loaded is not None:
+                on_loaded(outcome)
     except BaseException:
         clear_staged(con, ds, file_id)
         raise
     finally:
         reader.close()
         writer.close()
-    return StageOutcome(path, file_id, "loaded", rows_read, rows_loaded, rows_rejected)
+    return outcome
 
 
 def clear_staged(con: duckdb.DuckDBPyConnection, dataset: str, file_id: str) -> None:

@@ -108,21 +108,44 @@ def files_to_stage(
 def begin(con: duckdb.DuckDBPyConnection, p: Pass, version: RulesVersion, run_id: str) -> None:
     """Before a file is staged again: its standing rejections go to the history (their outcome
     is filled in by ``finish``), its column map takes the spec's current options, and it is
-    ``landed`` until the new pass commits."""
+    ``landed`` until the new pass commits. A pass resumed after a killed one takes over the
+    killed pass's baseline instead (the rejections recorded since are its partial work)."""
     with transaction(con):
-        con.execute(
-            """insert into audit.rejection_history
-               select r.file_id, r.dataset, r.path, r.sheet, r.row_number, r.source_column,
-                      r.column_name, r.rule, r.value, r.message, r.run_id, f.rules_fingerprint,
-                      ?, ?, ?, ?, null
-               from audit.rejected_rows r join audit.source_files f using (file_id)
-               where r.file_id = ?""",
-            [run_id, _now(), version.fingerprint, p.changed or p.reason, p.file_id],
-        )
+        pending = first_row(
+            con,
+            "select count(*) from audit.rejection_history where file_id = ? and outcome is null",
+            [p.file_id],
+        )[0]
+        if pending:
+            # A pass that was killed (kill -9, a crash) took these rejections as they stood
+            # before it; the rejections now recorded are its partial work. This pass takes that
+            # baseline over, so that what it releases is counted, and credited to this run.
+            con.execute(
+                "update audit.rejection_history set revalidated_run_id = ?, revalidated_at = ?, "
+                "revalidated_fingerprint = ? where file_id = ? and outcome is null",
+                [run_id, _now(), version.fingerprint, p.file_id],
+            )
+        elif p.reason != RESUMED:
+            _take_baseline(con, p, version, run_id)
         con.execute(
             "update audit.source_files set status = 'landed', column_map = ? where file_id = ?",
             [p.column_map, p.file_id],
         )
+
+
+def _take_baseline(
+    con: duckdb.DuckDBPyConnection, p: Pass, version: RulesVersion, run_id: str
+) -> None:
+    """The file's standing rejections, into the history, their outcome to be filled in."""
+    con.execute(
+        """insert into audit.rejection_history
+           select r.file_id, r.dataset, r.path, r.sheet, r.row_number, r.source_column,
+                  r.column_name, r.rule, r.value, r.message, r.run_id, f.rules_fingerprint,
+                  ?, ?, ?, ?, null
+           from audit.rejected_rows r join audit.source_files f using (file_id)
+           where r.file_id = ?""",
+        [run_id, _now(), version.fingerprint, p.changed or p.reason, p.file_id],
+    )
 
 
 def finish(
