@@ -123,7 +123,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"Step {step} failed: {message}", file=out)
     reads: dict[str, str] = {}
     file_errors: list[str] = []
-    if home.warehouse.exists() and not any(d in m for _, m in failures for d in _DAMAGED):
+    if home.warehouse.exists() and not any(_damaged(home, m) for _, m in failures):
         with Warehouse(database=str(home.warehouse)).read_connection() as con:
             try:
                 for line in summary_lines(con, result.run_id):
@@ -152,7 +152,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if full:
         print(full, file=out)
         return 1
-    damaged = next((m for _, m in failures if any(d in m for d in _DAMAGED)), None)
+    damaged = next((m for _, m in failures if _damaged(home, m)), None)
     if damaged:
         from warehouse.resources import damaged_message
 
@@ -162,7 +162,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 # What DuckDB says of a warehouse file it cannot read (damage found during a run, not when the
 # file was opened): the run's last line then says how to restore it.
-_DAMAGED = ("Could not read enough bytes", "not a valid DuckDB database file", "Corrupt")
+_DAMAGED = ("Could not read enough bytes", "not a valid DuckDB database file")
+
+
+def _damaged(home: Home, message: str) -> bool:
+    """Whether a step failed because the warehouse file itself is damaged (not a snapshot)."""
+    return str(home.warehouse) in message and any(d in message for d in _DAMAGED)
 
 
 _NO_SPACE = ("No space left on device", "[Errno 28]", "ENOSPC", "database or disk is full")

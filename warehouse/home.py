@@ -6,7 +6,8 @@
                             populations, unit words), same files and columns as seeds/reference
 <home>/warehouse.duckdb     the warehouse (schemas raw, staging, core, marts, audit)
 <home>/raw/<dataset>/       one Parquet snapshot per landed file version (<file_id>.parquet,
-                            read-only), which the views raw.<dataset> read (warehouse/raw.py)
+                            read-only), which the views raw.<dataset> read (warehouse/raw.py);
+                            damaged/ holds snapshots set aside as unreadable
 <home>/published/           warehouse.duckdb: the copy analysts read (replaced after each good run)
 <home>/reports/             validation report, dashboard
 <home>/last_run.json        what the last good run read (pipelines/last_run.py): a run with

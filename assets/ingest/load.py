@@ -116,12 +116,11 @@ def landed_files(landing_dir: Path, dataset: str) -> tuple[list[LandedFile], lis
                 SkippedFile(dataset, shown, "a spreadsheet's lock file (the workbook is open)")
             )
             continue
-        if not p.is_file():
-            continue
         # A file reached through a link (itself, a folder above it, or the dataset's folder)
-        # that leads out of the landing folder is not read: copy the file in instead.
+        # that leads out of the landing folder is not read: copy the file in instead. A link to
+        # a folder below the dataset's is not walked into, so it is named here itself.
         target = p.resolve()
-        if not target.is_relative_to(inside):
+        if (p.is_symlink() or p.is_file()) and not target.is_relative_to(inside):
             skipped.append(
                 SkippedFile(
                     dataset,
@@ -129,6 +128,8 @@ def landed_files(landing_dir: Path, dataset: str) -> tuple[list[LandedFile], lis
                     f"a link to {target}, outside the landing folder: copy the file in instead",
                 )
             )
+            continue
+        if not p.is_file():
             continue
         out.append(LandedFile(dataset, shown, p, "", 0))
     return out, skipped

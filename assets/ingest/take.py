@@ -95,7 +95,7 @@ def take(
     wanted: Callable[[str], bool] = lambda sha: True,
     now_ns: Callable[[], int] = time.time_ns,
 ) -> Taken:
-    """Read ``path`` once into ``spill_dir`` (keeping its name) and hash what was read.
+    """Read ``path`` once into ``spill_dir``/read/ (keeping its name) and hash what was read.
 
     ``wanted(sha256)`` says whether the bytes are needed (a new version) or only the hash (a
     version already recorded). Raises NotReady when the file was modified less than
@@ -110,7 +110,10 @@ def take(
             before.st_size,
             before.st_mtime_ns,
         )
-    copy = spill_dir / path.name
+    # In a folder of its own: the readers write their own files (utf8.csv, rows.parquet) in
+    # the spill folder, which a landed file may be named like.
+    copy = spill_dir / "read" / path.name
+    copy.parent.mkdir(exist_ok=True)
     try:
         if before.st_size <= IN_MEMORY_BYTES:
             data = path.read_bytes()

@@ -160,7 +160,7 @@ def test_take_reads_once_and_hashes_what_it_read(tmp_path: Path) -> None:
     f = _csv(tmp_path / "in" / "a.csv", "Бишкек;2023;1")
     (tmp_path / "spill").mkdir()
     taken = take(f, tmp_path / "spill", 0)
-    assert taken.copy == tmp_path / "spill" / "a.csv"
+    assert taken.copy == tmp_path / "spill" / "read" / "a.csv"
     assert taken.copy.read_bytes() == f.read_bytes()
     assert taken.sha256 == hashlib.sha256(f.read_bytes()).hexdigest()
     assert take(f, tmp_path / "spill", 0, wanted=lambda sha: False).copy is None

@@ -141,11 +141,13 @@ def test_a_run_over_hostile_files_loads_the_rest_and_balances(tmp_path: Path, ca
     elsewhere = tmp_path / "elsewhere"
     _csv(elsewhere / "outside.csv", "Бишкек;2022;1")
     (landing.parent / "emissions").symlink_to(elsewhere)
+    (landing / "linked_folder").symlink_to(elsewhere)  # and one below a dataset's folder
     code, out = _run(tmp_path / "home", capsys)
     assert code == 0, out
     assert max(len(line) for line in out.splitlines()) < 500
     assert "cleanup/wide.csv: 3000 headers not in the contract" in out and "and 2990 more" in out
     assert "skipped emissions/outside.csv: a link to" in out and "outside the landing" in out
+    assert "skipped cleanup/linked_folder: a link to" in out
     con = duckdb.connect(str(tmp_path / "home" / "published" / "warehouse.duckdb"), read_only=True)
     try:
         files = dict(
