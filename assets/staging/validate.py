@@ -317,9 +317,20 @@ def _unreadable_cells(raw: pl.DataFrame, contract: Contract) -> pl.DataFrame:
     export). Each rejects its row under the cell_readable rule, wherever in the file it is; the
     value shown is the cell's start with its length, NUL written as \\x00."""
     limit = limits().max_cell_chars
+    columns = [c.name for c in contract.columns if c.name in raw.columns]
+    if not columns:
+        return pl.DataFrame(schema=_ERRORS)
+    # One pass over all columns first (a byte count is free, a NUL a memchr): most files have
+    # no such cell, and then nothing more is computed.
+    flagged = raw.select(
+        ((pl.col(c).str.len_bytes() > limit) | pl.col(c).str.contains("\x00", literal=True))
+        .any()
+        .alias(c)
+        for c in columns
+    ).row(0, named=True)
     out = []
     rows = pl.int_range(0, pl.len(), dtype=pl.Int64).alias("_record")
-    for c in (c.name for c in contract.columns if c.name in raw.columns):
+    for c in (c for c in columns if flagged[c]):
         cell = pl.col(c).cast(pl.String)
         length = cell.str.len_chars()
         nul = cell.str.find("\x00", literal=True)
@@ -470,9 +481,15 @@ def _year_errors(out: pl.DataFrame, contract: Contract, rows: pl.Series) -> pl.D
         )
         if c in out.columns and out.schema[c] == pl.Date
     ]
+    if not columns:
+        return pl.DataFrame(schema=_ERRORS)
+    outside = out.select(
+        ((pl.col(c).dt.year() < first) | (pl.col(c).dt.year() > last)).any().alias(c)
+        for c in dict.fromkeys(columns)
+    ).row(0, named=True)
     found = []
     this_year = date.today().year
-    for c in dict.fromkeys(columns):
+    for c in (c for c, any_outside in outside.items() if any_outside):
         year = pl.col(c).dt.year()
         yy = year % 100
         meant = pl.when(2000 + yy <= this_year + 10).then(2000 + yy).otherwise(1900 + yy)
