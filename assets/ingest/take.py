@@ -24,7 +24,7 @@ from pathlib import Path
 # place, then copied (hashed again) only when new, so an archive of large loaded files is read,
 # not copied, by every run. The copy is the price of staging exactly the bytes that were
 # hashed: at a million rows the raw layer took 1.5 s against 0.9 s when files were parsed in
-# place (make bench); reading a 60 MB file once instead of twice saved nothing measurable.
+# place (make bench); reading its 135 MB once instead of twice saved nothing measurable.
 IN_MEMORY_BYTES = 32 * 2**20
 _BLOCK = 4 * 2**20
 
