@@ -30,6 +30,7 @@ import duckdb
 import polars as pl
 
 from contracts import datasets
+from contracts.column_map import ColumnMap
 from warehouse import SqlModel, run_query, sql_models
 
 SYSTEM_COLUMNS = {"file_id", "row_number", "source_column", "extra", "overflow"}
@@ -394,7 +395,7 @@ def source_rows_of(
                 for k in ("source_title", "source_url", "source_confidence")
                 if k in s.typed
             }
-        s.readings = _readings(units, json.loads(d["column_map"] or "{}"), s)
+        s.readings = _readings(units, ColumnMap.from_json(d["column_map"]), s)
         out[d["trace"]].append(s)
     return files, out
 
@@ -447,11 +448,13 @@ def _unit_factors(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, float]
     return {alias: (unit, factor) for alias, unit, factor in rows}
 
 
-def _readings(units: dict[str, tuple[str, float]], column_map: dict, row: SourceRow) -> list[str]:
+def _readings(
+    units: dict[str, tuple[str, float]], column_map: ColumnMap, row: SourceRow
+) -> list[str]:
     """How each non-empty cell of the row was read: header -> column, unit and its factor."""
     lines = []
-    for header, target in (column_map.get("columns") or {}).items():
-        column, unit = target.get("column"), target.get("unit")
+    for header, target in column_map.columns.items():
+        column, unit = target.column, target.unit
         if column not in row.as_written:
             continue
         line = f"{header!r} -> {column}"
@@ -461,7 +464,7 @@ def _readings(units: dict[str, tuple[str, float]], column_map: dict, row: Source
                 f" = {factor[0]} (x {factor[1]:g} to the base unit)" if factor else ""
             )
         lines.append(f"{line}: {row.as_written[column]!r} -> {_typed(row.typed, column)}")
-    for column, value in (column_map.get("constants") or {}).items():
+    for column, value in column_map.constants.items():
         lines.append(f"{column} = {value!r} for every row (source spec {row.source_spec})")
     territory = row.as_written.get("territory")
     if territory is not None and "territory_id" in row.typed:

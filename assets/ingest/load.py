@@ -23,7 +23,7 @@ import duckdb
 
 from assets.ingest.read import (
     SubmissionError,
-    describe_column_map,
+    column_map_of,
     read_submission,
 )
 from assets.ingest.take import NotReady, take
@@ -344,7 +344,7 @@ def _ingest_taken(
         "delimiter": sub.delimiter,
         "sheet": sub.sheet,
         "header_row": sub.header_row,
-        "column_map": describe_column_map(sub, spec),
+        "column_map": column_map_of(sub, spec).to_json(),
         "rows_read": rows_read,
     }
     # The snapshot first, then the record that makes it seen (warehouse/raw.py: the view is

@@ -12,7 +12,6 @@ cells), header (the header row and the column map) and stream (large CSV files).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -30,6 +29,7 @@ from assets.ingest.header import (
 )
 from assets.ingest.stream import STREAM_BYTES, stream_csv
 from contracts import Contract, SourceSpec
+from contracts.column_map import ColumnMap, MappedColumn
 from contracts.vocabulary import Units
 
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
@@ -155,17 +155,15 @@ def _name_the_sheet_with_a_header(
         ) from error
 
 
-def describe_column_map(sub: Submission, spec: SourceSpec) -> str:
-    """The column map and constants as JSON, for audit.source_files."""
-    return json.dumps(
-        {
-            "source_spec": spec.name,
-            "columns": sub.column_map,
-            "constants": spec.constants,
-            "territories": spec.territories,
-            "country": spec.country,
-            "unmapped": sub.unmapped,
-            "decimal_separator": spec.decimal_separator,
-        },
-        ensure_ascii=False,
+def column_map_of(sub: Submission, spec: SourceSpec) -> ColumnMap:
+    """The file's column map as audit.source_files keeps it: how each header was read, and the
+    source spec's staging options (contracts/column_map.py)."""
+    return ColumnMap(
+        source_spec=spec.name,
+        columns={header: MappedColumn(**mapped) for header, mapped in sub.column_map.items()},
+        constants=spec.constants,
+        territories=spec.territories,
+        country=spec.country,
+        unmapped=sub.unmapped,
+        decimal_separator=spec.decimal_separator,
     )

@@ -8,18 +8,18 @@ second instead of a whole run (`ecostat check FILE`).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import polars as pl
 
-from assets.ingest.read import describe_column_map, read_submission
+from assets.ingest.read import column_map_of, read_submission
 from assets.reference.load import reference_in_memory
 from assets.staging.load import file_options
 from assets.staging.validate import stage
 from contracts import Contract, SourceSpec
+from contracts.column_map import ColumnMap
 
 EXAMPLES = 3  # rejected rows shown per rule
 
@@ -34,7 +34,7 @@ class FileCheck:
     rows_read: int = 0
     rows_loaded: int = 0
     rows_rejected: int = 0
-    column_map: dict = field(default_factory=dict)
+    column_map: ColumnMap = field(default_factory=ColumnMap)
     by_rule: pl.DataFrame | None = None  # rule, rows, failures
     examples: pl.DataFrame | None = None  # up to EXAMPLES rows per rule
     html_removed: dict[str, int] = field(default_factory=dict)
@@ -51,7 +51,7 @@ def check_file(
     """Read and validate ``path``; raises SubmissionError for a file that is not a table."""
     units, territories = reference_in_memory(overlay_dir)  # nothing is written anywhere
     sub = read_submission(path, contract, spec, units)
-    column_map = describe_column_map(sub, spec)
+    column_map = column_map_of(sub, spec)
     options = file_options(
         column_map,
         contract,
@@ -84,7 +84,7 @@ def check_file(
         rows_read=result.rows_read,
         rows_loaded=result.rows_loaded,
         rows_rejected=result.rows_rejected,
-        column_map=json.loads(column_map),
+        column_map=column_map,
         by_rule=by_rule,
         examples=examples,
         html_removed=result.html_removed,
@@ -95,12 +95,12 @@ def check_file(
 def format_check(c: FileCheck) -> str:
     """The check as text for a terminal: the header mapping, the counts, the rules broken."""
     lines = [f"{c.path} ({c.dataset}, source spec {c.spec})", "Headers read:"]
-    for header, target in (c.column_map.get("columns") or {}).items():
-        unit = f", unit {target['unit']!r}" if target.get("unit") else ""
-        lines.append(f"  {header!r} -> {target['column']}{unit}")
-    for column, value in (c.column_map.get("constants") or {}).items():
+    for header, target in c.column_map.columns.items():
+        unit = f", unit {target.unit!r}" if target.unit else ""
+        lines.append(f"  {header!r} -> {target.column}{unit}")
+    for column, value in c.column_map.constants.items():
         lines.append(f"  (constant) {column} = {value!r}")
-    unmapped = c.column_map.get("unmapped") or []
+    unmapped = c.column_map.unmapped
     if unmapped:
         lines.append(
             "  not mapped (kept in raw.extra; add aliases or a source spec to load them): "

@@ -9,7 +9,6 @@ left by an interrupted run (a killed process) are removed before the file is sta
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -20,6 +19,7 @@ import polars as pl
 
 from assets.staging.validate import StagingOptions, stage
 from contracts import Contract
+from contracts.column_map import ColumnMap
 from contracts.territories import TerritoryIndex
 from contracts.vocabulary import Units
 from warehouse import first_row, insert_frame, staged_table, transaction
@@ -40,19 +40,20 @@ class StageOutcome:
     error: str | None = None
 
 
-def options_from_column_map(column_map: str | None) -> StagingOptions:
-    cm = json.loads(column_map) if column_map else {}
+def options_from_column_map(column_map: ColumnMap) -> StagingOptions:
+    """What staging takes from a file's column map: units of its headers, the source spec's
+    constants, territory names, country and decimal separator."""
     return StagingOptions(
-        decimal_separator=cm.get("decimal_separator", ","),
-        units={m["column"]: m["unit"] for m in cm.get("columns", {}).values() if m.get("unit")},
-        constants=cm.get("constants", {}),
-        territories=cm.get("territories", {}),
-        country=cm.get("country"),
+        decimal_separator=column_map.decimal_separator,
+        units=column_map.units,
+        constants=column_map.constants,
+        territories=column_map.territories,
+        country=column_map.country,
     )
 
 
 def file_options(
-    column_map: str | None,
+    column_map: ColumnMap | None,
     contract: Contract,
     territories: TerritoryIndex,
     names: Callable[[str], Iterable[str]],
@@ -62,7 +63,7 @@ def file_options(
     point to when neither its source spec nor its map names one (from all its rows at once: a
     chunk's rows alone might point elsewhere; ``names(column)`` gives them, asked only then),
     and the day it was reported."""
-    options = options_from_column_map(column_map)
+    options = options_from_column_map(column_map or ColumnMap())
     territory = next((c.name for c in contract.columns if c.type == "territory"), None)
     if territory is not None and options.country is None:
         options = replace(options, country=territories.file_country(names(territory)))
@@ -77,7 +78,7 @@ def stage_file(
     file_id: str,
     path: str,
     sheet: str | None,
-    column_map: str | None,
+    column_map: ColumnMap | None,
     units: Units,
     territories: TerritoryIndex,
     run_id: str,

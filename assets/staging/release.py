@@ -21,8 +21,9 @@ from datetime import UTC, datetime
 import duckdb
 
 from assets.staging.load import StageOutcome
-from assets.staging.rules import RELOAD, RulesVersion, options_changed, staging_options
+from assets.staging.rules import RELOAD, RulesVersion
 from contracts import ANY_DATASET, SourceSpec
+from contracts.column_map import ColumnMap
 from warehouse import first_row, transaction
 
 NEW = "new file"
@@ -39,7 +40,7 @@ class Pass:
     file_id: str
     path: str
     sheet: str | None
-    column_map: str | None  # as staging will read it (the spec's current options)
+    column_map: ColumnMap  # as staging will read it (the spec's current options)
     reason: str
     changed: str | None  # the parts of the rules that changed, for the audit
     fingerprint_before: str | None
@@ -81,9 +82,9 @@ def files_to_stage(
         "order by path",
         [dataset],
     ).fetchall():
-        cm = json.loads(column_map) if column_map else {}
+        cm = ColumnMap.from_json(column_map)
         spec = by_name.get(spec_name)
-        spec_changes = options_changed(cm, spec) if status == "loaded" else []
+        spec_changes = cm.options_changed(spec) if status == "loaded" else []
         if status == "landed":
             reason = RESUMED if fingerprint else NEW
             changed = None
@@ -100,8 +101,8 @@ def files_to_stage(
         if spec_changes:
             what = f"source spec {spec_name}: {', '.join(spec_changes)}"
             changed = f"{changed}; {what}" if changed else what
-            column_map = json.dumps(cm | staging_options(cm, spec), ensure_ascii=False)
-        out.append(Pass(file_id, path, sheet, column_map, reason, changed, fingerprint))
+            cm = cm.with_spec_options(spec)
+        out.append(Pass(file_id, path, sheet, cm, reason, changed, fingerprint))
     return out
 
 
@@ -129,7 +130,7 @@ def begin(con: duckdb.DuckDBPyConnection, p: Pass, version: RulesVersion, run_id
             _take_baseline(con, p, version, run_id)
         con.execute(
             "update audit.source_files set status = 'landed', column_map = ? where file_id = ?",
-            [p.column_map, p.file_id],
+            [p.column_map.to_json(), p.file_id],
         )
 
 

@@ -18,8 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from contracts import CONTRACTS_DIR, Contract, SourceSpec
-from contracts.vocabulary import normalise_key
+from contracts import CONTRACTS_DIR, Contract
 
 # The reference tables staging reads (assets/staging/load.reference).
 STAGING_REFERENCE = ("regions", "territory_names", "territory_codes", "units", "scales")
@@ -36,8 +35,6 @@ _PARSERS = (
 )
 # A file whose fingerprint is this is staged again on the next run (`ecostat reload`).
 RELOAD = "reload"
-# The fields of a file's column map that staging reads (see load.options_from_column_map).
-STAGING_OPTIONS = ("constants", "territories", "country", "decimal_separator")
 
 
 def _sha(*parts: bytes) -> str:
@@ -90,45 +87,3 @@ def rules_version(con: duckdb.DuckDBPyConnection, contract: Contract) -> RulesVe
     components |= {f"core.{t}": reference_fingerprint(con, t) for t in STAGING_REFERENCE}
     components["ecostat parsers"] = parsers_fingerprint()
     return RulesVersion(contract.dataset, components)
-
-
-def staging_options(column_map: dict, spec: SourceSpec | None) -> dict:
-    """The staging part of a file's column map as its source spec gives it now: constants, the
-    spec's territory names, country and decimal separator, and the unit of every header the spec
-    maps itself. Headers read by the contract's aliases keep the unit their text gave."""
-    current = {k: column_map.get(k) for k in STAGING_OPTIONS}
-    current["columns"] = column_map.get("columns", {})
-    if spec is None:
-        return current
-    current |= {
-        "constants": spec.constants,
-        "territories": spec.territories,
-        "country": spec.country,
-        "decimal_separator": spec.decimal_separator,
-    }
-    explicit = {normalise_key(h): m for h, m in spec.mapping().items()}
-    columns = {}
-    for header, mapped in current["columns"].items():
-        m = explicit.get(normalise_key(header))
-        if m is not None and m.column == mapped.get("column"):
-            mapped = {"column": m.column, "unit": m.unit or mapped.get("unit")}
-        columns[header] = mapped
-    if spec.unpivot:
-        for header, mapped in columns.items():
-            if mapped.get("column") == spec.unpivot.value_to and " columns " in header:
-                columns[header] = {"column": mapped["column"], "unit": spec.unpivot.unit}
-    current["columns"] = columns
-    return current
-
-
-def options_changed(column_map: dict, spec: SourceSpec | None) -> list[str]:
-    """The staging options of a file that its source spec now gives otherwise."""
-    now = staging_options(column_map, spec)
-    before = {k: column_map.get(k) for k in (*STAGING_OPTIONS, "columns")}
-    if spec is None:
-        return []
-    return sorted(
-        k
-        for k in now
-        if json.dumps(now[k], sort_keys=True) != json.dumps(before.get(k), sort_keys=True)
-    )
