@@ -69,7 +69,10 @@ def collect(con: duckdb.DuckDBPyConnection, run_id: str, documents: Path | None 
         current = [f for f in mine if f["status"] == "loaded"]
         datasets.append(
             {
-                "dataset": ds,
+                # Files in no dataset's folder (in landing/ itself, a misspelt folder): their
+                # path is relative to landing/.
+                "dataset": ds or "(in no dataset's folder)",
+                "folder": f"landing/{ds}/" if ds else "landing/",
                 "files": mine,
                 "files_current": len(current),
                 "files_failed": sum(f["status"] == "failed" for f in mine),

@@ -5,15 +5,18 @@ import polars as pl
 
 from assets.files import each_file
 from assets.ingest.load import (
+    NO_DATASET,
     ReadLog,
     clear_stale_spills,
     ingest_file,
     landed_files,
+    misplaced_files,
     record_failure,
     record_skipped,
+    retire_skipped,
 )
 from assets.metadata import catalog_schema, preview
-from contracts import Contract, load_source_specs
+from contracts import Contract, datasets, load_source_specs
 from contracts.limits import limits
 from warehouse import ensure_dataset_tables, ensure_schemas, units_in
 from warehouse.raw import refresh_view, set_aside_damaged
@@ -57,6 +60,14 @@ def raw_asset(contract: Contract) -> dg.AssetsDefinition:
                 reads.skipped(home.home.landing / ds / skip.path, skip.path, skip.reason)
                 if record_skipped(con, skip, context.run_id):
                     context.log.warning(f"{ds}/{skip.path}: skipped, {skip.reason}")
+            # Every raw step looks for files no dataset reads (the first records them): a run of
+            # one dataset accounts for them too.
+            retire_skipped(con, ds, [s.path for s in skipped])
+            misplaced = misplaced_files(home.home.landing, datasets())
+            for skip in misplaced:
+                if record_skipped(con, skip, context.run_id):
+                    context.log.warning(f"landing/{skip.path}: skipped, {skip.reason}")
+            retire_skipped(con, NO_DATASET, [s.path for s in misplaced])
             settle_s = limits().settle_seconds
             for f, outcome in each_file(
                 files,

@@ -135,6 +135,70 @@ def landed_files(landing_dir: Path, dataset: str) -> tuple[list[LandedFile], lis
     return out, skipped
 
 
+# The dataset of a file that is in no dataset's folder (in landing/ itself, or in a folder whose
+# name is no dataset's): its path is then relative to landing/.
+NO_DATASET = ""
+
+
+def misplaced_files(landing_dir: Path, datasets: list[str]) -> list[SkippedFile]:
+    """Files under ``landing/`` that no dataset reads: in landing/ itself, or in a folder that
+    is no dataset's ("emission/", "Cleanup/"), each with where it belongs and, for a folder
+    named nearly like a dataset's, which one was probably meant. Recorded as skipped, so that
+    every file under landing/ is accounted for."""
+    import difflib
+
+    if not landing_dir.is_dir():
+        return []
+    where = ", ".join(f"{d}/" for d in datasets)
+    out = []
+    for top in sorted(landing_dir.iterdir()):
+        if top.name in datasets and top.is_dir():
+            continue
+        if top.is_dir():
+            near = difflib.get_close_matches(top.name.lower(), datasets, n=1, cutoff=0.6)
+            hint = f"did you mean {near[0]}/? " if near else ""
+            reason = (
+                f"in landing/{top.name}/, which is no dataset's folder: {hint}move it into the "
+                f"folder of its dataset ({where})"
+            )
+            found = [p for p in sorted(top.rglob("*")) if p.is_file()]
+        else:
+            reason = (
+                "in landing/ itself, not in a dataset's folder: move it into the folder of its "
+                f"dataset ({where})"
+            )
+            found = [top] if top.is_file() else []
+        for p in found:
+            rel = p.relative_to(landing_dir)
+            why = (
+                "a hidden file: not a submission"
+                if any(part.startswith(".") for part in rel.parts)
+                else reason
+            )
+            out.append(SkippedFile(NO_DATASET, _shown(rel), why))
+    return out
+
+
+def retire_skipped(con: duckdb.DuckDBPyConnection, dataset: str, still_there: list[str]) -> int:
+    """Files recorded as skipped that are no longer there (moved into their folder, deleted)
+    become ``removed``: the summary and the report then stop telling the user to move them.
+    Returns how many."""
+    params: list = [dataset, *still_there]
+    keep = f"and path not in ({', '.join('?' * len(still_there))})" if still_there else ""
+    (n,) = first_row(
+        con,
+        f"select count(*) from audit.source_files where dataset = ? and status = 'skipped' {keep}",
+        params,
+    )
+    if n:
+        con.execute(
+            "update audit.source_files set status = 'removed' "
+            f"where dataset = ? and status = 'skipped' {keep}",
+            params,
+        )
+    return n
+
+
 class ReadLog:
     """audit.file_reads for one run and dataset: what the run read of each file, as it read it."""
 
@@ -178,8 +242,12 @@ class ReadLog:
 
 
 def record_skipped(con: duckdb.DuckDBPyConnection, skipped: SkippedFile, run_id: str) -> bool:
-    """Record a file that is not read, once (re-runs change nothing). Returns whether it is new."""
-    if first_row(con, "select 1 from audit.source_files where file_id = ?", [skipped.file_id]):
+    """Record a file that is not read, once (re-runs change nothing; one that was gone and is
+    back is recorded again). Returns whether it is new."""
+    seen = first_row(
+        con, "select status from audit.source_files where file_id = ?", [skipped.file_id]
+    )
+    if seen and seen[0] != "removed":
         return False
     _insert_record(
         con,

@@ -19,7 +19,7 @@ create table if not exists audit.source_files (
     sheet         varchar,
     header_row    integer,
     column_map    json,                  -- header -> column and unit; constants; unmapped headers
-    status        varchar not null,      -- landed | loaded | failed | superseded | duplicate | skipped
+    status        varchar not null,      -- landed | loaded | failed | superseded | duplicate | skipped | removed (skipped, since gone)
     rows_read     integer,
     rows_loaded   integer,
     rows_rejected integer,

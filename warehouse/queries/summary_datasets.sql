@@ -9,5 +9,6 @@ select
     coalesce(sum(rows_loaded) filter (where status = 'loaded'), 0) as rows_loaded,
     coalesce(sum(rows_rejected) filter (where status = 'loaded'), 0) as rows_rejected
 from audit.source_files
+where dataset <> ''  -- files in no dataset's folder are listed one by one (summary_file_lines)
 group by dataset
 order by dataset

@@ -11,7 +11,9 @@ said as (
     from audit.source_files
     where status = 'loaded' and notes is not null
     union all
-    select 3, dataset, path, 'skipped ' || dataset || '/' || path || ': ' || coalesce(error, '')
+    select 3, dataset, path,
+        'skipped ' || case when dataset = '' then 'landing/' else dataset || '/' end || path
+            || ': ' || coalesce(error, '')
     from audit.source_files
     where status = 'skipped'
     union all
