@@ -10,6 +10,7 @@ that enforces the rules on typed rows). A publisher's file layout is declared by
 from __future__ import annotations
 
 import fnmatch
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
@@ -217,8 +218,23 @@ class SourceSpec(_Strict):
             unknown |= {self.unpivot.name_to, self.unpivot.value_to}
         unknown -= names
         if unknown:
+            import difflib
+
+            guesses = {
+                u: near[0]
+                for u in sorted(unknown)
+                if (near := difflib.get_close_matches(u, sorted(names), n=1, cutoff=0.6))
+            }
+            if len(unknown) == 1 and guesses:
+                hint = f" (did you mean {next(iter(guesses.values()))}?)"
+            elif guesses:
+                hint = " (did you mean " + ", ".join(f"{g} for {u}" for u, g in guesses.items())
+                hint += "?)"
+            else:
+                hint = ""
             raise ValueError(
-                f"source spec {self.name}: unknown {contract.dataset} columns {sorted(unknown)}"
+                f"unknown {contract.dataset} columns {', '.join(sorted(unknown))}{hint}; the "
+                f"contract's columns are {', '.join(c.name for c in contract.columns)}"
             )
 
 
@@ -314,10 +330,63 @@ def datasets() -> list[str]:
 ANY_DATASET = "*"  # a source spec's dataset: it applies in every landing/<dataset>/
 
 
-def load_source_specs(*extra_dirs: Path, sources_dir: Path = SOURCES_DIR) -> list[SourceSpec]:
+@dataclass(frozen=True)
+class SpecProblem:
+    """A source spec that cannot be used, said in one line. ``dataset`` and ``match`` are what
+    it declares, where it could be read that far: the files it matches are held back (failed,
+    read again once it is fixed), and every other file goes on."""
+
+    path: Path
+    dataset: str | None
+    match: str | None
+    message: str
+
+    def matches(self, dataset: str, file_name: str) -> bool:
+        return self.dataset in (dataset, ANY_DATASET) and fnmatch.fnmatch(
+            file_name.lower(), (self.match or "*").lower()
+        )
+
+
+def _problem(path: Path, error: Exception) -> SpecProblem:
+    """What is wrong with a spec, in one line, with what it declares of its dataset and files."""
+    from pydantic import ValidationError
+
+    declared: dict = {}
+    try:
+        text = _read_yaml(path)
+        declared = text if isinstance(text, dict) else {}
+    except (DeclarationError, OSError, UnicodeDecodeError):
+        pass
+    if isinstance(error, DeclarationError):
+        message = f"source spec {error}"
+    elif isinstance(error, ValidationError):
+        parts = [
+            f"{'.'.join(str(x) for x in e['loc']) or 'the spec'}: {e['msg']}"
+            for e in error.errors()[:5]
+        ]
+        message = f"source spec {path}: {'; '.join(parts)}"
+    else:
+        message = f"source spec {path}: {error}"
+    dataset, match = declared.get("dataset"), declared.get("match", "*")
+    return SpecProblem(
+        path,
+        dataset if isinstance(dataset, str) else None,
+        match if isinstance(match, str) else None,
+        message,
+    )
+
+
+def load_source_specs(
+    *extra_dirs: Path,
+    sources_dir: Path = SOURCES_DIR,
+    problems: list[SpecProblem] | None = None,
+) -> list[SourceSpec]:
     """Every source spec in ``sources_dir`` (the repository's) and in ``extra_dirs`` (a data home's
     sources/ folder, where a data engineer adds a layout without touching the code), each checked
-    against its dataset's contract. Two specs with one name are an error."""
+    against its dataset's contract. Two specs with one name are an error.
+
+    With ``problems``, a spec that cannot be used is left out and said there (a run then holds
+    back only the files it matches); without, it raises."""
     specs: list[SourceSpec] = []
     for folder in (sources_dir, *extra_dirs):
         for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
@@ -325,9 +394,12 @@ def load_source_specs(*extra_dirs: Path, sources_dir: Path = SOURCES_DIR) -> lis
                 spec = SourceSpec.model_validate(_read_yaml(path))
                 for dataset in datasets() if spec.dataset == ANY_DATASET else [spec.dataset]:
                     spec.validate_against(load_contract(dataset))
-            except DeclarationError as e:
-                raise DeclarationError(f"source spec {e}") from None
-            except (ValueError, KeyError) as e:
+            except (ValueError, KeyError) as e:  # DeclarationError and pydantic's are ValueErrors
+                if problems is not None:
+                    problems.append(_problem(path, e))
+                    continue
+                if isinstance(e, DeclarationError):
+                    raise DeclarationError(f"source spec {e}") from None
                 raise ValueError(f"source spec {path}: {e}") from e
             specs.append(spec)
     names = [s.name for s in specs]

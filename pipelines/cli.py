@@ -68,6 +68,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
         print(f"Changed since the last good run {previous.run_id[:8]}: {shown}.", file=out)
     last_run.forget(home)
+    _say_spec_problems(home, out)
     # Imported here so that `ecostat home` and `--help` stay instant.
     import dagster as dg
     import duckdb
@@ -260,6 +261,22 @@ def cmd_reload(args: argparse.Namespace) -> int:
         )
     args.force = True
     return cmd_run(args)
+
+
+def _say_spec_problems(home: Home, out) -> None:
+    """Before a run: the source specs that cannot be used, one line each. The run holds back
+    only the files each matches (failed, with the same message); everything else loads."""
+    from contracts import SpecProblem, load_source_specs
+
+    problems: list[SpecProblem] = []
+    load_source_specs(home.sources, problems=problems)
+    for p in problems:
+        held = (
+            f"files of landing/{p.dataset}/ matching {p.match!r} wait until it is fixed"
+            if p.dataset
+            else "no file is read with it"
+        )
+        print(f"{p.message} ({held}; the other files load)", file=out, flush=True)
 
 
 def _wait_for_runs(instance, command: str, limit_s: float, out) -> bool:
@@ -488,7 +505,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     from assets.ingest.decode import SubmissionError
     from assets.reference.load import OverlayError
     from assets.staging.check import check_file, format_check
-    from contracts import ANY_DATASET, datasets, load_contract, load_source_specs, spec_for
+    from contracts import (
+        ANY_DATASET,
+        SpecProblem,
+        datasets,
+        load_contract,
+        load_source_specs,
+        spec_for,
+    )
 
     path = Path(args.file)
     if not path.is_file():
@@ -505,11 +529,14 @@ def cmd_check(args: argparse.Namespace) -> int:
         )
         return 2
     home = Home(home_path())  # read, never created: check writes nothing
-    try:
-        specs = load_source_specs(home.sources) if home.sources.is_dir() else load_source_specs()
-    except ValueError as e:  # a spec that cannot be used: a run would stop on it too
-        print(f"ecostat check: {e}", file=sys.stderr)
+    problems: list[SpecProblem] = []
+    specs = load_source_specs(home.sources, problems=problems)
+    held = next((p for p in problems if p.matches(dataset, path.name)), None)
+    if held is not None:  # a run would hold this file back too
+        print(f"ecostat check: {held.message}", file=sys.stderr)
         return 2
+    for problem in problems:
+        print(f"ecostat check: (another spec) {problem.message}", file=sys.stderr)
     if args.spec:
         spec = next((s for s in specs if s.name == args.spec), None)
         if spec is None or spec.dataset not in (dataset, ANY_DATASET):

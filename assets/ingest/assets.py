@@ -16,7 +16,7 @@ from assets.ingest.load import (
     retire_skipped,
 )
 from assets.metadata import catalog_schema, preview
-from contracts import Contract, datasets, load_source_specs
+from contracts import ANY_DATASET, Contract, SpecProblem, datasets, load_source_specs
 from contracts.limits import limits
 from warehouse import ensure_dataset_tables, ensure_schemas, units_in
 from warehouse.raw import refresh_view, set_aside_damaged
@@ -44,7 +44,12 @@ def raw_asset(contract: Contract) -> dg.AssetsDefinition:
     def _asset(
         context: dg.AssetExecutionContext, warehouse: Warehouse, home: HomeResource
     ) -> dg.MaterializeResult:
-        specs = load_source_specs(home.home.sources)
+        # A spec that cannot be used holds back only the files it matches (said for each).
+        problems: list[SpecProblem] = []
+        specs = load_source_specs(home.home.sources, problems=problems)
+        for problem in problems:
+            if problem.dataset in (ds, ANY_DATASET, None):
+                context.log.error(problem.message)
         outcomes = []
         with warehouse.get_connection() as con:
             ensure_schemas(con)
@@ -73,7 +78,15 @@ def raw_asset(contract: Contract) -> dg.AssetsDefinition:
                 files,
                 name=lambda f: f"{ds}/{f.path}",
                 attempt=lambda f: ingest_file(
-                    con, f, contract, specs, units, context.run_id, home.home.spill, settle_s
+                    con,
+                    f,
+                    contract,
+                    specs,
+                    units,
+                    context.run_id,
+                    home.home.spill,
+                    settle_s,
+                    problems,
                 ),
                 record_failure=lambda f, error: record_failure(con, f, error, context.run_id),
                 log=context.log,

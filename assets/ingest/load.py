@@ -15,6 +15,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,7 +28,7 @@ from assets.ingest.read import (
     read_submission,
 )
 from assets.ingest.take import NotReady, take
-from contracts import Contract, SourceSpec, spec_for
+from contracts import Contract, SourceSpec, SpecProblem, spec_for
 from contracts.vocabulary import Units
 from warehouse import first_row, staged_table, transaction
 from warehouse.home import process_alive
@@ -307,6 +308,7 @@ def ingest_file(
     run_id: str,
     spill_root: Path | None = None,
     settle_s: float = 0.0,
+    problems: Sequence[SpecProblem] = (),
 ) -> IngestOutcome:
     """Read one listed file once (assets/ingest/take.py), record it and keep its raw rows as
     the file version's snapshot. What is staged is exactly the bytes that were hashed."""
@@ -340,7 +342,8 @@ def ingest_file(
             absolute=taken.copy or listed.absolute,
         )
         return replace(
-            _ingest_taken(con, f, contract, specs, units, run_id, Path(spill)), read=read
+            _ingest_taken(con, f, contract, specs, units, run_id, Path(spill), problems),
+            read=read,
         )
 
 
@@ -369,6 +372,7 @@ def _ingest_taken(
     units: Units,
     run_id: str,
     spill: Path,
+    problems: Sequence[SpecProblem] = (),
 ) -> IngestOutcome:
     """Record a file version that has been read (``f.absolute`` is the copy of what was read)."""
     seen = first_row(
@@ -397,6 +401,16 @@ def _ingest_taken(
         _insert_record(con, record)
         return IngestOutcome(f.path, f.file_id, "duplicate", 0, record["error"])
 
+    held = next((p for p in problems if p.matches(f.dataset, Path(f.path).name)), None)
+    if held is not None:
+        # Read with another spec, or with none, the file would load with a layout nobody meant.
+        message = (
+            f"waits for its source spec {held.path.name} (match: {held.match}), which cannot "
+            f"be used: fix the spec, and the next run reads this file. {held.message}"
+        )
+        if retry_of_failed:
+            return IngestOutcome(f.path, f.file_id, "skipped", error=message)
+        return record_failure(con, f, message, run_id, held.path.stem)
     spec = spec_for(f.dataset, Path(f.path).name, specs)
     record["source_spec"] = spec.name
     try:

@@ -62,21 +62,70 @@ def test_a_spec_of_megabytes_is_refused_without_parsing(tmp_path: Path) -> None:
         _read_yaml(spec)
 
 
+TYPO = """\
+name: typo
+dataset: cleanup
+description: a layout with a typo in a column name
+match: "typo_*.csv"
+columns:
+  "Собрано, т": {column: waste_colected_t, unit: t}
+"""
+
+
 def test_ecostat_check_says_which_spec_is_refused_in_one_line(tmp_path: Path, capsys) -> None:
+    """A spec that cannot be used stops the check of a file it matches, in one line; for any
+    other file it is named in one line and the check goes on."""
     from pipelines.cli import main
 
     home = tmp_path / "home"
     (home / "sources").mkdir(parents=True)
     (home / "sources" / "bomb.yaml").write_text(BOMB, encoding="utf-8")
-    data = tmp_path / "f.csv"
-    data.write_text("Территория;Дата;Собрано, т\nБишкек;2023;1\n", encoding="utf-8")
+    (home / "sources" / "typo.yaml").write_text(TYPO, encoding="utf-8")
+    text = "Территория;Дата;Собрано, т\nБишкек;2023;1\n"
+    (tmp_path / "typo_a.csv").write_text(text, encoding="utf-8")
+    (tmp_path / "other.csv").write_text(text, encoding="utf-8")
     os.environ["ECOSTAT_HOME"] = str(home)
     try:
-        assert main(["check", str(data), "--dataset", "cleanup"]) == 2
+        assert main(["check", str(tmp_path / "typo_a.csv"), "--dataset", "cleanup"]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "Traceback" not in err
+        assert "unknown cleanup columns waste_colected_t (did you mean waste_collected_t?)" in err
+        assert "the contract's columns are territory, period" in err
+        assert main(["check", str(tmp_path / "other.csv"), "--dataset", "cleanup"]) == 0
+        captured = capsys.readouterr()
     finally:
         del os.environ["ECOSTAT_HOME"]
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "bomb.yaml line 9" in err and "Traceback" not in err
+    assert captured.err.count("\n") == 2 and "bomb.yaml line 9" in captured.err
+    assert "1 would load" in captured.out
+
+
+def test_a_spec_with_a_typo_holds_back_only_the_files_it_matches(tmp_path: Path, capsys) -> None:
+    """#30.3: one typo in one spec failed all seven datasets with ~340 lines of stack traces.
+    It is said once before the run, in one line with the contract's columns; the files it
+    matches wait (failed, with the same message); every other file loads; fixed, the next run
+    reads them."""
+    from tests.faults.test_files_that_change import _csv, _run
+
+    home = tmp_path / "home"
+    (home / "sources").mkdir(parents=True)
+    (home / "sources" / "typo.yaml").write_text(TYPO, encoding="utf-8")
+    _csv(home / "landing" / "cleanup" / "typo_a.csv", "Бишкек;2023-04-01;5")
+    _csv(home / "landing" / "cleanup" / "ok.csv", "Ош;2023-04-01;7")
+    code, out = _run(home, capsys)
+    assert code == 0, out
+    assert "Traceback" not in out
+    assert out.startswith(f"source spec {home / 'sources' / 'typo.yaml'}: unknown cleanup columns")
+    assert "(files of landing/cleanup/ matching 'typo_*.csv' wait until it is fixed" in out
+    assert (
+        "FAILED cleanup/typo_a.csv: waits for its source spec typo.yaml (match: typo_*.csv)" in out
+    )
+    assert "cleanup              2       1" in out  # ok.csv loaded, typo_a.csv waits
+    (home / "sources" / "typo.yaml").write_text(
+        TYPO.replace("waste_colected_t", "waste_collected_t"), encoding="utf-8"
+    )
+    code, out = _run(home, capsys)
+    assert code == 0, out
+    assert "cleanup              2       0" in out
 
 
 @pytest.mark.parametrize(
