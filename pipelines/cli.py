@@ -501,7 +501,13 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+# `ecostat check`'s exit codes, one meaning each (README, `ecostat check --help`).
+CHECK_LOADS, CHECK_REJECTS, CHECK_USAGE, CHECK_UNREADABLE, CHECK_DECLARATION = 0, 1, 2, 3, 4
+
+
 def cmd_check(args: argparse.Namespace) -> int:
+    import fnmatch
+
     from assets.ingest.decode import SubmissionError
     from assets.reference.load import OverlayError
     from assets.staging.check import check_file, format_check
@@ -517,9 +523,25 @@ def cmd_check(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
         print(f"ecostat check: no file {path}", file=sys.stderr)
-        return 2
-    dataset = args.dataset or next(
-        (p.name for p in path.resolve().parents if p.name in datasets()), None
+        return CHECK_USAGE
+    home = Home(home_path())  # read, never created: check writes nothing
+    problems: list[SpecProblem] = []
+    specs = load_source_specs(home.sources, problems=problems)
+    # The dataset: given, else the landing/<dataset>/ folder the file is in, else the one
+    # dataset whose own source specs (not the catch-all "*") match its name.
+    by_match = sorted(
+        {
+            s.dataset
+            for s in specs
+            if s.dataset != ANY_DATASET
+            and s.match != "*"
+            and fnmatch.fnmatch(path.name.lower(), s.match.lower())
+        }
+    )
+    dataset = (
+        args.dataset
+        or next((p.name for p in path.resolve().parents if p.name in datasets()), None)
+        or (by_match[0] if len(by_match) == 1 else None)
     )
     if dataset not in datasets():
         print(
@@ -527,14 +549,11 @@ def cmd_check(args: argparse.Namespace) -> int:
             f"({', '.join(datasets())}), or check it inside landing/<dataset>/",
             file=sys.stderr,
         )
-        return 2
-    home = Home(home_path())  # read, never created: check writes nothing
-    problems: list[SpecProblem] = []
-    specs = load_source_specs(home.sources, problems=problems)
+        return CHECK_USAGE
     held = next((p for p in problems if p.matches(dataset, path.name)), None)
     if held is not None:  # a run would hold this file back too
         print(f"ecostat check: {held.message}", file=sys.stderr)
-        return 2
+        return CHECK_DECLARATION
     for problem in problems:
         print(f"ecostat check: (another spec) {problem.message}", file=sys.stderr)
     if args.spec:
@@ -547,7 +566,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                 f"ecostat check: no source spec {args.spec!r} for {dataset} (there are: {names})",
                 file=sys.stderr,
             )
-            return 2
+            return CHECK_USAGE
     else:
         spec = spec_for(dataset, path.name, specs)
     overlays = home.reference if home.reference.is_dir() else None
@@ -555,12 +574,12 @@ def cmd_check(args: argparse.Namespace) -> int:
         result = check_file(path, load_contract(dataset), spec, overlays)
     except SubmissionError as e:
         print(f"{path} ({dataset}, source spec {spec.name}): cannot be read: {e}")
-        return 2
+        return CHECK_UNREADABLE
     except OverlayError as e:  # a run would stop on it too
         print(f"ecostat check: {e}", file=sys.stderr)
-        return 2
+        return CHECK_DECLARATION
     print(format_check(result))
-    return 1 if result.rows_rejected else 0
+    return CHECK_REJECTS if result.rows_rejected else CHECK_LOADS
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
@@ -815,11 +834,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         "home's overlays, exactly as a run would, and writes nothing. Prints the header "
         "mapping, the units read, the rows that would load and those that would be rejected, "
         "grouped by rule with examples. Exit 0: every row would load; 1: some would be "
-        "rejected; 2: the file cannot be read, or the dataset or spec is unknown.",
+        "rejected; 2: no such file, or its dataset or --spec is unknown; 3: the file cannot "
+        "be read as a table; 4: a source spec that matches it, or a reference overlay, cannot "
+        "be used.",
     )
     check.add_argument("file", help="a CSV, TXT, TSV or Excel file")
     check.add_argument(
-        "--dataset", help="its dataset (default: the landing/<dataset>/ folder it is in)"
+        "--dataset",
+        help="its dataset (default: the landing/<dataset>/ folder it is in, else the dataset "
+        "whose source spec matches its name)",
     )
     check.add_argument("--spec", help="the source spec to read it with (default: as a run picks)")
     check.set_defaults(func=cmd_check)

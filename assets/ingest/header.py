@@ -32,6 +32,14 @@ class HeaderMatcher:
         self.explicit = {normalise_key(h): m for h, m in spec.mapping().items()}
         self.ignored = {normalise_key(h) for h in spec.ignore} | ROW_NUMBER_HEADERS
         self.wide = re.compile(spec.unpivot.columns) if spec.unpivot else None
+        self.columns = [c.name for c in contract.columns]
+        # Columns a file must give itself: required, with no default and no constant of the spec.
+        self.needed = {
+            c.name
+            for c in contract.columns
+            if c.required and c.default is None and c.name not in spec.constants
+        }
+        self.spec_headers = {normalise_key(h): (h, m) for h, m in spec.mapping().items()}
         self.aliases: dict[str, str] = {}
         for c in contract.columns:
             for name in [c.name, *c.aliases]:
@@ -78,11 +86,32 @@ def find_header(cells: pl.DataFrame, matcher: HeaderMatcher, header_row: int | N
         if hits > best_hits:
             best, best_hits = i, hits
     if best is None:
-        raise SubmissionError(
-            f"no header row found in the first {HEADER_SEARCH_ROWS} rows: no row has two or more "
-            "headers the contract knows; add the headers as aliases or write a source spec"
-        )
+        raise SubmissionError(_no_header_message(cells, matcher))
     return best
+
+
+def _no_header_message(cells: pl.DataFrame, matcher: HeaderMatcher) -> str:
+    """Why no header was found, with what was there: the fullest of the top rows (the header,
+    most likely), which of its cells were recognised, and the contract's columns."""
+    top = cells.head(HEADER_SEARCH_ROWS)
+    rows = list(top.drop("row_number").iter_rows())
+    message = (
+        f"no header row found in the first {HEADER_SEARCH_ROWS} rows: no row has two or more "
+        "headers the contract knows"
+    )
+    if rows:
+        i = max(range(len(rows)), key=lambda k: sum(c is not None for c in rows[k]))
+        seen = [str(c).strip() for c in rows[i] if c is not None and str(c).strip()]
+        known = [f"{h!r} -> {m.column}" for h in seen if (m := matcher.match(h)) is not None]
+        shown = ", ".join(repr(h) for h in seen[:12]) + (" ..." if len(seen) > 12 else "")
+        message += (
+            f". The fullest row (row {top.item(i, 'row_number')}) reads {shown}; recognised: "
+            f"{', '.join(known) or 'none'}"
+        )
+    return (
+        f"{message}. The contract's columns are {', '.join(matcher.columns)}: add the headers "
+        "as aliases or write a source spec"
+    )
 
 
 @dataclass(frozen=True)
@@ -135,6 +164,23 @@ def layout_of(
             )
         taken[m.column] = header
         mapped[col] = (header, m)
+    # A spec that names a header this file does not have, for a column the file must give: say
+    # so, instead of "required and empty" on every row.
+    missing = [
+        (h, m.column)
+        for h, m in matcher.spec_headers.values()
+        if m.column in matcher.needed and m.column not in taken
+    ]
+    if missing:
+        seen = ", ".join(
+            repr(str(h).strip()) for h in header_cells if h is not None and str(h).strip()
+        )
+        said = "; ".join(f"header {h!r} for {c}" for h, c in missing)
+        raise SubmissionError(
+            f"the source spec maps {said}, which the file must give, but its header row (row "
+            f"{header_row}) has no such header: it reads {seen}. Correct the header in the spec "
+            "or in the file"
+        )
     return Layout(header_row, header_cells, cell_cols, mapped, set(taken), wide, unmapped)
 
 

@@ -86,7 +86,7 @@ def test_ecostat_check_says_which_spec_is_refused_in_one_line(tmp_path: Path, ca
     (tmp_path / "other.csv").write_text(text, encoding="utf-8")
     os.environ["ECOSTAT_HOME"] = str(home)
     try:
-        assert main(["check", str(tmp_path / "typo_a.csv"), "--dataset", "cleanup"]) == 2
+        assert main(["check", str(tmp_path / "typo_a.csv"), "--dataset", "cleanup"]) == 4
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and "Traceback" not in err
         assert "unknown cleanup columns waste_colected_t (did you mean waste_collected_t?)" in err

@@ -56,7 +56,7 @@ def test_a_reference_overlay_of_the_home_counts(home: Path, tmp_path, capsys) ->
     (home / "reference" / "territory_names.csv").write_text(
         "territory_id,name,language,kind\nRU-KEM,Кузбас,ru,x\n", encoding="utf-8"
     )
-    assert main(["check", str(path), "--dataset", "cleanup"]) == 2
+    assert main(["check", str(path), "--dataset", "cleanup"]) == 4  # a declaration unusable
     assert "territory_names.csv" in capsys.readouterr().err
 
 
@@ -65,9 +65,51 @@ def test_an_unreadable_file_or_an_unknown_dataset_is_said_plainly(
 ) -> None:
     binary = tmp_path / "table.csv"
     binary.write_bytes(b"\x00\x01\x02binary\x00" * 20)
-    assert main(["check", str(binary), "--dataset", "cleanup"]) == 2
+    assert main(["check", str(binary), "--dataset", "cleanup"]) == 3  # not a table
     assert "cannot be read: not a text file" in capsys.readouterr().out
     assert main(["check", str(binary)]) == 2
     assert "which dataset is table.csv? Give --dataset" in capsys.readouterr().err
     assert main(["check", str(binary), "--dataset", "cleanup", "--spec", "nope"]) == 2
     assert "no source spec 'nope' for cleanup" in capsys.readouterr().err
+
+
+def test_the_dataset_comes_from_the_spec_that_matches_the_name(home: Path, tmp_path, capsys):
+    """#30.4: `check FILE` outside landing/ finds the dataset by the source spec whose match
+    fits the file's name, as a run in landing/<dataset>/ would read it."""
+    path = tmp_path / "kz_campaigns_2024_en.csv"
+    path.write_text('Region,Date,Waste collected (t)\nKazakhstan,2024-09-21,"1,500"\n', "utf-8")
+    assert main(["check", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert (
+        out.startswith(f"{path} (cleanup, source spec kz_campaigns_en)") and "1 would load" in out
+    )
+
+
+def test_no_header_says_what_it_saw_and_what_it_knows(home: Path, tmp_path, capsys) -> None:
+    """#30.4: "no header row found" lists the headers it saw, which it recognised, and the
+    contract's columns."""
+    path = tmp_path / "odd.csv"
+    path.write_text("Область;Год отчёта;Масса мусора\nБишкек;2023;5\n", encoding="utf-8")
+    assert main(["check", str(path), "--dataset", "cleanup"]) == 3
+    out = capsys.readouterr().out
+    assert "The fullest row (row 1) reads 'Область', 'Год отчёта', 'Масса мусора'" in out
+    assert "recognised: 'Область' -> territory" in out
+    assert "The contract's columns are territory, period" in out
+
+
+def test_a_spec_that_maps_a_header_the_file_lacks_says_so(home: Path, tmp_path, capsys) -> None:
+    """#30.4: instead of "required and empty" on every row."""
+    (home / "sources").mkdir(parents=True, exist_ok=True)
+    (home / "sources" / "odd.yaml").write_text(
+        "name: odd\ndataset: cleanup\nmatch: 'odd_*.csv'\ncolumns:\n  Регион: territory\n",
+        encoding="utf-8",
+    )
+    path = tmp_path / "odd_2023.csv"
+    path.write_text("Территория;Дата;Собрано, т\nБишкек;2023;5\n", encoding="utf-8")
+    assert main(["check", str(path), "--dataset", "cleanup"]) == 0  # its header is there too
+    capsys.readouterr()
+    path.write_text("Место;Дата;Собрано, т\nБишкек;2023;5\n", encoding="utf-8")
+    assert main(["check", str(path), "--dataset", "cleanup"]) == 3
+    out = capsys.readouterr().out
+    assert "the source spec maps header 'Регион' for territory, which the file must give" in out
+    assert "it reads 'Место', 'Дата', 'Собрано, т'" in out
