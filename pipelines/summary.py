@@ -11,7 +11,11 @@ def summary_lines(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> 
     """Per dataset: files by status and rows read / loaded / rejected of the current files;
     the reference overlays in force; the files this run staged again and what that released;
     then every mart with its row count."""
-    lines = _this_run_lines(con, run_id) + _left_lines(con, run_id) if run_id is not None else []
+    lines = (
+        _this_run_lines(con, run_id) + _run_file_lines(con, run_id) + _left_lines(con, run_id)
+        if run_id is not None
+        else []
+    )
     files = run_query(con, "summary_datasets").fetchall()
     header = f"{'dataset':<16}{'files':>6}{'failed':>8}{'dupl.':>7}{'older':>7}{'rows read':>11}{'loaded':>9}{'rejected':>10}"
     lines += ["Datasets (current file versions):", header]
@@ -77,6 +81,33 @@ def _this_run_lines(con: duckdb.DuckDBPyConnection, run_id: str) -> list[str]:
         )
     parts.append(_count(unchanged, "file") + " as they were")
     return ["This run: " + "; ".join(parts) + "."]
+
+
+_FILES_SHOWN = 50  # files of one run named in its summary; the rest are a query away
+
+
+def _run_file_lines(con: duckdb.DuckDBPyConnection, run_id: str) -> list[str]:
+    """Every file this run landed or staged, with its outcome: what a cron mail must say, not
+    only the totals."""
+    files = run_query(con, "summary_run_files", run_id=run_id).fetchall()
+    lines = []
+    for file, status, read, loaded, rejected, error in files[:_FILES_SHOWN]:
+        if status == "loaded":
+            said = f"loaded {loaded:,} of {read:,} rows" + (
+                f", {rejected:,} rejected" if rejected else ""
+            )
+        elif status == "duplicate":
+            said = f"not loaded again: {error}"
+        else:
+            said = f"failed: {error}"
+        lines.append(f"  {_short(f'{file}: {said}')}")
+    if len(files) > _FILES_SHOWN:
+        lines.append(
+            f"  and {len(files) - _FILES_SHOWN:,} more files: "
+            f'ecostat query "select path, status, rows_read, rows_loaded, rows_rejected, error '
+            f"from audit.source_files where run_id = '{run_id}'\""
+        )
+    return lines
 
 
 def _left_lines(con: duckdb.DuckDBPyConnection, run_id: str) -> list[str]:

@@ -120,6 +120,8 @@ def test_a_spec_with_a_typo_holds_back_only_the_files_it_matches(tmp_path: Path,
         "FAILED cleanup/typo_a.csv: waits for its source spec typo.yaml (match: typo_*.csv)" in out
     )
     assert "cleanup              2       1" in out  # ok.csv loaded, typo_a.csv waits
+    assert "  cleanup/ok.csv: loaded 1 of 1 rows\n" in out
+    assert "  cleanup/typo_a.csv: failed: waits for its source spec typo.yaml" in out
     (home / "sources" / "typo.yaml").write_text(
         TYPO.replace("waste_colected_t", "waste_collected_t"), encoding="utf-8"
     )
