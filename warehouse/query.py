@@ -207,25 +207,44 @@ def format_table(
     """A frame as a table for a terminal: a header of column names (no type rows), numbers right
     aligned with thousands separators and never in scientific notation, years and ids as plain
     integers, empty cells for missing values, lists space-separated. Long text wraps to fit the
-    terminal's width (``width``, default the terminal's); ``wide`` never wraps."""
+    terminal's width (``width``, default the terminal's); ``wide`` never wraps. A number is
+    never broken: a result too wide for the terminal is printed as records, one field a line."""
     from rich import box
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(box=box.SQUARE, show_edge=True, header_style="bold")
     numeric = {name: dtype.is_numeric() for name, dtype in frame.schema.items()}
     plain = {name: plain_integer(name, dtype) for name, dtype in frame.schema.items()}
+    rows = [
+        [_cell(v, plain[n]) for n, v in zip(frame.columns, row, strict=True)]
+        for row in frame.head(max_rows).iter_rows()
+    ]
+    width = 10**5 if wide else (width or shutil.get_terminal_size((120, 24)).columns)
+    shown = f"{frame.height:,} row{'s' if frame.height != 1 else ''}"
+    if frame.height > max_rows:
+        shown += f", the first {max_rows:,} shown (--max-rows N, or --out FILE for all)"
+    # The narrowest each column can be: a number whole, text wrapped at 12 characters, a
+    # header at its longest word; each column adds 3 for its border and padding.
+    least = {}
+    for i, name in enumerate(frame.columns):
+        longest = max((len(r[i]) for r in rows), default=0)
+        words = max((len(w) for w in name.split("_")), default=1)
+        least[name] = max(words, longest if numeric[name] else min(longest, 12))
+    if sum(least.values()) + 3 * len(least) + 1 > width:
+        return _records(frame.columns, rows, width) + f"\n{shown}"
+    table = Table(box=box.SQUARE, show_edge=True, header_style="bold")
     for name in frame.columns:
         table.add_column(
             name,
             justify="right" if numeric[name] and not plain[name] else "left",
             overflow="fold",
-            no_wrap=wide,
+            no_wrap=wide or numeric[name],
+            min_width=least[name] if numeric[name] else None,
         )
-    for row in frame.head(max_rows).iter_rows():
-        table.add_row(*(_cell(v, plain[n]) for n, v in zip(frame.columns, row, strict=True)))
+    for row in rows:
+        table.add_row(*row)
     console = Console(
-        width=10**5 if wide else (width or shutil.get_terminal_size((120, 24)).columns),
+        width=width,
         record=True,
         file=io.StringIO(),
         color_system=None,
@@ -235,10 +254,24 @@ def format_table(
     )
     console.print(table, crop=False)
     text = "\n".join(line.rstrip() for line in console.export_text().splitlines())
-    shown = f"{frame.height:,} row{'s' if frame.height != 1 else ''}"
-    if frame.height > max_rows:
-        shown += f", the first {max_rows:,} shown (--max-rows N, or --out FILE for all)"
     return f"{text}\n{shown}"
+
+
+def _records(columns: list[str], rows: list[list[str]], width: int) -> str:
+    """Rows as records, one field a line ("column │ value"), for results wider than the
+    terminal: every value whole, long text wrapped after the column names."""
+    import textwrap
+
+    pad = max((len(c) for c in columns), default=0)
+    room = max(20, width - pad - 3)
+    out = []
+    for n, row in enumerate(rows, start=1):
+        out.append(f"─[ row {n} ]" + "─" * max(0, min(width, pad + 20) - len(f"─[ row {n} ]")))
+        for name, value in zip(columns, row, strict=True):
+            lines = textwrap.wrap(value, room, break_long_words=False) or [""]
+            out.append(f"{name:<{pad}} │ {lines[0]}")
+            out += [f"{'':<{pad}} │ {line}" for line in lines[1:]]
+    return "\n".join(out)
 
 
 def spreadsheet_safe(frame: pl.DataFrame) -> pl.DataFrame:

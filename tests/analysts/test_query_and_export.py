@@ -63,6 +63,23 @@ def test_the_terminal_shows_numbers_as_people_read_them() -> None:
     )
 
 
+def test_a_result_wider_than_the_terminal_never_breaks_a_number() -> None:
+    """#30.7: a wide mart printed 2-4-character vertical columns and numbers broken digit by
+    digit. Too wide for the terminal, it prints as records, one field a line, every number
+    whole; narrow enough, as a table whose numbers are never folded."""
+    frame = pl.DataFrame(
+        {"territory_id": ["KG", "RU-KEM"], "year": [2023, 2024]}
+        | {f"indicator_{i}_per_1000": [1_234_567.891 * i, 42.5] for i in range(1, 15)}
+    )
+    text = format_table(frame, width=80)
+    assert text.startswith("─[ row 1 ]")
+    assert "indicator_14_per_1000 │ 17,283,950.474" in text
+    assert "year                  │ 2023" in text
+    assert max(len(line) for line in text.splitlines()) <= 80
+    narrow = format_table(frame.select("territory_id", "year", "indicator_9_per_1000"), width=50)
+    assert " 11,111,111.019 │" in narrow and narrow.startswith("┌")
+
+
 def test_excel_has_plain_years_a_filter_and_a_frozen_header(home_env, tmp_path) -> None:
     sql = "select territory_id, year, value, n_sources from marts.region_year_indicators limit 5"
     assert main(["query", sql, "--out", str(tmp_path / "r.xlsx")]) == 0
