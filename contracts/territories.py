@@ -279,9 +279,13 @@ class TerritoryIndex:
             for key, shown, tid in self.spellings
             if country is None or self.territories[tid].country_code == country
         ]
-        scored = process.extract(
-            _suggest_key(text), [key for key, _, _ in pool], scorer=fuzz.ratio, limit=20
-        )
+        key = _suggest_key(text)
+        scored = process.extract(key, [k for k, _, _ in pool], scorer=fuzz.ratio, limit=20)
+        # A bare adjective as statistics offices write it ("Карагандиская", no "область") is
+        # compared with the names' cores too: against "карагандинская область" it scores low.
+        if key and not split_type(key)[1]:
+            cores = [split_type(k)[0] for k, _, _ in pool]
+            scored += process.extract(key, cores, scorer=fuzz.ratio, limit=20)
         best: dict[str, tuple[float, str]] = {}
         for _, score, i in scored:
             _, shown, tid = pool[i]

@@ -101,3 +101,22 @@ def test_a_source_specs_own_names_come_first(territories: TerritoryIndex) -> Non
 def test_a_gazetteer_id_as_written_resolves(territories: TerritoryIndex) -> None:
     assert territories.resolve("KG-GB/leninsky") == "KG-GB/leninsky"
     assert territories.resolve("KZ/south-kazakhstan") == "KZ/south-kazakhstan"
+
+
+@pytest.mark.parametrize(
+    ("written", "meant"),
+    [
+        ("Карагандиская", "KZ-KAR"),  # one letter off, no "область", as offices write it
+        ("Акмолинскя", "KZ-AKM"),
+        ("Карагандиская область", "KZ-KAR"),
+    ],
+)
+def test_a_bare_adjective_one_letter_off_gets_a_suggestion(
+    territories: TerritoryIndex, written: str, meant: str
+) -> None:
+    """#30.11: the short form of a region's name got no "did you mean" while the long one did."""
+    assert territories.resolve(written) is None
+    for country in (None, "KZ"):
+        hint = territories.suggest(written, country)
+        assert hint is not None and hint.endswith(f"({meant})")
+    assert territories.suggest("Карагандиская", "KG") is None  # never across the file's country
