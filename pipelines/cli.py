@@ -96,6 +96,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     with progress.shown(len(job.graph.nodes), _started, quiet=args.verbose) as bar:
         if bar:
             loggers[progress.LOGGER] = {}
+            # The bar prints the steps' warnings and errors above itself (pipelines/progress.py).
+            loggers["console"] = {"config": {"log_level": "CRITICAL"}}
         result = job.execute_in_process(
             instance=instance,
             run_config={"loggers": loggers},

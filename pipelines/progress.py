@@ -5,11 +5,19 @@ a terminal (CI, cron, a pipe): the summary after the run says it all.
 
 Dagster tells the bar what happens through a logger of the code location, ``progress``, which
 the CLI turns on for its own runs; a run started in the Dagster UI does not use it.
+
+The bar writes to its own copy of the terminal's file descriptor. Dagster captures a step's
+stderr for the UI (the run's compute log) through a tee that passes on whole lines only: a bar
+redrawn with carriage returns on stderr froze for the whole of a step and came out glued to the
+next line. Warnings and errors of the steps are printed above the bar by the bar itself, for
+the same reason (the CLI turns Dagster's console log down while the bar is shown).
 """
 
 from __future__ import annotations
 
+import io
 import logging
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -93,11 +101,14 @@ class _Handler(logging.Handler):
             bar.step_started(step)
         elif kind in _FINISHED and step:
             bar.step_finished(step)
+        elif kind is None and step and record.levelno >= logging.WARNING:
+            level = "error" if record.levelno >= logging.ERROR else "warning"
+            bar.note(f"{level}: {meta.get('orig_message') or record.getMessage()}")
         elif (
             kind is None
             and step
             and step.startswith(("raw__", "staging__"))
-            and record.levelno == logging.INFO  # warnings and errors: the console logger's
+            and record.levelno == logging.INFO
         ):
             bar.note(meta.get("orig_message") or record.getMessage())
 
@@ -120,10 +131,20 @@ def shown(total_steps: int, started: float, quiet: bool = False, stream=None) ->
     if quiet or not stream.isatty():
         yield False
         return
-    bar = RunProgress(total_steps, started, Console(file=stream))
+    # A copy of the terminal's descriptor: Dagster's capture of stderr does not reach it. (A
+    # stream with no descriptor, a test's, is written as it is.)
+    try:
+        terminal = os.fdopen(
+            os.dup(stream.fileno()), "w", encoding=getattr(stream, "encoding", None) or "utf-8"
+        )
+    except (AttributeError, OSError, io.UnsupportedOperation):
+        terminal = None
+    bar = RunProgress(total_steps, started, Console(file=terminal or stream))
     _current = bar
     try:
         with bar.progress:
             yield True
     finally:
         _current = None
+        if terminal is not None:
+            terminal.close()

@@ -4,6 +4,7 @@ only on a terminal."""
 from __future__ import annotations
 
 import io
+import itertools
 import time
 
 import dagster as dg
@@ -59,3 +60,69 @@ def test_nothing_is_drawn_when_the_output_is_not_a_terminal_or_the_log_is_asked_
     with progress.shown(2, time.perf_counter(), quiet=True, stream=_Terminal()) as bar:
         assert not bar
     assert pipe.getvalue() == ""
+
+
+def _record_on_a_terminal(home, argv: list[str]) -> list[tuple[float, str]]:
+    """Run `ecostat` under a pseudo-terminal; what it wrote, with when (seconds)."""
+    import os
+    import pty
+    import re
+    import select
+    import subprocess
+
+    from warehouse.home import REPO_ROOT
+
+    master, slave = pty.openpty()
+    env = dict(os.environ, ECOSTAT_HOME=str(home), COLUMNS="120", TERM="xterm")
+    proc = subprocess.Popen(
+        [str(REPO_ROOT / ".venv" / "bin" / "ecostat"), *argv],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        cwd=REPO_ROOT,
+    )
+    os.close(slave)
+    started, chunks = time.monotonic(), []
+    while True:
+        ready, _, _ = select.select([master], [], [], 0.5)
+        if ready:
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # the terminal closed with the process
+                break
+            if not data:
+                break
+            text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", data.decode(errors="replace"))
+            chunks.append((time.monotonic() - started, text))
+        elif proc.poll() is not None:
+            break
+    proc.wait(timeout=60)
+    os.close(master)
+    return chunks
+
+
+def test_under_a_terminal_the_bar_ticks_moves_and_prints_files_cleanly(tmp_path) -> None:
+    """#30.2: the bar froze for the whole of the steps (Dagster's capture of stderr passes on
+    whole lines only) and its file lines were glued to a stale copy of it. Recorded under a
+    pseudo-terminal: it redraws all along, counts the steps one by one, and every file line
+    starts a line of its own."""
+    import re
+
+    home = tmp_path / "home"
+    (home / "landing" / "cleanup").mkdir(parents=True)
+    (home / "landing" / "cleanup" / "a.csv").write_text(
+        "Территория;Дата;Собрано, т\nБишкек;2023-04-01;10\n", encoding="utf-8"
+    )
+    chunks = _record_on_a_terminal(home, ["run", "--force"])
+    text = "".join(t for _, t in chunks)
+    assert "ecostat run" in text and "SUCCESS" in text, text[-2000:]
+    bar = [t for t, c in chunks if re.search(r"\d+/\d+ steps", c)]
+    summary = next(t for t, c in chunks if "ecostat run" in c and "SUCCESS" in c)
+    times = [t for t in bar if t <= summary]
+    # Redrawn all along (ten times a second when nothing holds it up): no silence of seconds.
+    assert max(b - a for a, b in itertools.pairwise(times)) < 4.0
+    counts = {int(m) for m in re.findall(r"(\d+)/\d+ steps", text)}
+    assert len(counts) >= 10  # the steps counted as they end, not at the end only
+    line = re.search(r"(.)  cleanup/a\.csv: landed, 1 rows", text)
+    assert line is not None and line[1] in "\r\n"  # a line of its own, not after the bar
