@@ -50,7 +50,10 @@ def _prepare(out) -> Home:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
     out = sys.stdout
+    since = datetime.now(UTC).replace(tzinfo=None)  # as audit.source_files.landed_at is kept
     home = _prepare(out)
     from pipelines import last_run
 
@@ -131,6 +134,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             try:
                 for line in summary_lines(con, result.run_id):
                     print(line, file=out)
+                for line in _done_elsewhere(con, instance, result.run_id, changes, since):
+                    print(line, file=out)
                 reads = dict(run_query(con, "run_file_reads", run_id=result.run_id).fetchall())
                 errors = run_query(con, "run_file_errors", run_id=result.run_id).fetchall()
                 file_errors = [e for (e,) in errors]
@@ -171,6 +176,38 @@ _DAMAGED = ("Could not read enough bytes", "not a valid DuckDB database file")
 def _damaged(home: Home, message: str) -> bool:
     """Whether a step failed because the warehouse file itself is damaged (not a snapshot)."""
     return str(home.warehouse) in message and any(d in message for d in _DAMAGED)
+
+
+def _done_elsewhere(con, instance, run_id: str, changes: list[str], since) -> list[str]:
+    """The files this run found new or changed when it started that another run (the sensor's,
+    one from the UI) landed while it waited: what became of them, and which run it was."""
+    from pipelines import queue
+    from warehouse import run_query
+
+    files = [
+        c.removeprefix("landing/").rsplit(" (", 1)[0]
+        for c in changes
+        if c.startswith("landing/") and not c.endswith("(removed)")
+    ]
+    if not files:
+        return []
+    done = run_query(
+        con, "run_files_done_elsewhere", files=files, run_id=run_id, since=since
+    ).fetchall()
+    lines = []
+    for file, other, status, read, loaded, rejected, error in done:
+        run = instance.get_run_by_id(other)
+        who = f"run {other[:8]}" + (
+            f" ({run.job_name}{queue.describe(run)})" if run is not None else ""
+        )
+        if status == "loaded":
+            said = f"loaded {loaded:,} of {read:,} rows" + (
+                f", {rejected:,} rejected" if rejected else ""
+            )
+        else:
+            said = f"{status}: {error}"
+        lines.append(f"{file}: {said}, by {who}, while this run waited")
+    return lines
 
 
 _NO_SPACE = ("No space left on device", "[Errno 28]", "ENOSPC", "database or disk is full")

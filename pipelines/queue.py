@@ -104,6 +104,15 @@ def wait_for_other_runs(
         time.sleep(poll_s)
 
 
+def describe(run: DagsterRun) -> str:
+    """Who started a run, as a clause: ", `ecostat run` in process N" or ", started in the
+    Dagster UI, by the sensor or by the schedule" (the sensor's own name when it says)."""
+    sensor = run.tags.get("dagster/sensor_name")
+    if sensor:
+        return f", started by the sensor {sensor}"
+    return _where(run)
+
+
 def _where(run: DagsterRun) -> str:
     if PID_TAG in run.tags:
         return f", `ecostat run` in process {run.tags[PID_TAG]}"

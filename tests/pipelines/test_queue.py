@@ -105,3 +105,36 @@ def test_cli_runs_are_listed_under_their_job_in_the_ui(seeded_home: Path) -> Non
     )
     assert runs and all(r.tags[queue.PID_TAG] for r in runs)
     instance.dispose()
+
+
+def test_a_run_that_waited_says_what_the_other_run_did_with_the_file(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    """#30.6: started with the sensor's run, `ecostat run` said "Changed ... (new)" and then
+    "This run: no new files". It now says that the other run loaded the file, and which."""
+    import pipelines.cli as cli
+    from pipelines.definitions import definitions_for
+    from pipelines.jobs import ALL_JOB
+    from tests.faults.test_files_that_change import _csv, _run
+
+    home = tmp_path / "home"
+    _csv(home / "landing" / "cleanup" / "first.csv", "Бишкек;2023-04-01;10")
+    assert _run(home, capsys)[0] == 0
+    _csv(home / "landing" / "cleanup" / "new.csv", "Ош;2023-04-01;7")
+    real = cli._warehouse_problem
+
+    def the_sensors_run_first(h, limit_s, out):
+        # While this run waits, the sensor's run lands the new file.
+        job = definitions_for(h.root).resolve_job_def(ALL_JOB)
+        assert job.execute_in_process(
+            instance=dg.DagsterInstance.get(), tags={"dagster/sensor_name": "landing_sensor"}
+        ).success
+        return real(h, limit_s, out)
+
+    monkeypatch.setattr(cli, "_warehouse_problem", the_sensors_run_first)
+    code, out = _run(home, capsys)
+    assert code == 0, out
+    assert "landing/cleanup/new.csv (new)" in out and "This run: no new files" in out
+    line = next(x for x in out.splitlines() if x.startswith("cleanup/new.csv:"))
+    assert line.startswith("cleanup/new.csv: loaded 1 of 1 rows, by run ")
+    assert "started by the sensor landing_sensor), while this run waited" in line
