@@ -23,6 +23,12 @@ def summary_lines(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> 
         lines.append(
             f"{ds:<16}{loaded + failed:>6}{failed:>8}{dup:>7}{sup:>7}{read:>11}{ok:>9}{rej:>10}"
         )
+    if files:  # what the columns count, for whoever reads the table for the first time
+        lines += [
+            "  (files: current versions, loaded or failed; dupl.: copies of a loaded file, not "
+            "loaded again;",
+            "   older: versions a correction replaced; rows: those of the current versions)",
+        ]
     lines += [f"  {_short(line)}" for (line,) in run_query(con, "summary_file_lines").fetchall()]
     rules = run_query(con, "summary_rejected_by_rule").fetchall()
     if rules:

@@ -50,6 +50,7 @@ def test_a_run_names_them_and_forgets_them_once_moved(tmp_path: Path, capsys) ->
     code, out = _run(home, capsys)
     assert code == 0, out
     assert "  cleanup/ok.csv: loaded 1 of 1 rows\n" in out  # #30.5: each file's outcome
+    assert "  (files: current versions, loaded or failed; dupl.: copies" in out  # the columns said
     assert "skipped landing/root.csv: in landing/ itself" in out
     assert (
         "skipped landing/emission/e.csv: in landing/emission/, which is no dataset's folder: did you mean emissions/?"
