@@ -25,6 +25,7 @@ import yaml
 from assets.html import render
 from warehouse import run_query
 from warehouse.dictionary import table_docs
+from warehouse.query import plain_integer
 
 TEMPLATES = Path(__file__).parent / "templates"
 LABELS = Path(__file__).parent / "indicators.yaml"
@@ -103,6 +104,8 @@ def collect(con: duckdb.DuckDBPyConnection) -> dict:
         "levels": LEVELS,
         "scorecard": scorecard.to_dicts(),
         "scorecard_columns": scorecard.columns,
+        # Years and ids as written (2023, not 2,023), as ecostat query and the exports show them.
+        "scorecard_plain": [c for c, t in scorecard.schema.items() if plain_integer(c, t)],
         "dictionary": [d for d in table_docs() if d.layer == "marts"],
     }
 

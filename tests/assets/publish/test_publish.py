@@ -29,7 +29,8 @@ _INDICATORS = """create table marts.region_year_indicators as select * from (val
          conflicting_sources, note)"""
 _SCORECARD = """create table marts.region_scorecard as select * from (values
     ('KG', 'KG', 'country', 2022, 1.0), ('KG', 'KG', 'country', 2023, 2.0),
-    ('KZ', 'KZ', 'country', 2022, 3.0)) as t(territory_id, country_code, level, year, figure)"""
+    ('KZ', 'KZ', 'country', 2022, 3.0), ('KZ', 'KZ', 'country', 2099, 4.0))
+    as t(territory_id, country_code, level, year, figure)"""
 
 
 def _warehouse(path: Path) -> None:
@@ -65,11 +66,13 @@ def test_the_dashboard_data_has_every_figure_with_titles_levels_and_marks(tmp_pa
         True,
     )
     assert len(data["figures"]) == 3
-    # The scorecard keeps each territory's latest year only.
+    # The scorecard keeps each territory's latest year only, never one after this year (#30.9:
+    # a capacity carried forward to a plan's year is no report); years print plain.
     assert [(r["territory_id"], r["year"]) for r in data["scorecard"]] == [
         ("KG", 2023),
         ("KZ", 2022),
     ]
+    assert data["scorecard_plain"] == ["year"]
 
 
 def test_declared_titles_come_first_and_name_the_indicator_in_english_and_russian() -> None:
@@ -120,7 +123,7 @@ def test_a_reader_of_the_published_copy_keeps_it_while_a_run_replaces_it(tmp_pat
     con.close()
     assert dg.materialize([published_warehouse], resources=resources).success
     # The open reader still sees the copy it opened; a new one sees the new copy whole.
-    assert reader.execute("select count(*) from marts.region_scorecard").fetchall() == [(3,)]
+    assert reader.execute("select count(*) from marts.region_scorecard").fetchall() == [(4,)]
     reader.close()
     fresh = duckdb.connect(str(published), read_only=True)
     assert fresh.execute("select count(*) from marts.region_scorecard").fetchall() == [(2,)]
