@@ -77,3 +77,13 @@ create or replace macro bounded_note(items, shown, more_of) as
                     then format('; and {} more {}', len(items) - shown, more_of)
                     else '' end,
         '');
+
+-- The same note when only the first items were spelt out (a list of at most `shown` = its length)
+-- and `total` says how many there are.
+create or replace macro bounded_note_of(items, total, more_of) as
+    nullif(
+        array_to_string(items, '; ')
+            || case when total > len(items)
+                    then format('; and {} more {}', total - len(items), more_of)
+                    else '' end,
+        '');

@@ -40,41 +40,88 @@ reports as (
     from cleanup
 ),
 
-long as (
-    unpivot reports
-    on waste_collected_t, participants, organisations, volume_m3, recyclable_t, fractions_t,
-       total_with_fractions_t
-    into name measure value value
-),
-
--- One figure per territory, period and measure: the preferred report's value (confidence, then
--- the first loaded file and row), and the range the reports span. An aggregate, not a window:
--- ten million reports in a window took over a minute.
-figures as (
+-- One row per event (territory, period): per measure the preferred report's value
+-- (confidence, then the first loaded file and row) and the range the reports span. Aggregates,
+-- not windows: ten million reports in a window took over a minute. One row per event and not
+-- per event and measure: seven measures are one grouping of the reports, not seven.
+event_figures as (
     select
-        territory_id, year, period_start, period_end, measure,
-        arg_min(value, {'confidence': confidence_rank, 'file': file_id, 'row': row_number})
-            as value,
-        min(value) <> max(value) as conflicting,
-        min(value) as min_value,
-        max(value) as max_value
-    from long
-    group by territory_id, year, period_start, period_end, measure
+        territory_id, year, period_start, period_end,
+        arg_min(waste_collected_t, preference) as waste_collected_t, min(waste_collected_t) as waste_collected_t__min, max(waste_collected_t) as waste_collected_t__max,
+        arg_min(participants, preference) as participants, min(participants) as participants__min, max(participants) as participants__max,
+        arg_min(organisations, preference) as organisations, min(organisations) as organisations__min, max(organisations) as organisations__max,
+        arg_min(volume_m3, preference) as volume_m3, min(volume_m3) as volume_m3__min, max(volume_m3) as volume_m3__max,
+        arg_min(recyclable_t, preference) as recyclable_t, min(recyclable_t) as recyclable_t__min, max(recyclable_t) as recyclable_t__max,
+        arg_min(fractions_t, preference) as fractions_t, min(fractions_t) as fractions_t__min, max(fractions_t) as fractions_t__max,
+        arg_min(total_with_fractions_t, preference) as total_with_fractions_t, min(total_with_fractions_t) as total_with_fractions_t__min, max(total_with_fractions_t) as total_with_fractions_t__max
+    from (
+        select
+            reports.*,
+            -- One number that sorts as (confidence, file, row) does: comparing it is a fraction
+            -- of the cost of comparing a struct of them
+            (confidence_rank::hugeint << 96) + (files.file_order::hugeint << 64) + row_number
+                as preference
+        from reports
+        inner join (
+            select file_id, row_number() over (order by file_id) as file_order
+            from (select distinct file_id from reports)
+        ) as files using (file_id)
+    )
+    group by territory_id, year, period_start, period_end
 ),
 
 -- A figure is inside another when an earlier-starting (or same-start, longer) figure of the same
 -- territory, measure and year ends no earlier. In start order (longest first on a tie) that is
--- the largest end among the figures before it: one sort, where a self-join on the date ranges
--- took minutes at ten million rows.
-covered as (
+-- the largest end among the figures of the measure before it: one sort of the events for all
+-- measures, where a self-join on the date ranges took minutes at ten million rows.
+event_covers as (
     select
         *,
-        max(period_end) over (
-            partition by territory_id, measure, year
-            order by period_start, period_end desc
-            rows between unbounded preceding and 1 preceding
-        ) as covering_end
-    from figures
+        max(case when waste_collected_t is not null then period_end end) over earlier as waste_collected_t__cover,
+        max(case when participants is not null then period_end end) over earlier as participants__cover,
+        max(case when organisations is not null then period_end end) over earlier as organisations__cover,
+        max(case when volume_m3 is not null then period_end end) over earlier as volume_m3__cover,
+        max(case when recyclable_t is not null then period_end end) over earlier as recyclable_t__cover,
+        max(case when fractions_t is not null then period_end end) over earlier as fractions_t__cover,
+        max(case when total_with_fractions_t is not null then period_end end) over earlier as total_with_fractions_t__cover
+    from event_figures
+    window earlier as (
+        partition by territory_id, year
+        order by period_start, period_end desc
+        rows between unbounded preceding and 1 preceding
+    )
+),
+
+-- One figure per territory, period and measure, with the largest end of the earlier figures of
+-- its measure (covering_end).
+covered as (
+    select
+        territory_id, year, period_start, period_end, f.measure, f.value,
+        f.min_value <> f.max_value as conflicting, f.min_value, f.max_value, f.covering_end
+    from (
+        select territory_id, year, period_start, period_end, unnest([
+            {'measure': 'waste_collected_t', 'value': waste_collected_t, 'min_value': waste_collected_t__min, 'max_value': waste_collected_t__max,
+             'covering_end': waste_collected_t__cover},
+            {'measure': 'participants', 'value': participants, 'min_value': participants__min, 'max_value': participants__max,
+             'covering_end': participants__cover},
+            {'measure': 'organisations', 'value': organisations, 'min_value': organisations__min, 'max_value': organisations__max,
+             'covering_end': organisations__cover},
+            {'measure': 'volume_m3', 'value': volume_m3, 'min_value': volume_m3__min, 'max_value': volume_m3__max,
+             'covering_end': volume_m3__cover},
+            {'measure': 'recyclable_t', 'value': recyclable_t, 'min_value': recyclable_t__min, 'max_value': recyclable_t__max,
+             'covering_end': recyclable_t__cover},
+            {'measure': 'fractions_t', 'value': fractions_t, 'min_value': fractions_t__min, 'max_value': fractions_t__max,
+             'covering_end': fractions_t__cover},
+            {'measure': 'total_with_fractions_t', 'value': total_with_fractions_t, 'min_value': total_with_fractions_t__min, 'max_value': total_with_fractions_t__max,
+             'covering_end': total_with_fractions_t__cover}
+        ]) as f
+        from event_covers
+    )
+    where f.value is not null
+),
+
+figures as (
+    select * exclude (covering_end) from covered
 ),
 
 distinct_figures as (
@@ -147,8 +194,19 @@ events as (
     group by all
 ),
 
--- What the sources of an event disagree on, for the events where they do (an ordered aggregate
--- over every event's figures took seconds at a million reports).
+-- What the sources of an event disagree on, for the events a note shows: a year's note names
+-- its first five conflicting events (in period order) and counts the rest, so only those five
+-- are spelt out. Spelling out every conflicting event (an ordered aggregate over a million
+-- figures) was most of the mart's time at a million reports.
+shown_conflicts as (
+    select territory_id, year, period_start, period_end
+    from events
+    where conflicting
+    qualify row_number() over (
+        partition by territory_id, year order by period_start, period_end
+    ) <= 5
+),
+
 conflicts as (
     select
         territory_id, year, period_start, period_end,
@@ -159,6 +217,7 @@ conflicts as (
             '; ' order by measure
         ) as conflict_note
     from distinct_figures
+    semi join shown_conflicts using (territory_id, year, period_start, period_end)
     where conflicting
     group by all
 ),
@@ -178,9 +237,10 @@ yearly as (
         sum(recyclable_t) / nullif(sum(total_with_fractions_t), 0) as recyclable_share,
         sum(total_with_fractions_t) - sum(fractions_t) as unallocated_t,
         bool_or(conflicting) as conflicting_sources,
-        bounded_note(
-            list(conflict_note order by period_start) filter (where conflict_note is not null),
-            5, 'events with conflicting figures'
+        bounded_note_of(
+            list(conflict_note order by period_start, period_end)
+                filter (where conflict_note is not null),
+            count(*) filter (where conflicting), 'events with conflicting figures'
         ) as conflict_note,
         bool_or(year(period_start) <> year(period_end)) as includes_multi_year_periods
     from events
