@@ -385,8 +385,10 @@ class TerritoryIndex:
             {
                 "_i": pl.int_range(0, n, eager=True, dtype=pl.Int64),
                 "name": names.cast(pl.String),
-                "start": starts if starts is not None else pl.Series([None] * n, dtype=pl.Date),
-                "end": ends if ends is not None else pl.Series([None] * n, dtype=pl.Date),
+                "start": starts
+                if starts is not None
+                else pl.repeat(None, n, dtype=pl.Date, eager=True),
+                "end": ends if ends is not None else pl.repeat(None, n, dtype=pl.Date, eager=True),
             }
         )
         exists = (

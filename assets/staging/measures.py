@@ -108,10 +108,12 @@ def parse_measure(
         # 200,000 rows otherwise.
         return pl.DataFrame(
             {
-                "value": pl.Series([None] * text.len(), dtype=pl.Int64 if integer else pl.Float64),
-                "unit": pl.Series([None] * text.len(), dtype=pl.String),
-                "rule": pl.Series([None] * text.len(), dtype=pl.String),
-                "message": pl.Series([None] * text.len(), dtype=pl.String),
+                "value": pl.repeat(
+                    None, text.len(), dtype=pl.Int64 if integer else pl.Float64, eager=True
+                ),
+                "unit": pl.repeat(None, text.len(), dtype=pl.String, eager=True),
+                "rule": pl.repeat(None, text.len(), dtype=pl.String, eager=True),
+                "message": pl.repeat(None, text.len(), dtype=pl.String, eager=True),
             }
         )
     scale, factor, unit, error = _resolve_suffix(default_suffix, units, target_unit, allowed)

@@ -196,7 +196,7 @@ def _parse_text(c: _Column) -> _Parsed:
     spelled = {v: vocabulary.get(normalise_key(v)) for v in c.values.drop_nulls().unique()}
     canonical = c.values.replace_strict(spelled, default=None, return_dtype=pl.String)
     bad = c.values.is_not_null() & canonical.is_null()
-    msg = pl.Series([None] * len(c.values), dtype=pl.String).set(
+    msg = pl.repeat(None, len(c.values), dtype=pl.String, eager=True).set(
         bad, f"{c.col.name} must be one of {', '.join(sorted(set(vocabulary.values())))}"
     )
     return {c.col.name: canonical}, [_errors(c.records, c.col.name, "allowed_value", c.values, msg)]
@@ -214,7 +214,7 @@ _PARSERS_BY_TYPE: dict[str, Callable[[_Column], _Parsed]] = {
 
 
 def _required(c: _Column) -> pl.DataFrame:
-    empty = pl.Series([None] * len(c.values), dtype=pl.String).set(
+    empty = pl.repeat(None, len(c.values), dtype=pl.String, eager=True).set(
         c.values.is_null(), f"{c.col.name} is required and empty"
     )
     return _errors(c.records, c.col.name, "required", c.values, empty)
@@ -280,7 +280,7 @@ def _periods(
     no_period = out.get_column("period_start").is_null() | out.get_column("period_end").is_null()
     period_text = frame.get_column("period")
     parse_failed = period_text.is_not_null() & out.get_column("period_start").is_null()
-    msg = pl.Series([None] * len(rows), dtype=pl.String).set(
+    msg = pl.repeat(None, len(rows), dtype=pl.String, eager=True).set(
         no_period & ~parse_failed,
         "no period: give a date or period (period) or period_start and period_end",
     )
@@ -373,7 +373,7 @@ def _row_errors(raw: pl.DataFrame, rows: pl.Series, not_data: pl.Series) -> list
     errors = []
     if "overflow" in raw.columns:
         overflow = raw.get_column("overflow").cast(pl.String)
-        msg = pl.Series([None] * n, dtype=pl.String).set(
+        msg = pl.repeat(None, n, dtype=pl.String, eager=True).set(
             overflow.is_not_null(),
             "the row has cells beyond the header's last column: a delimiter inside an unquoted "
             "value shifts the columns; quote that value or use another delimiter",
@@ -385,9 +385,9 @@ def _row_errors(raw: pl.DataFrame, rows: pl.Series, not_data: pl.Series) -> list
     notes = (
         raw.get_column("extra").cast(pl.String)
         if "extra" in raw.columns
-        else pl.Series([None] * n, dtype=pl.String)
+        else pl.repeat(None, n, dtype=pl.String, eager=True)
     )
-    msg = pl.Series([None] * n, dtype=pl.String).set(
+    msg = pl.repeat(None, n, dtype=pl.String, eager=True).set(
         not_data, "no value in any column of the contract: a note, footnote or separator, not data"
     )
     errors.append(_errors(rows, "*", "not_a_data_row", notes, msg))
@@ -530,7 +530,7 @@ def _future_errors(
     for column, values in (getattr(rule, "unless", None) or {}).items():
         exempt = exempt | pl.col(column).is_in(values).fill_null(False)
     future = out.select((pl.col("period_end") > reported_by) & ~exempt).to_series().fill_null(False)
-    message = pl.Series([None] * out.height, dtype=pl.String).set(
+    message = pl.repeat(None, out.height, dtype=pl.String, eager=True).set(
         future,
         f"the period ends after {reported_by}, the day the file was landed: a figure cannot be "
         "reported before its period ends. Check the year; a plan or target is another "
@@ -556,28 +556,53 @@ def _check(frame: pl.DataFrame, contract: Contract) -> pl.DataFrame:
         )
     # A dataset's model module may explain its row-level checks with the numbers (explain()).
     explain = getattr(rules_module(contract), "explain", explain_period)
-    out = []
-    for case in cases.iter_rows(named=True):
-        row = frame.row(case["index"], named=True)
-        check = case["check"]
-        rule = _PANDERA_RULES.get(check.split("(")[0], check)
-        if case["schema_context"] == "Column":
-            column, value = case["column"], case["failure_case"]
-            message = f"{column} = {value} breaks {rule}"
-        else:
-            column, value = _row_rule_column(rule, contract), None
-            message = (explain(check, row) if explain else None) or f"row breaks {rule}"
-            value = str(row.get(column)) if column in row else None
-        out.append(
-            {
-                "_record": row["_record"],
-                "column_name": column,
-                "rule": rule,
-                "value": value,
-                "message": message,
-            }
-        )
-    return pl.DataFrame(out, schema=_ERRORS)
+    rule = (
+        pl.col("check")
+        .str.split("(")
+        .list.first()
+        .replace_strict(_PANDERA_RULES, default=pl.col("check"), return_dtype=pl.String)
+    )
+    cases = cases.with_columns(rule=rule)
+    # A column's check: the message is the column, its value and the rule, for every case at once.
+    column_cases = cases.filter(pl.col("schema_context") == "Column").select(
+        pl.col("index").cast(pl.Int64),
+        column_name=pl.col("column"),
+        rule=pl.col("rule"),
+        value=pl.col("failure_case").cast(pl.String),
+        message=pl.format(
+            "{} = {} breaks {}",
+            "column",
+            pl.col("failure_case").cast(pl.String).fill_null("None"),
+            "rule",
+        ),
+    )
+    out = [
+        column_cases.join(
+            frame.select("_record").with_row_index("index").cast({"index": pl.Int64}),
+            on="index",
+            how="left",
+        ).select(list(_ERRORS))
+    ]
+    # A row's check: its message names the row's numbers (explain), so the rows that broke one
+    # (rejected rows only, taken at once) are read into Python.
+    row_cases = cases.filter(pl.col("schema_context") != "Column")
+    if row_cases.height:
+        failed = frame.gather(row_cases.get_column("index")).to_dicts()
+        records = []
+        for case, row in zip(row_cases.select("check", "rule").iter_rows(), failed, strict=True):
+            check, name = case
+            column = _row_rule_column(name, contract)
+            records.append(
+                {
+                    "_record": row["_record"],
+                    "column_name": column,
+                    "rule": name,
+                    "value": str(row.get(column)) if column in row else None,
+                    "message": (explain(check, row) if explain else None) or f"row breaks {name}",
+                }
+            )
+        out.append(pl.DataFrame(records, schema=_ERRORS))
+    return pl.concat(out)
 
 
 def _row_rule_column(rule: str, contract: Contract) -> str:
