@@ -28,6 +28,7 @@ import atexit
 import os
 import sys
 import time
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -86,6 +87,24 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     defs = definitions_for(home.root)
     job = defs.resolve_job_def(ALL_JOB)
+    # When only some datasets' landing folders changed since the last good run, only those
+    # are loaded, with what depends on them (marts, findings, report, dashboard, published
+    # copy): the others' tables are as that run left them. Anything else changed: everything.
+    only = last_run.changed_datasets(changes) if not args.force else None
+    selection = None
+    if only:
+        selection = sorted(
+            dg.AssetSelection.assets(*(dg.AssetKey(["raw", ds]) for ds in only))
+            .downstream()
+            .resolve(defs.resolve_asset_graph())
+        )
+        print(
+            f"Only {', '.join(f'landing/{ds}/' for ds in only)} changed: this run loads "
+            f"{'it' if len(only) == 1 else 'them'} and rebuilds what depends on "
+            f"{'it' if len(only) == 1 else 'them'} ({len(selection)} of "
+            f"{len(job.graph.nodes)} steps; `ecostat run --force` runs them all).",
+            file=out,
+        )
     instance = dg.DagsterInstance.get()
     if not _wait_for_runs(instance, "run", args.wait_for_runs, out):
         return 2
@@ -96,13 +115,24 @@ def cmd_run(args: argparse.Namespace) -> int:
     level = "INFO" if args.verbose else "WARNING"
     loggers: dict = {"console": {"config": {"log_level": level}}}
     # -v prints Dagster's own log instead of the bar.
-    with progress.shown(len(job.graph.nodes), _started, quiet=args.verbose) as bar:
+    steps = len(selection) if selection else len(job.graph.nodes)
+    with progress.shown(steps, _started, quiet=args.verbose) as bar:
         if bar:
             loggers[progress.LOGGER] = {}
             # The bar prints the steps' warnings and errors above itself (pipelines/progress.py).
             loggers["console"] = {"config": {"log_level": "CRITICAL"}}
+        run_id = str(uuid.uuid4())
+        if selection and previous is not None and home.warehouse.exists():
+            # The checks of the tables this run leaves as they are stand for it too (with the
+            # time they were checked): its report and traces show every table's checks.
+            from warehouse.results import carry_results
+
+            with Warehouse(database=str(home.warehouse)).get_connection() as con:
+                carry_results(con, run_id, previous.run_id, [".".join(k.path) for k in selection])
         result = job.execute_in_process(
             instance=instance,
+            run_id=run_id,
+            asset_selection=selection,
             run_config={"loggers": loggers},
             raise_on_error=False,
             tags=queue.run_tags(),
@@ -155,7 +185,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
     _where_lines(home, report_written, out)
     if result.success and report_written and home.published.exists():
-        last_run.record(home, result.run_id, started, reads)
+        last_run.record(home, result.run_id, started, reads, previous, only)
     full = _disk_full_line(home, [m for _, m in failures] + file_errors)
     if full:
         print(full, file=out)

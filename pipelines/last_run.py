@@ -124,14 +124,49 @@ def landing_sha256(home: Home) -> Callable[[str], str | None]:
     return sha256_of
 
 
-def record(home: Home, run_id: str, started: dict[str, str], reads: dict[str, str]) -> None:
+def changed_datasets(changes: list[str]) -> list[str] | None:
+    """The datasets whose landing folders hold every change (``LastRun.changes``), when that
+    is all that changed: a run then need only load those and rebuild what depends on them. None
+    when anything else changed (a spec, an overlay, the code, the warehouse, a file outside
+    the datasets' folders), or when nothing did: then everything runs."""
+    from contracts import datasets
+
+    known = set(datasets())
+    out = set()
+    for change in changes:
+        name = change.rsplit(" (", 1)[0]
+        parts = name.split("/")
+        if len(parts) < 3 or parts[0] != "landing" or parts[1] not in known:
+            return None
+        out.add(parts[1])
+    return sorted(out) or None
+
+
+def record(
+    home: Home,
+    run_id: str,
+    started: dict[str, str],
+    reads: dict[str, str],
+    unread: LastRun | None = None,
+    read_datasets: list[str] | None = None,
+) -> None:
     """Write the record of a run that succeeded and published: ``started``, the inputs() taken
     when it started, with every file of a dataset's landing folder replaced by ``reads`` (what
     the run read of it: name -> size:mtime:sha256), and the warehouse's and published copy's
-    state as they are now."""
+    state as they are now. A run that loaded only ``read_datasets`` (nothing had changed in the
+    others' folders) keeps the record ``unread`` has of the other folders' files."""
     from contracts import datasets
 
     folders = tuple(f"landing/{ds}/" for ds in datasets())
+    loaded = folders
+    carried: dict[str, str] = {}
+    if read_datasets is not None and unread is not None:
+        loaded = tuple(f"landing/{ds}/" for ds in read_datasets)
+        carried = {
+            name: state
+            for name, state in unread.inputs.items()
+            if name.startswith(folders) and not name.startswith(loaded)
+        }
     kept = {
         name: state
         for name, state in started.items()
@@ -142,7 +177,8 @@ def record(home: Home, run_id: str, started: dict[str, str], reads: dict[str, st
         "run_id": run_id,
         "finished_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "inputs": kept
-        | {name: state for name, state in reads.items() if name.startswith(folders)}
+        | carried
+        | {name: state for name, state in reads.items() if name.startswith(loaded)}
         | {name: now[name] for name in ("warehouse", "published")},
     }
     tmp = _path(home).with_suffix(".tmp")

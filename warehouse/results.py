@@ -64,3 +64,34 @@ def record_results(con: duckdb.DuckDBPyConnection, run_id: str, results: list[Ch
                     r.sample_json(),
                 ],
             )
+
+
+def carry_results(
+    con: duckdb.DuckDBPyConnection, run_id: str, from_run_id: str, rebuilt: list[str]
+) -> int:
+    """Record for ``run_id`` the results ``from_run_id`` has for every table except
+    ``rebuilt`` (schema.table): a run that loads only the datasets whose files changed leaves
+    the other tables as that run left them, and their checks stand. Each keeps the time it was
+    checked; their Great Expectations suites are recorded as carried over from the run that
+    validated them (audit.suite_runs). Returns the results carried."""
+    with transaction(con):
+        con.execute(
+            """insert or replace into audit.validation_results
+               select ?, checked_at, target, check_name, engine, severity, passed, rows_checked,
+                      rows_failed, description, failure_sample
+               from audit.validation_results
+               where run_id = ? and not list_contains(?, target)""",
+            [run_id, from_run_id, rebuilt],
+        )
+        con.execute(
+            """insert or replace into audit.suite_runs
+               select ?, checked_at, target, table_fingerprint, suite_fingerprint,
+                      coalesce(carried_from_run_id, run_id)
+               from audit.suite_runs
+               where run_id = ? and not list_contains(?, target)""",
+            [run_id, from_run_id, rebuilt],
+        )
+        (carried,) = con.execute(
+            "select count(*) from audit.validation_results where run_id = ?", [run_id]
+        ).fetchall()[0]
+    return carried

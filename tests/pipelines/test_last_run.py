@@ -162,3 +162,98 @@ def test_the_record_is_what_the_run_read_not_what_is_there_at_its_end(home: Home
         "landing/cleanup/dropped.csv (new)",
         "sources/s.yaml (changed)",
     ]
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        (["landing/cleanup/b.csv (new)"], ["cleanup"]),
+        (
+            ["landing/emissions/x.xlsx (changed)", "landing/cleanup/a.csv (removed)"],
+            ["cleanup", "emissions"],
+        ),
+        # anything beyond the datasets' landing folders: everything runs
+        (["landing/cleanup/b.csv (new)", "sources/s.yaml (changed)"], None),
+        (["landing/b.csv (new)"], None),  # a file in landing/ itself, read by no dataset
+        (["landing/emission/b.csv (new)"], None),  # a misspelt folder
+        (["reference/regions.csv (changed)"], None),
+        (["code/warehouse/marts/x.sql (changed)"], None),
+        (["warehouse (changed)"], None),
+        ([], None),
+    ],
+)
+def test_only_changed_landing_folders_narrow_a_run(changes, expected) -> None:
+    assert last_run.changed_datasets(changes) == expected
+
+
+def test_a_run_of_some_datasets_keeps_the_record_of_the_others(home: Home) -> None:
+    """A run that loaded only cleanup records what it read of cleanup/ and keeps the last good
+    run's record of the folders it did not read: a file dropped into one of them during the
+    run (never read) is new next time."""
+    (home.landing / "emissions").mkdir()
+    (home.landing / "emissions" / "e.csv").write_text("x", encoding="utf-8")
+    first = last_run.inputs(home)
+    last_run.record(
+        home, "run-1", first, _reads(home, ["landing/cleanup/a.csv", "landing/emissions/e.csv"])
+    )
+    previous = last_run.read(home)
+    (home.landing / "cleanup" / "b.csv").write_text("y", encoding="utf-8")
+    started = last_run.inputs(home)
+    reads = _reads(home, ["landing/cleanup/a.csv", "landing/cleanup/b.csv"])
+    (home.landing / "emissions" / "dropped.csv").write_text("z")  # during the run, not read
+    last_run.record(home, "run-2", started, reads, previous, ["cleanup"])
+    got = last_run.read(home)
+    assert got is not None
+    assert got.inputs["landing/emissions/e.csv"] == previous.inputs["landing/emissions/e.csv"]
+    assert got.changes(last_run.inputs(home), last_run.landing_sha256(home)) == [
+        "landing/emissions/dropped.csv (new)"
+    ]
+
+
+def test_a_run_loads_only_the_datasets_whose_files_changed(
+    seeded_home: Path, tmp_path: Path, capsys, monkeypatch
+) -> None:
+    """On a copy of a home after a good run: a new clean-up file makes a run of clean-up's
+    steps and what depends on them, which says so; the report still shows every table's checks
+    (those of the tables left as they were carried over, with the time they were checked); the
+    next run has nothing new; `--force` runs every step."""
+    import json
+
+    import dagster as dg
+
+    from pipelines.cli import main
+
+    home = tmp_path / "copy"
+    shutil.copytree(seeded_home, home)  # copy2: sizes and modification times kept
+    monkeypatch.setenv("ECOSTAT_HOME", str(home))
+    monkeypatch.setenv("DAGSTER_HOME", str(home / "dagster"))
+    report = home / "reports" / "validation_results.json"
+    checks_before = json.loads(report.read_text(encoding="utf-8"))["summary"]["checks"]
+    (home / "landing" / "cleanup" / "one_more.csv").write_text(
+        "Территория;Дата;Мероприятие;Собрано всего, т\nБишкек;2024-04-20;Субботник;12,5\n",
+        encoding="utf-8",
+    )
+    capsys.readouterr()
+    assert main(["run"]) == 0
+    out = capsys.readouterr().out
+    assert "Only landing/cleanup/ changed: this run loads it" in out
+    instance = dg.DagsterInstance.get()
+    (latest,) = instance.get_run_records(limit=1)
+    steps = {
+        e.step_key
+        for e in instance.all_logs(latest.dagster_run.run_id)
+        if e.dagster_event is not None and e.dagster_event.event_type_value == "STEP_SUCCESS"
+    }
+    assert "raw__cleanup" in steps and "marts__cleanup_comparison" in steps
+    assert "publish__warehouse" in steps
+    assert not {"raw__emissions", "core__emissions", "marts__coal_and_emissions"} & steps
+    assert "cleanup/one_more.csv: loaded 1 of 1 rows" in out
+    after = json.loads(report.read_text(encoding="utf-8"))
+    assert after["run_id"] == latest.dagster_run.run_id
+    assert after["summary"]["checks"] == checks_before
+    emissions = [c for c in after["checks"] if c["target"] == "core.emissions"]
+    assert emissions and all(c["passed"] for c in emissions)
+    assert main(["run"]) == 0
+    assert capsys.readouterr().out.startswith("Nothing new since run ")
+    assert main(["run", "--force"]) == 0
+    assert "Only landing/" not in capsys.readouterr().out
