@@ -241,15 +241,20 @@ def _done_elsewhere(con, instance, run_id: str, changes: list[str], since) -> li
 
 
 _NO_SPACE = ("No space left on device", "[Errno 28]", "ENOSPC", "database or disk is full")
+_ALMOST_FULL_MB = 64
 
 
 def _disk_full_line(home: Home, messages: list[str]) -> str | None:
     """The last line of a run that failed for space: which disk, how much is free, what to do."""
     import shutil
 
-    if not any(mark in m for m in messages for mark in _NO_SPACE):
-        return None
     free_mb = shutil.disk_usage(home.root).free / 2**20
+    said = any(mark in m for m in messages for mark in _NO_SPACE)
+    # SQLite (Dagster's run storage) says only "disk I/O error" when it cannot write its
+    # journal: taken for a full disk when the disk is all but full, never otherwise.
+    io_error = any("disk I/O error" in m for m in messages) and free_mb < _ALMOST_FULL_MB
+    if not (said or io_error):
+        return None
     return (
         f"ecostat: the disk holding {home.root} is full ({free_mb:,.0f} MB free). Nothing "
         "that failed was published; free space there and run again"

@@ -125,3 +125,25 @@ def test_a_damaged_raw_snapshot_is_set_aside_and_the_dataset_goes_on(
         assert files == {"first.csv": "failed", "second.csv": "loaded"}
         assert "raw snapshot could not be read" in error and "land the file again" in error
     check_invariants(home)
+
+
+def test_a_disk_io_error_is_a_full_disk_only_when_the_disk_is_all_but_full(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """SQLite (Dagster's run storage) says "disk I/O error" when it cannot write its journal on
+    a full disk; on a disk with room the same words mean something else and are not called a
+    full disk."""
+    import shutil
+
+    from pipelines import cli
+    from warehouse.home import Home
+
+    home = Home(tmp_path)
+    error = ["OperationalError: (sqlite3.OperationalError) disk I/O error"]
+    usage = shutil.disk_usage(tmp_path)
+    monkeypatch.setattr(shutil, "disk_usage", lambda p: usage._replace(free=200 * 2**20))
+    assert cli._disk_full_line(home, error) is None
+    assert cli._disk_full_line(home, ["OSError: [Errno 28] No space left on device"])
+    monkeypatch.setattr(shutil, "disk_usage", lambda p: usage._replace(free=256 * 1024))
+    line = cli._disk_full_line(home, error)
+    assert line is not None and line.startswith(f"ecostat: the disk holding {tmp_path} is full")
