@@ -322,6 +322,23 @@ def load_contract(dataset: str) -> Contract:
     return contract
 
 
+REFERENCE_DECLARATION = CONTRACTS_DIR.parent / "seeds" / "reference" / "tables.yaml"
+
+
+@cache
+def reference_vocabulary(name: str) -> tuple[str, ...]:
+    """The values a reference table's column may take, in their declared order, as
+    seeds/reference/tables.yaml declares them (``allowed``): ``reference_vocabulary(
+    "regions.level")`` is country, region, city, municipality, district. The one declaration of
+    such a vocabulary, from which every check and label list is made."""
+    table, _, column = name.partition(".")
+    declared = (_read_yaml(REFERENCE_DECLARATION) or {}).get(table) or {}
+    values = (declared.get("allowed") or {}).get(column)
+    if not values:
+        raise KeyError(f"seeds/reference/tables.yaml declares no allowed values for {name}")
+    return tuple(values)
+
+
 def datasets() -> list[str]:
     """Every declared dataset, in name order."""
     return sorted(p.parent.name for p in CONTRACTS_DIR.glob("*/contract.yaml"))

@@ -27,6 +27,7 @@ from functools import cache
 import duckdb
 import polars as pl
 
+from contracts import reference_vocabulary
 from warehouse import SqlModel, table_fingerprint
 from warehouse.results import SAMPLE_ROWS, CheckResult
 
@@ -43,7 +44,7 @@ def suite_spec(model: SqlModel) -> list[dict]:
             {
                 "name": declared.get("name") or _name(declared),
                 "type": declared["type"],
-                "kwargs": declared.get("kwargs", {}),
+                "kwargs": _resolved(declared.get("kwargs", {})),
                 "severity": "warning" if declared.get("severity") == "warn" else "error",
                 "description": declared.get("description"),
             }
@@ -54,6 +55,17 @@ def suite_spec(model: SqlModel) -> list[dict]:
     if len(set(names)) != len(names):
         raise ValueError(f"{model.table}: two expectations share a name: {sorted(names)}")
     return spec
+
+
+def _resolved(kwargs: dict) -> dict:
+    """An expectation's arguments with each ``{vocabulary: table.column}`` replaced by the values
+    seeds/reference/tables.yaml allows there: a value set declared once, not copied."""
+    return {
+        k: list(reference_vocabulary(v["vocabulary"]))
+        if isinstance(v, dict) and set(v) == {"vocabulary"}
+        else v
+        for k, v in kwargs.items()
+    }
 
 
 def _generated(model: SqlModel) -> list[dict]:

@@ -23,17 +23,26 @@ import duckdb
 import yaml
 
 from assets.html import render
+from contracts import reference_vocabulary
 from warehouse import run_query
 from warehouse.dictionary import table_docs
 from warehouse.query import plain_integer
 
 TEMPLATES = Path(__file__).parent / "templates"
 LABELS = Path(__file__).parent / "indicators.yaml"
-LEVELS = {
+# The page's words for each level of the gazetteer. Which levels there are, and their order
+# (countries first, districts last), is the gazetteer's declaration (seeds/reference/tables.yaml);
+# a level declared there without words here is shown by its id (a test asks for words).
+LEVEL_WORDS = {
     "country": {"en": "countries", "ru": "страны"},
     "region": {"en": "regions", "ru": "регионы"},
     "city": {"en": "cities", "ru": "города"},
+    "municipality": {"en": "municipalities", "ru": "муниципальные образования"},
     "district": {"en": "districts", "ru": "районы"},
+}
+LEVELS = {
+    level: LEVEL_WORDS.get(level, {"en": level, "ru": level})
+    for level in reference_vocabulary("regions.level")
 }
 
 

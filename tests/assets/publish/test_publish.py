@@ -143,3 +143,15 @@ def test_the_vega_bundle_is_built_once_and_kept_by_version(tmp_path: Path, monke
     # A later run reads it instead of building it again.
     monkeypatch.setattr(vl_convert, "javascript_bundle", lambda: pytest.fail("built again"))
     assert module.vega_bundle(tmp_path) == built
+
+
+def test_the_dashboard_offers_every_level_of_the_gazetteer_in_words() -> None:
+    """#31.12: the dashboard's levels are the gazetteer's declared ones, in their order, each
+    with words in English and Russian (municipalities were missing: their figures could not be
+    chosen by level)."""
+    from assets.publish.dashboard import LEVEL_WORDS, LEVELS
+    from contracts import reference_vocabulary
+
+    assert list(LEVELS) == list(reference_vocabulary("regions.level"))
+    assert set(LEVEL_WORDS) == set(LEVELS)
+    assert all(words["en"] and words["ru"] for words in LEVELS.values())
