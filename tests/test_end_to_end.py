@@ -62,15 +62,16 @@ def test_conflicting_sources_are_not_added_up_but_flagged(warehouse) -> None:
     )
 
 
-def test_nested_campaign_periods_are_not_double_counted(warehouse) -> None:
-    # Taza Qazaqstan: 1.1 Mt for Apr 2024 - Apr 2025 lies inside 1.414 Mt for Jan 2024 - Jun 2025;
-    # World Cleanup Day 2025 (12,000 t) is a separate event of the same year.
+def test_a_campaign_report_crossing_a_year_is_in_no_yearly_figure(warehouse) -> None:
+    # #31.1: Taza Qazaqstan's reports (1.414 Mt for Jan 2024 - Jun 2025, 1.1 Mt and 6.2 million
+    # people for Apr 2024 - Apr 2025) cross a calendar year: Kazakhstan's 2025 is World Cleanup
+    # Day's (12,000 t, 422,000 people), and the row names the two reports it leaves out.
     row = _mart(warehouse, "KZ", 2025)
-    assert row["waste_collected_t"] == pytest.approx(1_414_000 + 12_000)
-    assert row["includes_multi_year_periods"]
-    assert row["kg_per_participant"] == pytest.approx(
-        12_000 * 1000 / 422_000
-    )  # events with both only
+    assert row["waste_collected_t"] == pytest.approx(12_000)
+    assert row["participants"] == 422_000 and row["events_reported"] == 1
+    assert row["multi_year_reports_left_out"] == 2
+    assert row["kg_per_participant"] == pytest.approx(12_000 * 1000 / 422_000)
+    assert "2024-01-01/2025-06-30 crosses a calendar year" in row["left_out_note"]
 
 
 def test_volume_stays_volume_and_missing_inputs_are_null(warehouse) -> None:
@@ -837,29 +838,26 @@ def test_a_plan_with_no_later_news_goes_stale_and_an_installed_incinerator_count
     ).fetchall() == [(7_300.0,)]
 
 
-def test_figures_combined_from_overlapping_reports_are_flagged(warehouse) -> None:
-    """Defect #14.9: Kazakhstan 2025 takes its tonnes from one report of the campaign (1.414 Mt,
-    2024-01/2025-06) and its participants from another inside it (1.1 Mt, 6.2 million people),
-    without a flag; the scorecard did not say that a campaign crossing a year is counted in the
-    year it ended."""
-    (combined, note), *_ = warehouse.execute(
-        """select combines_overlapping_reports, overlap_note from marts.cleanup_comparison
-           where territory_id = 'KZ' and year = 2025"""
-    ).fetchall()
-    assert combined and "1100000" in note and "2024-01-01/2025-06-30" in note
+def test_the_reports_left_out_of_a_year_are_said_in_every_mart(warehouse) -> None:
+    """Defect #14.9, then #31.1: Kazakhstan 2025 took its tonnes from one report of the campaign
+    (1.414 Mt, 2024-01/2025-06) and its participants from another inside it (1.1 Mt, 6.2 million
+    people). Both cross a calendar year and are now in no yearly figure; the indicators' notes
+    and the scorecard say so."""
     (indicator_note,), *_ = warehouse.execute(
         """select note from marts.region_year_indicators
            where territory_id = 'KZ' and year = 2025 and indicator = 'cleanup_participants'"""
     ).fetchall()
-    assert "inside a longer report" in indicator_note
+    assert "2024-04-01/2025-04-30 crosses a calendar year" in indicator_note
     card = warehouse.execute(
-        """select cleanup_includes_multi_year_periods, cleanup_combines_overlapping_reports
+        """select cleanup_multi_year_reports_left_out, cleanup_nested_reports_left_out,
+                  cleanup_waste_collected_t
            from marts.region_scorecard where territory_id = 'KZ' and year = 2025"""
     ).fetchall()
-    assert card == [(True, True)]
+    assert card == [(2, 0, 12_000.0)]
     assert warehouse.execute(
         """select count(*) from marts.cleanup_comparison
-           where combines_overlapping_reports and territory_id <> 'KZ'"""
+           where (multi_year_reports_left_out > 0 or nested_reports_left_out > 0)
+             and territory_id <> 'KZ'"""
     ).fetchall() == [(0,)]
 
 

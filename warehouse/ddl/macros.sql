@@ -87,3 +87,12 @@ create or replace macro bounded_note_of(items, total, more_of) as
                     then format('; and {} more {}', total - len(items), more_of)
                     else '' end,
         '');
+
+-- A figure as a note writes it: 1414000, not 1414000.0.
+create or replace macro figure_text(value) as regexp_replace(value::varchar, '\.0$', '');
+
+-- What the reports of one event say of a measure, for a conflict note, when they disagree:
+-- "participants 2022-10-08/2022-10-08: 133500 to 133508"; null when they agree.
+create or replace macro range_note(measure, period_start, period_end, lo, hi) as
+    case when lo <> hi then measure || ' ' || period_start || '/' || period_end || ': '
+        || figure_text(lo) || ' to ' || figure_text(hi) end;

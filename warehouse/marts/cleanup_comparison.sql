@@ -1,16 +1,24 @@
 -- marts.cleanup_comparison: one row per territory x year of clean-up results, like for like.
 --
--- How figures are combined, so that nothing is counted twice:
+-- How reports become a year's figures, so that like is compared with like and nothing is
+-- counted twice (docs/methodology.md):
 -- 1. Reports of the same event (same territory, period_start and period_end) by several sources
 --    are alternatives: per measure the preferred one is kept (confidence high > medium > low >
 --    unrated, then the first loaded file and row). Disagreements are flagged with both numbers.
--- 2. A figure whose period lies inside a longer period of the same territory, measure and year
---    is part of the longer one and is not added to it.
--- 3. What remains are distinct events; they are summed per territory and reporting year.
+-- 2. A report whose period crosses a calendar-year boundary (Kazakhstan's Taza Qazaqstan report
+--    of 2024-01/2025-06, 1.414 Mt) is in no yearly figure: a year must not add an 18-month total
+--    to a one-day event. It is counted and named in the row of the year it ended.
+-- 3. A report whose period lies inside a longer report of the same territory and year is part
+--    of it and is left out whole, with every measure: a year's measures come from the same
+--    reports, never tonnes from one and participants from another inside it. A part that
+--    reports more than its whole (a measure above the longer report's) is a conflict.
+-- 4. What remains are distinct events; they are summed per territory and reporting year.
 -- Ratios use only events that report both of their parts (kg per participant: events with
 -- tonnes and participants; recyclable share: events with a total and fractions).
 -- Per-capita figures use the population of the same territory and year, or the nearest year
 -- within 5 years (flagged); otherwise they are NULL with the reason in per_capita_note.
+-- Every territory and year with a report has a row: one whose reports were all left out has
+-- no figures, and says why.
 with
 
 cleanup as (
@@ -40,20 +48,19 @@ reports as (
     from cleanup
 ),
 
--- One row per event (territory, period): per measure the preferred report's value
--- (confidence, then the first loaded file and row) and the range the reports span. Aggregates,
--- not windows: ten million reports in a window took over a minute. One row per event and not
--- per event and measure: seven measures are one grouping of the reports, not seven.
-event_figures as (
+-- One row per event (territory, period): per measure the preferred report's value and the
+-- range the reports span. Aggregates, not windows: ten million reports in a window took over a
+-- minute. One grouping of the reports for all seven measures.
+events_all as (
     select
         territory_id, year, period_start, period_end,
-        arg_min(waste_collected_t, preference) as waste_collected_t, min(waste_collected_t) as waste_collected_t__min, max(waste_collected_t) as waste_collected_t__max,
-        arg_min(participants, preference) as participants, min(participants) as participants__min, max(participants) as participants__max,
-        arg_min(organisations, preference) as organisations, min(organisations) as organisations__min, max(organisations) as organisations__max,
-        arg_min(volume_m3, preference) as volume_m3, min(volume_m3) as volume_m3__min, max(volume_m3) as volume_m3__max,
-        arg_min(recyclable_t, preference) as recyclable_t, min(recyclable_t) as recyclable_t__min, max(recyclable_t) as recyclable_t__max,
         arg_min(fractions_t, preference) as fractions_t, min(fractions_t) as fractions_t__min, max(fractions_t) as fractions_t__max,
-        arg_min(total_with_fractions_t, preference) as total_with_fractions_t, min(total_with_fractions_t) as total_with_fractions_t__min, max(total_with_fractions_t) as total_with_fractions_t__max
+        arg_min(organisations, preference) as organisations, min(organisations) as organisations__min, max(organisations) as organisations__max,
+        arg_min(participants, preference) as participants, min(participants) as participants__min, max(participants) as participants__max,
+        arg_min(recyclable_t, preference) as recyclable_t, min(recyclable_t) as recyclable_t__min, max(recyclable_t) as recyclable_t__max,
+        arg_min(total_with_fractions_t, preference) as total_with_fractions_t, min(total_with_fractions_t) as total_with_fractions_t__min, max(total_with_fractions_t) as total_with_fractions_t__max,
+        arg_min(volume_m3, preference) as volume_m3, min(volume_m3) as volume_m3__min, max(volume_m3) as volume_m3__max,
+        arg_min(waste_collected_t, preference) as waste_collected_t, min(waste_collected_t) as waste_collected_t__min, max(waste_collected_t) as waste_collected_t__max
     from (
         select
             reports.*,
@@ -70,156 +77,142 @@ event_figures as (
     group by territory_id, year, period_start, period_end
 ),
 
--- A figure is inside another when an earlier-starting (or same-start, longer) figure of the same
--- territory, measure and year ends no earlier. In start order (longest first on a tie) that is
--- the largest end among the figures of the measure before it: one sort of the events for all
--- measures, where a self-join on the date ranges took minutes at ten million rows.
-event_covers as (
+-- Within a calendar year (rule 2 keeps the others out), an event is inside another when an
+-- earlier-starting (or same-start, longer) event of the same territory and year ends no
+-- earlier: in start order (longest first on a tie), the largest end among the events before
+-- it. One sort, where a self-join on the date ranges took minutes at ten million rows.
+year_events as (
     select
         *,
-        max(case when waste_collected_t is not null then period_end end) over earlier as waste_collected_t__cover,
-        max(case when participants is not null then period_end end) over earlier as participants__cover,
-        max(case when organisations is not null then period_end end) over earlier as organisations__cover,
-        max(case when volume_m3 is not null then period_end end) over earlier as volume_m3__cover,
-        max(case when recyclable_t is not null then period_end end) over earlier as recyclable_t__cover,
-        max(case when fractions_t is not null then period_end end) over earlier as fractions_t__cover,
-        max(case when total_with_fractions_t is not null then period_end end) over earlier as total_with_fractions_t__cover
-    from event_figures
-    window earlier as (
-        partition by territory_id, year
-        order by period_start, period_end desc
-        rows between unbounded preceding and 1 preceding
-    )
-),
-
--- One figure per territory, period and measure, with the largest end of the earlier figures of
--- its measure (covering_end).
-covered as (
-    select
-        territory_id, year, period_start, period_end, f.measure, f.value,
-        f.min_value <> f.max_value as conflicting, f.min_value, f.max_value, f.covering_end
-    from (
-        select territory_id, year, period_start, period_end, unnest([
-            {'measure': 'waste_collected_t', 'value': waste_collected_t, 'min_value': waste_collected_t__min, 'max_value': waste_collected_t__max,
-             'covering_end': waste_collected_t__cover},
-            {'measure': 'participants', 'value': participants, 'min_value': participants__min, 'max_value': participants__max,
-             'covering_end': participants__cover},
-            {'measure': 'organisations', 'value': organisations, 'min_value': organisations__min, 'max_value': organisations__max,
-             'covering_end': organisations__cover},
-            {'measure': 'volume_m3', 'value': volume_m3, 'min_value': volume_m3__min, 'max_value': volume_m3__max,
-             'covering_end': volume_m3__cover},
-            {'measure': 'recyclable_t', 'value': recyclable_t, 'min_value': recyclable_t__min, 'max_value': recyclable_t__max,
-             'covering_end': recyclable_t__cover},
-            {'measure': 'fractions_t', 'value': fractions_t, 'min_value': fractions_t__min, 'max_value': fractions_t__max,
-             'covering_end': fractions_t__cover},
-            {'measure': 'total_with_fractions_t', 'value': total_with_fractions_t, 'min_value': total_with_fractions_t__min, 'max_value': total_with_fractions_t__max,
-             'covering_end': total_with_fractions_t__cover}
-        ]) as f
-        from event_covers
-    )
-    where f.value is not null
-),
-
-figures as (
-    select * exclude (covering_end) from covered
-),
-
-distinct_figures as (
-    select * exclude (covering_end)
-    from covered
-    where covering_end is null or covering_end < period_end
-),
-
--- A figure left out because a longer report covers it, while another measure of its report
--- is used (no longer report gives that one): the year then combines two overlapping reports
--- (Kazakhstan 2025: tonnes of the 2024-01/2025-06 report, participants of one inside it).
--- Allowed, but said, with the figure left out.
--- The figures left out because a longer report covers them.
-nested as (
-    select * from covered
-    where covering_end is not null and covering_end >= period_end
-),
-
-nested_reports as (
-    select
-        c.territory_id,
-        c.year,
-        bounded_note(
-            list(
-                c.measure || ' ' || regexp_replace(c.value::varchar, '\.0$', '') || ' of the report of '
-                    || c.period_start || '/' || c.period_end
-                    || ' is left out, as inside a longer report (' || outer_period || '), while its '
-                    || kept.measures || ' is used'
-                order by c.period_start, c.measure
-            ),
-            5, 'figures left out the same way'
-        ) as overlap_note
-    from (
-        select
-            *,
-            -- the longest period of the measure that starts no later and ends no earlier
-            (
-                select first(o.period_start || '/' || o.period_end order by o.period_start, o.period_end desc)
-                from figures as o
-                where o.territory_id = f.territory_id and o.measure = f.measure and o.year = f.year
-                    and o.period_start <= f.period_start and o.period_end >= f.period_end
-                    and (o.period_start, o.period_end) <> (f.period_start, f.period_end)
-            ) as outer_period
-        from nested as f
-    ) as c
-    inner join (
-        -- the measures used of the reports that have a figure left out (only those: an ordered
-        -- aggregate over every report took seconds at a million reports)
-        select territory_id, year, period_start, period_end,
-               string_agg(measure, ', ' order by measure) as measures
-        from distinct_figures
-        semi join nested using (territory_id, year, period_start, period_end)
-        group by all
-    ) as kept using (territory_id, year, period_start, period_end)
-    group by c.territory_id, c.year
+        max(period_end) over (
+            partition by territory_id, year
+            order by period_start, period_end desc
+            rows between unbounded preceding and 1 preceding
+        ) as covering_end
+    from events_all
+    where year(period_start) = year(period_end)
 ),
 
 events as (
     select
-        territory_id, year, period_start, period_end,
-        max(value) filter (where measure = 'waste_collected_t') as waste_collected_t,
-        max(value) filter (where measure = 'participants') as participants,
-        max(value) filter (where measure = 'organisations') as organisations,
-        max(value) filter (where measure = 'volume_m3') as volume_m3,
-        max(value) filter (where measure = 'recyclable_t') as recyclable_t,
-        max(value) filter (where measure = 'fractions_t') as fractions_t,
-        max(value) filter (where measure = 'total_with_fractions_t') as total_with_fractions_t,
-        bool_or(conflicting) as conflicting
-    from distinct_figures
-    group by all
+        * exclude (covering_end),
+        coalesce(fractions_t__min <> fractions_t__max, false)
+            or coalesce(organisations__min <> organisations__max, false)
+            or coalesce(participants__min <> participants__max, false)
+            or coalesce(recyclable_t__min <> recyclable_t__max, false)
+            or coalesce(total_with_fractions_t__min <> total_with_fractions_t__max, false)
+            or coalesce(volume_m3__min <> volume_m3__max, false)
+            or coalesce(waste_collected_t__min <> waste_collected_t__max, false)
+            as conflicting
+    from year_events
+    where covering_end is null or covering_end < period_end
+),
+
+-- Rule 3: each event inside a longer one, with the longest that contains it (few: the join
+-- starts from the nested events only).
+nested as (
+    select
+        n.territory_id, n.year, n.period_start, n.period_end,
+        o.period_start as outer_start, o.period_end as outer_end,
+        nullif(concat_ws(', ',
+                case when n.fractions_t > o.fractions_t then 'fractions_t ' || figure_text(n.fractions_t) || ' > ' || figure_text(o.fractions_t) end,
+                case when n.organisations > o.organisations then 'organisations ' || figure_text(n.organisations) || ' > ' || figure_text(o.organisations) end,
+                case when n.participants > o.participants then 'participants ' || figure_text(n.participants) || ' > ' || figure_text(o.participants) end,
+                case when n.recyclable_t > o.recyclable_t then 'recyclable_t ' || figure_text(n.recyclable_t) || ' > ' || figure_text(o.recyclable_t) end,
+                case when n.total_with_fractions_t > o.total_with_fractions_t then 'total_with_fractions_t ' || figure_text(n.total_with_fractions_t) || ' > ' || figure_text(o.total_with_fractions_t) end,
+                case when n.volume_m3 > o.volume_m3 then 'volume_m3 ' || figure_text(n.volume_m3) || ' > ' || figure_text(o.volume_m3) end,
+                case when n.waste_collected_t > o.waste_collected_t then 'waste_collected_t ' || figure_text(n.waste_collected_t) || ' > ' || figure_text(o.waste_collected_t) end
+            ), '') as more_than_outer
+    from year_events as n
+    inner join year_events as o
+        on o.territory_id = n.territory_id and o.year = n.year
+        and o.period_start <= n.period_start and o.period_end >= n.period_end
+        and (o.period_start, o.period_end) <> (n.period_start, n.period_end)
+    where n.covering_end >= n.period_end
+    qualify row_number() over (
+        partition by n.territory_id, n.year, n.period_start, n.period_end
+        order by o.period_start, o.period_end desc
+    ) = 1
+),
+
+-- The reports left out of a year's figures (rules 2 and 3), each named with its figures.
+left_out as (
+    select
+        territory_id, year,
+        count(*) filter (where why = 'multi_year') as multi_year_reports_left_out,
+        count(*) filter (where why = 'nested') as nested_reports_left_out,
+        bounded_note(
+            list(note order by why, period_start, period_end),
+            5, 'reports left out'
+        ) as left_out_note,
+        bounded_note(
+            list(contradiction order by period_start, period_end)
+                filter (where contradiction is not null),
+            5, 'reports larger than a report containing them'
+        ) as contradiction_note
+    from (
+        select
+            m.territory_id, m.year, m.period_start, m.period_end, 'multi_year' as why,
+            'the report of ' || m.period_start || '/' || m.period_end
+                || ' crosses a calendar year and is in no yearly figure ('
+                || concat_ws('; ',
+            'fractions_t ' || figure_text(fractions_t),
+            'organisations ' || figure_text(organisations),
+            'participants ' || figure_text(participants),
+            'recyclable_t ' || figure_text(recyclable_t),
+            'total_with_fractions_t ' || figure_text(total_with_fractions_t),
+            'volume_m3 ' || figure_text(volume_m3),
+            'waste_collected_t ' || figure_text(waste_collected_t)
+                ) || ')' as note,
+            null as contradiction
+        from events_all as m
+        where year(m.period_start) <> year(m.period_end)
+        union all
+        select
+            n.territory_id, n.year, n.period_start, n.period_end, 'nested',
+            'the report of ' || n.period_start || '/' || n.period_end
+                || ' lies inside the report of ' || d.outer_start || '/' || d.outer_end
+                || ' and is left out (' || concat_ws('; ',
+            'fractions_t ' || figure_text(n.fractions_t),
+            'organisations ' || figure_text(n.organisations),
+            'participants ' || figure_text(n.participants),
+            'recyclable_t ' || figure_text(n.recyclable_t),
+            'total_with_fractions_t ' || figure_text(n.total_with_fractions_t),
+            'volume_m3 ' || figure_text(n.volume_m3),
+            'waste_collected_t ' || figure_text(n.waste_collected_t)
+                ) || ')',
+            case when d.more_than_outer is not null then
+                'the report of ' || n.period_start || '/' || n.period_end
+                    || ' reports more than the report of ' || d.outer_start || '/' || d.outer_end
+                    || ' that contains it: ' || d.more_than_outer
+            end
+        from year_events as n
+        inner join nested as d using (territory_id, year, period_start, period_end)
+    )
+    group by territory_id, year
 ),
 
 -- What the sources of an event disagree on, for the events a note shows: a year's note names
 -- its first five conflicting events (in period order) and counts the rest, so only those five
--- are spelt out. Spelling out every conflicting event (an ordered aggregate over a million
--- figures) was most of the mart's time at a million reports.
-shown_conflicts as (
-    select territory_id, year, period_start, period_end
+-- are spelt out. Spelling out every conflicting event was most of the mart's time at a million
+-- reports.
+conflicts as (
+    select
+        territory_id, year, period_start, period_end,
+        concat_ws('; ',
+            range_note('fractions_t', period_start, period_end, fractions_t__min, fractions_t__max),
+            range_note('organisations', period_start, period_end, organisations__min, organisations__max),
+            range_note('participants', period_start, period_end, participants__min, participants__max),
+            range_note('recyclable_t', period_start, period_end, recyclable_t__min, recyclable_t__max),
+            range_note('total_with_fractions_t', period_start, period_end, total_with_fractions_t__min, total_with_fractions_t__max),
+            range_note('volume_m3', period_start, period_end, volume_m3__min, volume_m3__max),
+            range_note('waste_collected_t', period_start, period_end, waste_collected_t__min, waste_collected_t__max)
+        ) as conflict_note
     from events
     where conflicting
     qualify row_number() over (
         partition by territory_id, year order by period_start, period_end
     ) <= 5
-),
-
-conflicts as (
-    select
-        territory_id, year, period_start, period_end,
-        string_agg(
-            measure || ' ' || period_start || '/' || period_end || ': '
-                || regexp_replace(min_value::varchar, '\.0$', '') || ' to '
-                || regexp_replace(max_value::varchar, '\.0$', ''),
-            '; ' order by measure
-        ) as conflict_note
-    from distinct_figures
-    semi join shown_conflicts using (territory_id, year, period_start, period_end)
-    where conflicting
-    group by all
 ),
 
 yearly as (
@@ -236,18 +229,18 @@ yearly as (
             as kg_per_participant,
         sum(recyclable_t) / nullif(sum(total_with_fractions_t), 0) as recyclable_share,
         sum(total_with_fractions_t) - sum(fractions_t) as unallocated_t,
-        bool_or(conflicting) as conflicting_sources,
+        bool_or(conflicting) as conflicting_events,
         bounded_note_of(
             list(conflict_note order by period_start, period_end)
                 filter (where conflict_note is not null),
             count(*) filter (where conflicting), 'events with conflicting figures'
-        ) as conflict_note,
-        bool_or(year(period_start) <> year(period_end)) as includes_multi_year_periods
+        ) as conflict_note
     from events
     left join conflicts using (territory_id, year, period_start, period_end)
     group by territory_id, year
 ),
 
+-- Every territory and year with a report, and how many reports stand behind it.
 source_rows as (
     select territory_id, year, count(*) as source_rows
     from cleanup
@@ -256,13 +249,13 @@ source_rows as (
 
 final as (
     select
-        y.territory_id,
+        s.territory_id,
         r.name_en as territory_name_en,
         r.name_ru as territory_name_ru,
         r.level,
         r.country_code,
-        y.year,
-        y.events_reported,
+        s.year,
+        coalesce(y.events_reported, 0) as events_reported,
         y.waste_collected_t,
         y.volume_m3,
         y.participants,
@@ -275,18 +268,19 @@ final as (
         p.population_is_nearest_year,
         1000 * y.waste_collected_t / p.population as waste_t_per_1000_inhabitants,
         1000 * y.participants / p.population as participants_per_1000_inhabitants,
-        population_note(p.population, p.population_year, y.year, p.population_note) as per_capita_note,
+        population_note(p.population, p.population_year, s.year, p.population_note) as per_capita_note,
         s.source_rows,
-        y.conflicting_sources,
-        y.conflict_note,
-        y.includes_multi_year_periods,
-        o.territory_id is not null as combines_overlapping_reports,
-        o.overlap_note
-    from yearly as y
-    left join nested_reports as o on o.territory_id = y.territory_id and o.year = y.year
-    inner join regions as r on r.territory_id = y.territory_id
-    inner join source_rows as s on s.territory_id = y.territory_id and s.year = y.year
-    left join population as p on p.territory_id = y.territory_id and p.year = y.year
+        coalesce(y.conflicting_events, false) or o.contradiction_note is not null
+            as conflicting_sources,
+        nullif(concat_ws('; ', y.conflict_note, o.contradiction_note), '') as conflict_note,
+        coalesce(o.multi_year_reports_left_out, 0) as multi_year_reports_left_out,
+        coalesce(o.nested_reports_left_out, 0) as nested_reports_left_out,
+        o.left_out_note
+    from source_rows as s
+    left join yearly as y on y.territory_id = s.territory_id and y.year = s.year
+    left join left_out as o on o.territory_id = s.territory_id and o.year = s.year
+    inner join regions as r on r.territory_id = s.territory_id
+    left join population as p on p.territory_id = s.territory_id and p.year = s.year
 )
 
 select * from final

@@ -19,7 +19,7 @@ population as (
 
 -- What the clean-up figures of a year rest on (see marts.cleanup_comparison).
 cleanup_flags as (
-    select territory_id, year, includes_multi_year_periods, combines_overlapping_reports
+    select territory_id, year, multi_year_reports_left_out, nested_reports_left_out
     from marts.cleanup_comparison
 ),
 
@@ -91,8 +91,8 @@ final as (
         p.cleanup_t_per_1000_inhabitants,
         p.cleanup_participants,
         p.cleanup_participants_per_1000_inhabitants,
-        cf.includes_multi_year_periods as cleanup_includes_multi_year_periods,
-        cf.combines_overlapping_reports as cleanup_combines_overlapping_reports,
+        cf.multi_year_reports_left_out as cleanup_multi_year_reports_left_out,
+        cf.nested_reports_left_out as cleanup_nested_reports_left_out,
         p.emissions_stationary_t,
         p.emissions_stationary_kg_per_inhabitant,
         w.value as water_fees_usd,

@@ -57,29 +57,29 @@ cleanup_long as (
     -- The figure's conflict, with the values (KG 2022: 620.902 to 620.922 t), before its note.
     select territory_id, year, 'cleanup' as dataset, indicator, value, unit, per_capita_value,
            per_capita_unit, is_derived, is_estimated, conflicting_sources,
-           nullif(concat_ws('; ', case when conflicting_sources then conflict_note end, overlap_note, note), '')
+           nullif(concat_ws('; ', case when conflicting_sources then conflict_note end, left_out_note, note), '')
                as note
     from (
-        select territory_id, year, conflicting_sources, conflict_note, overlap_note, 'cleanup_waste_collected_t' as indicator,
+        select territory_id, year, conflicting_sources, conflict_note, left_out_note, 'cleanup_waste_collected_t' as indicator,
                waste_collected_t as value, 't' as unit, waste_t_per_1000_inhabitants as per_capita_value,
                't per 1,000 inhabitants' as per_capita_unit, false as is_derived, false as is_estimated,
                per_capita_note as note
         from cleanup
         union all
-        select territory_id, year, conflicting_sources, conflict_note, overlap_note, 'cleanup_participants', participants,
+        select territory_id, year, conflicting_sources, conflict_note, left_out_note, 'cleanup_participants', participants,
                'persons', participants_per_1000_inhabitants, 'persons per 1,000 inhabitants', false, false, per_capita_note
         from cleanup
         union all
-        select territory_id, year, conflicting_sources, conflict_note, overlap_note, 'cleanup_volume_m3', volume_m3,
+        select territory_id, year, conflicting_sources, conflict_note, left_out_note, 'cleanup_volume_m3', volume_m3,
                'm3', null, null, false, false, 'volume is never converted to tonnes'
         from cleanup
         union all
-        select territory_id, year, conflicting_sources, conflict_note, overlap_note, 'cleanup_kg_per_participant',
+        select territory_id, year, conflicting_sources, conflict_note, left_out_note, 'cleanup_kg_per_participant',
                kg_per_participant, 'kg per participant', null, null, true, false,
                'over events reporting both tonnes and participants'
         from cleanup
         union all
-        select territory_id, year, conflicting_sources, conflict_note, overlap_note, 'cleanup_recyclable_share',
+        select territory_id, year, conflicting_sources, conflict_note, left_out_note, 'cleanup_recyclable_share',
                recyclable_share, 'share (0-1)', null, null, true, false,
                'plastic + glass + paper + metal over the total, over events reporting fractions'
         from cleanup
@@ -234,17 +234,14 @@ events_long as (
 ),
 
 combined as (
-    -- A campaign period crossing a year boundary counts in the year it ended: say so.
+    -- A clean-up figure's note already says which reports were left out of it and why.
     select
-        c.* replace (nullif(concat_ws('; ', c.note, case when m.includes_multi_year_periods
-            then 'includes a campaign period crossing a year boundary, counted in the year it ended'
-        end), '') as note),
+        c.*,
         s.n_sources,
         s.source_rows,
         s.source_row_ids
     from cleanup_long as c
     inner join cleanup_sources as s on s.territory_id = c.territory_id and s.year = c.year
-    inner join cleanup as m on m.territory_id = c.territory_id and m.year = c.year
     union all by name
     select * from emissions_long
     union all by name

@@ -1,0 +1,103 @@
+"""marts.cleanup_comparison on the fewest reports that show each of its rules (#31.1): a
+year's figures never carry a report that crosses a calendar year, a report inside a longer one
+is left out whole, and a part larger than its whole is a conflict."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import pytest
+
+from warehouse import SQL_DIR, sql_models
+
+MART = next(m for m in sql_models() if m.table == "marts.cleanup_comparison")
+MEASURES = ("waste_collected_t", "participants", "organisations", "volume_m3")
+
+
+def _mart(*reports: tuple) -> dict[tuple[str, int], dict]:
+    """The mart over reports (territory, start, end, tonnes, participants), one file, in order."""
+    con = duckdb.connect()
+    con.execute("create schema core; create schema marts; create schema audit")
+    con.execute((SQL_DIR / "ddl" / "macros.sql").read_text(encoding="utf-8"))
+    con.execute(
+        "create table core.regions as select * from (values ('KZ', 'Kazakhstan', 'Казахстан', "
+        "'country', 'KZ')) as t(territory_id, name_en, name_ru, level, country_code)"
+    )
+    con.execute(
+        "create table core.population_by_year (territory_id varchar, year integer, population "
+        "double, population_year integer, population_is_nearest_year boolean, population_note "
+        "varchar)"
+    )
+    con.execute(
+        """create table core.cleanup (
+            territory_id varchar, year integer, period_start date, period_end date,
+            file_id varchar, row_number integer, source_confidence varchar,
+            waste_collected_t double, participants bigint, organisations bigint,
+            volume_m3 double, recyclable_t double, fractions_t double, has_fractions boolean)"""
+    )
+    for i, (territory, start, end, tonnes, people) in enumerate(reports, start=2):
+        con.execute(
+            "insert into core.cleanup values (?, ?, ?, ?, 'f', ?, 'medium', ?, ?, null, null, "
+            "null, null, false)",
+            [territory, end.year, start, end, i, tonnes, people],
+        )
+    rows = con.sql(MART.sql).pl().to_dicts()
+    return {(r["territory_id"], r["year"]): r for r in rows}
+
+
+def test_a_report_crossing_a_calendar_year_is_in_no_yearly_figure() -> None:
+    """Kazakhstan 2025 added an 18-month report (1,414,000 t) to a one-day event (12,000 t), and
+    took its participants from a 13-month report inside it: 1,426,000 t and 6.6 million people,
+    per 1,000 inhabitants of one year."""
+    mart = _mart(
+        ("KZ", date(2024, 1, 1), date(2025, 6, 30), 1_414_000, None),
+        ("KZ", date(2024, 4, 1), date(2025, 4, 30), 1_100_000, 6_200_000),
+        ("KZ", date(2025, 9, 20), date(2025, 9, 20), 12_000, 422_000),
+    )
+    row = mart[("KZ", 2025)]
+    assert row["waste_collected_t"] == 12_000 and row["participants"] == 422_000
+    assert row["kg_per_participant"] == pytest.approx(12_000 * 1000 / 422_000)
+    assert row["events_reported"] == 1
+    assert row["multi_year_reports_left_out"] == 2 and row["nested_reports_left_out"] == 0
+    assert row["source_rows"] == 3
+    note = row["left_out_note"]
+    assert "2024-01-01/2025-06-30 crosses a calendar year" in note and "1414000" in note
+    assert "2024-04-01/2025-04-30" in note and "participants 6200000" in note
+
+
+def test_a_year_whose_reports_all_cross_a_year_has_a_row_without_figures() -> None:
+    mart = _mart(("KZ", date(2024, 1, 1), date(2025, 6, 30), 1_414_000, None))
+    row = mart[("KZ", 2025)]
+    assert row["events_reported"] == 0 and row["multi_year_reports_left_out"] == 1
+    assert all(row[m] is None for m in MEASURES)
+    assert "crosses a calendar year" in row["left_out_note"]
+
+
+def test_a_report_inside_a_longer_one_is_left_out_with_every_measure() -> None:
+    """The year's tonnes come from the whole-year report; its participants are not taken from
+    a one-day report inside it (the year's measures come from the same reports)."""
+    mart = _mart(
+        ("KZ", date(2023, 1, 1), date(2023, 12, 31), 100, None),
+        ("KZ", date(2023, 4, 20), date(2023, 4, 20), 10, 50),
+    )
+    row = mart[("KZ", 2023)]
+    assert row["waste_collected_t"] == 100 and row["participants"] is None
+    assert row["kg_per_participant"] is None
+    assert row["events_reported"] == 1 and row["nested_reports_left_out"] == 1
+    assert not row["conflicting_sources"]
+    assert (
+        "the report of 2023-04-20/2023-04-20 lies inside the report of 2023-01-01/2023-12-31"
+        in row["left_out_note"]
+    )
+
+
+def test_a_part_larger_than_its_whole_is_a_conflict() -> None:
+    mart = _mart(
+        ("KZ", date(2023, 1, 1), date(2023, 12, 31), 100, None),
+        ("KZ", date(2023, 4, 20), date(2023, 4, 20), 150, None),
+    )
+    row = mart[("KZ", 2023)]
+    assert row["waste_collected_t"] == 100 and row["conflicting_sources"]
+    assert "reports more than the report of 2023-01-01/2023-12-31" in row["conflict_note"]
+    assert "waste_collected_t 150 > 100" in row["conflict_note"]
