@@ -16,9 +16,12 @@ MEASURES = ("waste_collected_t", "participants", "organisations", "volume_m3")
 
 
 def _mart(*reports: tuple) -> dict[tuple[str, int], dict]:
-    """The mart over reports (territory, start, end, tonnes, participants), one file, in order."""
+    """The mart over reports (territory, start, end, tonnes, participants[, file id, day the
+    file was landed]), in order; by default all in one file."""
     con = duckdb.connect()
     con.execute("create schema core; create schema marts; create schema audit")
+    # As in a warehouse: the audit tables first (a macro reads audit.source_files), then macros.
+    con.execute("create table audit.source_files (file_id varchar, landed_at timestamp)")
     con.execute((SQL_DIR / "ddl" / "macros.sql").read_text(encoding="utf-8"))
     con.execute(
         "create table core.regions as select * from (values ('KZ', 'Kazakhstan', 'Казахстан', "
@@ -36,12 +39,17 @@ def _mart(*reports: tuple) -> dict[tuple[str, int], dict]:
             waste_collected_t double, participants bigint, organisations bigint,
             volume_m3 double, recyclable_t double, fractions_t double, has_fractions boolean)"""
     )
-    for i, (territory, start, end, tonnes, people) in enumerate(reports, start=2):
+    for i, (territory, start, end, tonnes, people, *file) in enumerate(reports, start=2):
+        file_id, landed = file or ("f", date(2026, 1, 1))
         con.execute(
-            "insert into core.cleanup values (?, ?, ?, ?, 'f', ?, 'medium', ?, ?, null, null, "
+            "insert into core.cleanup values (?, ?, ?, ?, ?, ?, 'medium', ?, ?, null, null, "
             "null, null, false)",
-            [territory, end.year, start, end, i, tonnes, people],
+            [territory, end.year, start, end, file_id, i, tonnes, people],
         )
+        if not con.execute(
+            "select 1 from audit.source_files where file_id = ?", [file_id]
+        ).fetchall():
+            con.execute("insert into audit.source_files values (?, ?)", [file_id, landed])
     rows = con.sql(MART.sql).pl().to_dicts()
     return {(r["territory_id"], r["year"]): r for r in rows}
 
@@ -101,3 +109,16 @@ def test_a_part_larger_than_its_whole_is_a_conflict() -> None:
     assert row["waste_collected_t"] == 100 and row["conflicting_sources"]
     assert "reports more than the report of 2023-01-01/2023-12-31" in row["conflict_note"]
     assert "waste_collected_t 150 > 100" in row["conflict_note"]
+
+
+def test_of_equal_confidence_the_file_landed_first_is_preferred() -> None:
+    """#31.10: "then the first loaded file" ordered files by their id, a hash: the file with
+    the lower hash won, whenever it came. The file landed first is preferred now."""
+    day = date(2023, 4, 20)
+    mart = _mart(
+        ("KZ", day, day, 10, None, "ffff", date(2026, 1, 1)),
+        ("KZ", day, day, 12, None, "0000", date(2026, 2, 1)),
+    )
+    row = mart[("KZ", 2023)]
+    assert row["waste_collected_t"] == 10 and row["conflicting_sources"]
+    assert "waste_collected_t 2023-04-20/2023-04-20: 10 to 12" in row["conflict_note"]

@@ -96,3 +96,9 @@ create or replace macro figure_text(value) as regexp_replace(value::varchar, '\.
 create or replace macro range_note(measure, period_start, period_end, lo, hi) as
     case when lo <> hi then measure || ' ' || period_start || '/' || period_end || ': '
         || figure_text(lo) || ' to ' || figure_text(hi) end;
+
+-- When a file version was landed: "the first loaded file" of a preference between sources of
+-- equal confidence is the one landed first (then the lower file id, for files landed in the
+-- same instant). File ids are hashes: ordered by them, the first was whichever hashed lower.
+create or replace macro file_landed_at(id) as
+    (select f.landed_at from audit.source_files as f where f.file_id = id);

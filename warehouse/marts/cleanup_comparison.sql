@@ -4,7 +4,8 @@
 -- counted twice (docs/methodology.md):
 -- 1. Reports of the same event (same territory, period_start and period_end) by several sources
 --    are alternatives: per measure the preferred one is kept (confidence high > medium > low >
---    unrated, then the first loaded file and row). Disagreements are flagged with both numbers.
+--    unrated, then the file loaded first, i.e. landed first, and its first row). Disagreements
+--    are flagged with both numbers.
 -- 2. A report whose period crosses a calendar-year boundary (Kazakhstan's Taza Qazaqstan report
 --    of 2024-01/2025-06, 1.414 Mt) is in no yearly figure: a year must not add an 18-month total
 --    to a one-day event. It is counted and named in the row of the year it ended.
@@ -70,7 +71,7 @@ events_all as (
                 as preference
         from reports
         inner join (
-            select file_id, row_number() over (order by file_id) as file_order
+            select file_id, row_number() over (order by file_landed_at(file_id), file_id) as file_order
             from (select distinct file_id from reports)
         ) as files using (file_id)
     )

@@ -41,7 +41,7 @@ coal_choice as (
         end as measure,
         row_number() over (
             partition by territory_id, year, flow, consumer_type, mining_method, site
-            order by confidence_rank, file_id, row_number
+            order by confidence_rank, file_landed_at(file_id), file_id, row_number
         ) as preference,
         -- Sources that report the same measure differently: the preferred one is shown, the
         -- disagreement is kept.
@@ -89,7 +89,7 @@ emission_choice as (
         case when scope = 'stationary' then 'stationary' else 'all_sources' end as scope_group,
         row_number() over (
             partition by territory_id, year, case when scope = 'stationary' then 'stationary' else 'all_sources' end
-            order by confidence_rank, file_id, row_number
+            order by confidence_rank, file_landed_at(file_id), file_id, row_number
         ) as preference
     from emissions
 ),

@@ -21,7 +21,7 @@ chosen as (
         *,
         row_number() over (
             partition by territory_id, period_start, period_end, event_type, title_key
-            order by confidence_rank, file_id, row_number
+            order by confidence_rank, file_landed_at(file_id), file_id, row_number
         ) as preference
     from events
 ),

@@ -122,7 +122,7 @@ emission_choice as (
         and f.basis is not distinct from r.basis
     qualify row_number() over (
         partition by r.territory_id, r.year, r.pollutant, r.scope, r.basis
-        order by r.confidence_rank, r.file_id, r.row_number
+        order by r.confidence_rank, file_landed_at(r.file_id), r.file_id, r.row_number
     ) = 1
 ),
 
