@@ -20,7 +20,6 @@ import yaml
 
 from contracts import Contract
 from contracts.vocabulary import Units
-from warehouse.lineage import tables_read
 from warehouse.raw import ensure_raw
 
 SQL_DIR = Path(__file__).parent
@@ -176,6 +175,9 @@ class SqlModel:
 @cache
 def sql_models() -> tuple[SqlModel, ...]:
     """Every SQL model: core, then marts, then audit (findings read the marts)."""
+    # The SQL parser is imported here: `ecostat check` and the readers need no model's lineage.
+    from warehouse.lineage import tables_read
+
     out = []
     for layer in MODEL_LAYERS:
         for path in sorted((SQL_DIR / layer).glob("*.yaml")):
