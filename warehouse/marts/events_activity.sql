@@ -32,8 +32,11 @@ aggregated as (
         year,
         case when reported_for_whole_year then null else quarter end as quarter,
         event_type,
+        -- Events as the sources count them; a report that gives no count adds none (a default
+        -- would make one event of a report that does not say how many it stands for).
         sum(events_count) as events,
         count(*) as reports,
+        count(*) filter (where events_count is null) as reports_without_count,
         sum(participants) as participants,
         count(*) filter (where participants is not null) as reports_with_participants,
         count(*) filter (where is_multi_day) as multi_day_reports,
@@ -59,8 +62,15 @@ final as (
         a.participants,
         a.reports_with_participants,
         a.multi_day_reports,
+        a.reports_without_count,
         a.source_row_ids,
-        case when a.quarter is null then 'reported for the whole year, not by date' end as note
+        nullif(concat_ws('; ',
+            case when a.quarter is null then 'reported for the whole year, not by date' end,
+            case when a.reports_without_count > 0 then
+                a.reports_without_count || ' of ' || a.reports
+                    || ' reports give no count of events and are not in events'
+            end
+        ), '') as note
     from aggregated as a
     inner join regions as r on r.territory_id = a.territory_id
 )

@@ -213,24 +213,46 @@ capacity_long as (
     group by territory_id, year, facility_type
 ),
 
+-- Two counts of public environmental events, on two bases that are never mixed: the events
+-- as the sources count them (only where a source gives a count: no count is assumed), and the
+-- reports of events, which every source gives.
 events_long as (
     select
         territory_id,
         year,
         'eco_events' as dataset,
-        'eco_events_count' as indicator,
-        sum(events)::double as value,
-        'events' as unit,
+        e.indicator,
+        e.value,
+        e.unit,
         null::double as per_capita_value,
         null as per_capita_unit,
         false as is_derived,
         false as is_estimated,
         false as conflicting_sources,
-        'public environmental events of all types begun in the year' as note,
-        files_behind(flatten(list(source_row_ids))) as n_sources,
-        flatten(list(source_row_ids)) as source_row_ids
-    from marts.events_activity
-    group by territory_id, year
+        e.note,
+        files_behind(source_row_ids) as n_sources,
+        source_row_ids
+    from (
+        select
+            territory_id,
+            year,
+            sum(events)::double as events,
+            sum(reports)::double as reports,
+            sum(reports_without_count) as reports_without_count,
+            flatten(list(source_row_ids)) as source_row_ids
+        from marts.events_activity
+        group by territory_id, year
+    ),
+    unnest([
+        {'indicator': 'eco_events_count', 'value': events, 'unit': 'events',
+         'note': 'public environmental events of all types begun in the year, as the sources '
+             || 'count them' || case when reports_without_count > 0 then '; ' || reports_without_count
+             || ' reports give no count and are not in it' else '' end},
+        {'indicator': 'eco_event_reports', 'value': reports, 'unit': 'reports',
+         'note': 'reports of public environmental events begun in the year (an event reported by '
+             || 'several sources counts once)'}
+    ]) as t(e)
+    where e.value is not null
 ),
 
 combined as (
