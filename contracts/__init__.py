@@ -91,6 +91,10 @@ class Contract(_Strict):
     title: str
     grain: str
     description: str
+    # A figure is expected every year (annual statistics): a year missing inside a territory's
+    # series is a coverage gap worth a finding. Events and registers are not periodic: a year
+    # without one is no gap.
+    periodic: bool
     columns: list[ColumnSpec]
     rules: list[RuleSpec]
 
@@ -342,6 +346,12 @@ def reference_vocabulary(name: str) -> tuple[str, ...]:
 def datasets() -> list[str]:
     """Every declared dataset, in name order."""
     return sorted(p.parent.name for p in CONTRACTS_DIR.glob("*/contract.yaml"))
+
+
+@cache
+def periodic_datasets() -> tuple[str, ...]:
+    """The datasets whose contracts declare them periodic (a figure expected every year)."""
+    return tuple(ds for ds in datasets() if load_contract(ds).periodic)
 
 
 ANY_DATASET = "*"  # a source spec's dataset: it applies in every landing/<dataset>/

@@ -18,7 +18,7 @@ import duckdb
 import polars as pl
 import yaml
 
-from contracts import Contract
+from contracts import Contract, periodic_datasets
 from contracts.vocabulary import Units
 from warehouse.raw import ensure_raw
 
@@ -36,9 +36,14 @@ def table_fingerprint(con: duckdb.DuckDBPyConnection, table: str) -> str:
 
 
 def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the layer schemas, audit tables and shared macros if they are missing."""
+    """Create the layer schemas, audit tables and shared macros if they are missing; and the
+    macros made from the contracts' declarations (``periodic_datasets()``: the datasets whose
+    contracts declare a figure every year, for the findings' coverage gaps)."""
     for name in ("audit.sql", "macros.sql"):
         con.execute((SQL_DIR / "ddl" / name).read_text(encoding="utf-8"))
+    # A macro cannot take parameters: the names are the contracts' folder names, quoted.
+    names = ", ".join("'" + ds.replace("'", "''") + "'" for ds in periodic_datasets())
+    con.execute(f"create or replace macro periodic_datasets() as [{names}]::varchar[]")
 
 
 def ensure_dataset_tables(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:

@@ -62,7 +62,7 @@ def test_every_check_of_the_run_is_recorded_with_its_numbers(warehouse) -> None:
         sql = {k[1] for k in by_key if k[0] == model.table and by_key[k][0] == "sql"}
         assert sql == {c["name"] for c in model.checks}, model.table
     # 43 findings, 7 of them warnings (the air-monitoring network's two since #14.14)
-    assert by_key[("audit.findings", "no_warnings")] == ("sql", "warning", False, 43, 7)
+    assert by_key[("audit.findings", "no_warnings")] == ("sql", "warning", False, 18, 7)
     assert {e for e, *_ in by_key.values()} == {"contract", "sql", "great_expectations"}
 
 
@@ -231,7 +231,7 @@ def test_findings_are_summarised_by_kind_for_dagster(warehouse) -> None:
     # Gaps are years no record touches (#14.11): KZ clean-up 2024 and Kuzbass coal 2021-2022
     # are covered by longer or partial periods; KG coal 2020 and Kuzbass coal 2016 are not;
     # Atyrau region's emissions of 2021 are in the default data since #14.14.
-    assert summary[("coverage_gap", "info")] == 36
+    assert summary[("coverage_gap", "info")] == 11  # periodic datasets only (#31.11)
 
 
 def test_the_report_is_bounded_whatever_the_number_of_rejected_rows(seeded_home, tmp_path) -> None:

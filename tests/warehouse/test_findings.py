@@ -112,3 +112,22 @@ def test_no_coverage_gap_is_reported_for_a_year_the_data_covers(warehouse) -> No
     assert ("coal_usage", "RU-KEM", 2022) not in gaps
     assert ("cleanup", "KZ", 2024) not in gaps
     assert gaps  # real gaps are still reported
+
+
+def test_coverage_gaps_only_for_datasets_declared_periodic(warehouse) -> None:
+    """#31.11: 26 of 36 coverage gaps were years without a clean-up or an environmental event,
+    which are held when they are held. Gaps are found only where a contract declares a figure
+    every year (periodic: true)."""
+    from contracts import datasets, load_contract, periodic_datasets
+
+    assert set(periodic_datasets()) == {"coal_usage", "emissions", "water_fees"}
+    assert all(isinstance(load_contract(ds).periodic, bool) for ds in datasets())
+    gapped = {
+        ds
+        for (ds,) in warehouse.execute(
+            "select distinct dataset from audit.findings where finding_type = 'coverage_gap'"
+        ).fetchall()
+    }
+    assert gapped and gapped <= set(periodic_datasets())
+    (declared,) = warehouse.execute("select periodic_datasets()").fetchall()[0]
+    assert sorted(declared) == sorted(periodic_datasets())

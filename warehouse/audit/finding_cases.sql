@@ -285,10 +285,13 @@ covered_years as (
     from covered
 ),
 
+-- Only datasets whose contracts declare a figure every year have gaps: a year without an
+-- event or a new facility is no missing figure (contracts/<dataset>/contract.yaml: periodic).
 spans as (
     select dataset, territory_id, min(year) as first_year, max(year) as last_year,
            list(distinct year) as years
     from covered_years
+    where list_contains(periodic_datasets(), dataset)
     group by all
     having count(distinct year) >= 2
 ),
