@@ -102,3 +102,10 @@ create or replace macro range_note(measure, period_start, period_end, lo, hi) as
 -- same instant). File ids are hashes: ordered by them, the first was whichever hashed lower.
 create or replace macro file_landed_at(id) as
     (select f.landed_at from audit.source_files as f where f.file_id = id);
+
+-- A figure per inhabitant, per `per` inhabitants (1, or 1,000 for "per 1,000 inhabitants"): the
+-- one division every mart's per-capita figure is made by. The population is the one
+-- core.population_by_year gives for the territory and year (its note says which); none, or
+-- none above zero, gives NULL, never an infinite or made-up figure.
+create or replace macro per_inhabitants(value, population, per) as
+    per * value / nullif(population, 0);

@@ -267,8 +267,8 @@ final as (
         p.population,
         p.population_year,
         p.population_is_nearest_year,
-        1000 * y.waste_collected_t / p.population as waste_t_per_1000_inhabitants,
-        1000 * y.participants / p.population as participants_per_1000_inhabitants,
+        per_inhabitants(y.waste_collected_t, p.population, 1000) as waste_t_per_1000_inhabitants,
+        per_inhabitants(y.participants, p.population, 1000) as participants_per_1000_inhabitants,
         population_note(p.population, p.population_year, s.year, p.population_note) as per_capita_note,
         s.source_rows,
         coalesce(y.conflicting_events, false) or o.contradiction_note is not null

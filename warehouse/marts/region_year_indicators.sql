@@ -134,7 +134,7 @@ emissions_long as (
         e.indicator,
         e.emissions_t as value,
         't' as unit,
-        1000 * e.emissions_t / p.population as per_capita_value,
+        per_inhabitants(e.emissions_t, p.population, 1000) as per_capita_value,
         'kg per inhabitant' as per_capita_unit,
         e.basis = 'ecostat_estimate' as is_derived,
         e.basis <> 'reported' as is_estimated,

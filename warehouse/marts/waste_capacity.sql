@@ -106,7 +106,7 @@ final as (
         p.population,
         p.population_year,
         p.population_is_nearest_year,
-        1000 * a.capacity_t_per_year / p.population as kg_per_inhabitant_per_year,
+        per_inhabitants(a.capacity_t_per_year, p.population, 1000) as kg_per_inhabitant_per_year,
         a.source_row_ids,
         nullif(concat_ws('; ',
             case when a.capacity_includes_derived then 'includes capacity published in t/day (x 365)' end,

@@ -76,7 +76,7 @@ final as (
         p.population,
         p.population_year,
         p.population_is_nearest_year,
-        f.amount_usd / p.population as usd_per_capita,
+        per_inhabitants(f.amount_usd, p.population, 1) as usd_per_capita,
         f.previous_amount_lcu,
         100 * (f.amount_lcu / f.previous_amount_lcu - 1) as change_on_previous_year_pct,
         f.n_sources,
