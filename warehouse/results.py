@@ -68,12 +68,12 @@ def record_results(con: duckdb.DuckDBPyConnection, run_id: str, results: list[Ch
 
 def carry_results(
     con: duckdb.DuckDBPyConnection, run_id: str, from_run_id: str, rebuilt: list[str]
-) -> int:
+) -> None:
     """Record for ``run_id`` the results ``from_run_id`` has for every table except
     ``rebuilt`` (schema.table): a run that loads only the datasets whose files changed leaves
     the other tables as that run left them, and their checks stand. Each keeps the time it was
     checked; their Great Expectations suites are recorded as carried over from the run that
-    validated them (audit.suite_runs). Returns the results carried."""
+    validated them (audit.suite_runs)."""
     with transaction(con):
         con.execute(
             """insert or replace into audit.validation_results
@@ -91,7 +91,3 @@ def carry_results(
                where run_id = ? and not list_contains(?, target)""",
             [run_id, from_run_id, rebuilt],
         )
-        (carried,) = con.execute(
-            "select count(*) from audit.validation_results where run_id = ?", [run_id]
-        ).fetchall()[0]
-    return carried

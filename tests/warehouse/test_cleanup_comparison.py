@@ -9,7 +9,7 @@ from datetime import date
 import duckdb
 import pytest
 
-from warehouse import SQL_DIR, sql_models
+from warehouse import ensure_schemas, sql_models
 
 MART = next(m for m in sql_models() if m.table == "marts.cleanup_comparison")
 MEASURES = ("waste_collected_t", "participants", "organisations", "volume_m3")
@@ -19,10 +19,7 @@ def _mart(*reports: tuple) -> dict[tuple[str, int], dict]:
     """The mart over reports (territory, start, end, tonnes, participants[, file id, day the
     file was landed]), in order; by default all in one file."""
     con = duckdb.connect()
-    con.execute("create schema core; create schema marts; create schema audit")
-    # As in a warehouse: the audit tables first (a macro reads audit.source_files), then macros.
-    con.execute("create table audit.source_files (file_id varchar, landed_at timestamp)")
-    con.execute((SQL_DIR / "ddl" / "macros.sql").read_text(encoding="utf-8"))
+    ensure_schemas(con)  # the warehouse's schemas, audit tables and macros
     con.execute(
         "create table core.regions as select * from (values ('KZ', 'Kazakhstan', 'Казахстан', "
         "'country', 'KZ')) as t(territory_id, name_en, name_ru, level, country_code)"
@@ -46,10 +43,12 @@ def _mart(*reports: tuple) -> dict[tuple[str, int], dict]:
             "null, null, false)",
             [territory, end.year, start, end, file_id, i, tonnes, people],
         )
-        if not con.execute(
-            "select 1 from audit.source_files where file_id = ?", [file_id]
-        ).fetchall():
-            con.execute("insert into audit.source_files values (?, ?)", [file_id, landed])
+        con.execute(
+            "insert into audit.source_files (file_id, dataset, path, sha256, status, landed_at) "
+            "select ?, 'cleanup', ? || '.csv', ?, 'loaded', ? "
+            "where not exists (select 1 from audit.source_files where file_id = ?)",
+            [file_id, file_id, file_id, landed, file_id],
+        )
     rows = con.sql(MART.sql).pl().to_dicts()
     return {(r["territory_id"], r["year"]): r for r in rows}
 

@@ -7,7 +7,7 @@ from datetime import date
 
 import duckdb
 
-from warehouse import SQL_DIR, sql_models
+from warehouse import ensure_schemas, sql_models
 
 MODELS = {m.table: m for m in sql_models()}
 
@@ -15,10 +15,11 @@ MODELS = {m.table: m for m in sql_models()}
 def _events(*reports: tuple) -> duckdb.DuckDBPyConnection:
     """marts.events_activity over reports (territory, day, type, title, events_count)."""
     con = duckdb.connect()
-    con.execute("create schema core; create schema marts; create schema audit")
-    con.execute("create table audit.source_files (file_id varchar, landed_at timestamp)")
-    con.execute("insert into audit.source_files values ('f', '2026-01-01')")
-    con.execute((SQL_DIR / "ddl" / "macros.sql").read_text(encoding="utf-8"))
+    ensure_schemas(con)  # the warehouse's schemas, audit tables and macros
+    con.execute(
+        "insert into audit.source_files (file_id, dataset, path, sha256, status, landed_at) "
+        "values ('f', 'eco_events', 'f.txt', 'f', 'loaded', '2026-01-01')"
+    )
     con.execute(
         "create table core.regions as select * from (values ('KZ', 'Kazakhstan', 'Казахстан', "
         "'country', 'KZ'), ('RU-SPE', 'Saint Petersburg', 'Санкт-Петербург', 'region', 'RU')) "

@@ -6,7 +6,7 @@ import re
 
 import duckdb
 
-from warehouse import SQL_DIR, sql_models
+from warehouse import ensure_schemas, sql_models
 
 
 def test_no_mart_divides_by_a_population_by_hand() -> None:
@@ -18,9 +18,7 @@ def test_no_mart_divides_by_a_population_by_hand() -> None:
 
 def test_no_population_gives_no_figure_never_an_infinite_one() -> None:
     con = duckdb.connect()
-    con.execute("create schema audit")
-    con.execute("create table audit.source_files (file_id varchar, landed_at timestamp)")
-    con.execute((SQL_DIR / "ddl" / "macros.sql").read_text(encoding="utf-8"))
+    ensure_schemas(con)
     got = con.execute(
         "select per_inhabitants(12000.0, 20000000.0, 1000), per_inhabitants(5.0, 0.0, 1), "
         "per_inhabitants(5.0, null, 1), per_inhabitants(345000, 7100000.0, 1000)"
