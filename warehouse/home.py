@@ -19,6 +19,8 @@
 <home>/extractions/         each document's candidate figures (<sha256>.json) and the review
                             workbooks `ecostat extract` writes
 <home>/tmp/                 a run's temporary files (removed when it ends, or by the next run)
+<home>/logs/                the trace of a command's unexpected error, one file each (named in
+                            the one line the command prints)
 <home>/dagster/             the Dagster instance (run history, logs); its dagster.yaml turns
                             telemetry off and lets one run at a time write the warehouse
 """
@@ -99,6 +101,11 @@ class Home:
     def extractions(self) -> Path:
         """Candidate figures found in each document, and review workbooks."""
         return self.root / "extractions"
+
+    @property
+    def logs(self) -> Path:
+        """The trace of a command's unexpected error, one file each: the user sees one line."""
+        return self.root / "logs"
 
     @property
     def cache(self) -> Path:

@@ -135,15 +135,15 @@ def test_a_disk_io_error_is_a_full_disk_only_when_the_disk_is_all_but_full(
     full disk."""
     import shutil
 
-    from pipelines import cli
+    from pipelines.commands import run as run_commands
     from warehouse.home import Home
 
     home = Home(tmp_path)
     error = ["OperationalError: (sqlite3.OperationalError) disk I/O error"]
     usage = shutil.disk_usage(tmp_path)
     monkeypatch.setattr(shutil, "disk_usage", lambda p: usage._replace(free=200 * 2**20))
-    assert cli._disk_full_line(home, error) is None
-    assert cli._disk_full_line(home, ["OSError: [Errno 28] No space left on device"])
+    assert run_commands.disk_full_line(home, error) is None
+    assert run_commands.disk_full_line(home, ["OSError: [Errno 28] No space left on device"])
     monkeypatch.setattr(shutil, "disk_usage", lambda p: usage._replace(free=256 * 1024))
-    line = cli._disk_full_line(home, error)
-    assert line is not None and line.startswith(f"ecostat: the disk holding {tmp_path} is full")
+    line = run_commands.disk_full_line(home, error)
+    assert line is not None and line.startswith(f"the disk holding {tmp_path} is full")

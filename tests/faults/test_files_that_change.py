@@ -39,7 +39,8 @@ def _run(home: Path, capsys, *args: str) -> tuple[int, str]:
     try:
         capsys.readouterr()
         code = main(["run", *args])
-        return code, capsys.readouterr().out
+        captured = capsys.readouterr()  # errors on stderr, after the summary on stdout
+        return code, captured.out + captured.err
     finally:
         del os.environ["ECOSTAT_HOME"]
 

@@ -66,7 +66,7 @@ def test_an_unreadable_file_or_an_unknown_dataset_is_said_plainly(
     binary = tmp_path / "table.csv"
     binary.write_bytes(b"\x00\x01\x02binary\x00" * 20)
     assert main(["check", str(binary), "--dataset", "cleanup"]) == 3  # not a table
-    assert "cannot be read: not a text file" in capsys.readouterr().out
+    assert "cannot be read: not a text file" in capsys.readouterr().err
     assert main(["check", str(binary)]) == 2
     assert "which dataset is table.csv? Give --dataset" in capsys.readouterr().err
     assert main(["check", str(binary), "--dataset", "cleanup", "--spec", "nope"]) == 2
@@ -91,7 +91,7 @@ def test_no_header_says_what_it_saw_and_what_it_knows(home: Path, tmp_path, caps
     path = tmp_path / "odd.csv"
     path.write_text("Область;Год отчёта;Масса мусора\nБишкек;2023;5\n", encoding="utf-8")
     assert main(["check", str(path), "--dataset", "cleanup"]) == 3
-    out = capsys.readouterr().out
+    out = capsys.readouterr().err
     assert "The fullest row (row 1) reads 'Область', 'Год отчёта', 'Масса мусора'" in out
     assert "recognised: 'Область' -> territory" in out
     assert "The contract's columns are territory, period" in out
@@ -110,6 +110,6 @@ def test_a_spec_that_maps_a_header_the_file_lacks_says_so(home: Path, tmp_path, 
     capsys.readouterr()
     path.write_text("Место;Дата;Собрано, т\nБишкек;2023;5\n", encoding="utf-8")
     assert main(["check", str(path), "--dataset", "cleanup"]) == 3
-    out = capsys.readouterr().out
+    out = capsys.readouterr().err
     assert "the source spec maps header 'Регион' for territory, which the file must give" in out
     assert "it reads 'Место', 'Дата', 'Собрано, т'" in out

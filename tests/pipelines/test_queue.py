@@ -65,7 +65,8 @@ def test_a_cli_run_waits_for_a_ui_run_and_says_so(
     other = _started_run(instance, {})
     monkeypatch.setenv("ECOSTAT_HOME", str(home))
     assert main(["run", "--force", "--wait-for-runs", "0.5"]) == 2
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
+    out = captured.out + captured.err
     assert f"Waiting for run {other.run_id[:8]}" in out
     assert "still waiting after 0.5 s; nothing was run" in out
     instance.report_run_failed(other, message="ended")
@@ -112,7 +113,7 @@ def test_a_run_that_waited_says_what_the_other_run_did_with_the_file(
 ) -> None:
     """#30.6: started with the sensor's run, `ecostat run` said "Changed ... (new)" and then
     "This run: no new files". It now says that the other run loaded the file, and which."""
-    import pipelines.cli as cli
+    import pipelines.commands.run as cli
     from pipelines.definitions import definitions_for
     from pipelines.jobs import ALL_JOB
     from tests.faults.test_files_that_change import _csv, _run
