@@ -1,4 +1,4 @@
-"""The floors of the house: every import looks down (README, "Floors").
+"""The floors of the house: every import looks down (docs/architecture.md, "Floors").
 
     0  contracts/      what data must look like, and the shared vocabulary (names, units)
     1  warehouse/      the DuckDB runtime, the data home, Dagster resources, SQL, the catalogue

@@ -151,7 +151,7 @@ def _name_the_sheet_with_a_header(
             continue
         raise SubmissionError(
             f"no header row on the first sheet '{first}', but sheet '{name}' has one: add a "
-            f"source spec for this layout with `sheet: {name}` (see README, Where a change belongs)"
+            f"source spec for this layout with `sheet: {name}` (see docs/onboarding.md)"
         ) from error
 
 

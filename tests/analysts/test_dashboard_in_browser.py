@@ -63,7 +63,7 @@ def test_the_dashboard_explores_every_indicator_offline(seeded_home: Path, tmp_p
             "country",
             "absolute",
         )
-        # The README's picture of the dashboard (docs/dashboard.png is a copy of this one).
+        # The picture of the dashboard in docs/analysts.md (docs/dashboard.png is a copy of this one).
         shot = screenshot(visit, "dashboard", full_page=False)
 
         # Unticking Kyrgyzstan takes its points off the chart and its rows off the table.
