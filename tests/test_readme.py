@@ -105,8 +105,10 @@ def _command_lines(page: Path) -> list[str]:
             words = [w.removeprefix("$") for w in words if w != "$"]
             while words and words[0] == "":
                 words = words[1:]
-            if words and words[0].endswith("ecostat") and "/" not in words[0].removesuffix(
-                ".venv/bin/ecostat"
+            if (
+                words
+                and words[0].endswith("ecostat")
+                and "/" not in words[0].removesuffix(".venv/bin/ecostat")
             ):
                 lines.append(shlex.join(words[1:]))
     return lines
