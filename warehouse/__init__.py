@@ -165,8 +165,31 @@ class SqlModel:
     # as the source, read by a trace of one finding; the findings aggregate it in one pass).
     materialized: str = "table"
     # How a figure is chosen when sources disagree, in words: `ecostat trace` and the report
-    # show it beside a row whose sources disagree.
-    choice: str | None = None
+    # show it beside a row whose sources disagree. Either the rule itself (shown when the row's
+    # conflicting_sources is true) or {when: column(s) that say the sources disagree, rule: the
+    # rule, or {dataset: rule} for a table of several datasets' figures}.
+    choice: str | dict | None = None
+
+    def disputed(self, row: dict) -> bool:
+        """Whether this row's sources disagree, by the columns its choice names."""
+        when = (self.choice or {}).get("when") if isinstance(self.choice, dict) else None
+        if when == []:  # a rule that chooses in every row (the latest record of a facility)
+            return True
+        columns = [when] if isinstance(when, str) else when or ["conflicting_sources"]
+        return any(bool(row.get(c)) for c in columns)
+
+    @property
+    def always_chooses(self) -> bool:
+        """A rule that picks among records in every row (``when: []``), not only when sources
+        disagree: the latest record of a facility, one report of an event."""
+        return isinstance(self.choice, dict) and self.choice.get("when") == []
+
+    def rule_for(self, dataset: str | None) -> str | None:
+        """The declared rule that chose a figure of ``dataset`` among its sources."""
+        rule = self.choice.get("rule") if isinstance(self.choice, dict) else self.choice
+        if isinstance(rule, dict):
+            return rule.get(dataset or "")
+        return rule
 
     @property
     def table(self) -> str:

@@ -79,6 +79,8 @@ class Trace:
     files: list[dict] = field(default_factory=list)  # every file behind the row, rows counted
     inputs: list[str] = field(default_factory=list)  # the tables this row was built from
     choice: list[str] = field(default_factory=list)  # how a figure was chosen among sources
+    # What the choice lines are said under: sources that disagree, or a rule that always picks.
+    choice_words: str = "sources disagree; the figure kept"
     computations: list[str] = field(default_factory=list)  # each derived value, computed
 
     def to_dict(self) -> dict:
@@ -184,6 +186,11 @@ def trace_rows(
                 files=files[n],
                 inputs=inputs,
                 choice=_choice(model, inputs, row),
+                choice_words=(
+                    "the figure chosen among the records"
+                    if model and model.always_chooses
+                    else "sources disagree; the figure kept"
+                ),
                 computations=_computations(row),
             )
         )
@@ -240,13 +247,13 @@ def _inputs_of_row(model: SqlModel | None, row: dict, row_datasets: list[str]) -
 
 def _choice(model: SqlModel | None, inputs: list[str], row: dict) -> list[str]:
     """How the row's figure was chosen when its sources disagree: the declared rule of the
-    model and of the tables the row was built from."""
-    if not row.get("conflicting_sources") and not row.get("conflicting"):
+    model (for the row's dataset) and of the tables the row was built from."""
+    if model is None or not model.disputed(row):
         return []
     models = {m.table: m for m in sql_models()}
-    path = [model] if model else []
-    path += [models[t] for t in inputs if t in models]
-    return [f"{m.table}: {m.choice}" for m in path if m and m.choice]
+    path = [model, *(models[t] for t in inputs if t in models)]
+    rules = [(m.table, m.rule_for(row.get("dataset"))) for m in path]
+    return [f"{table}: {rule}" for table, rule in rules if rule]
 
 
 def _number(value: float) -> str:
@@ -316,6 +323,16 @@ def _source_row_ids(
         return ids
     if "source_row_id" in row:
         return [row["source_row_id"]]
+    # A row that keeps no ids (a territory-year of the clean-up comparison, a scorecard row):
+    # its declared lineage ("*": any row) reads them from the tables it was built from.
+    lineage = model.lineage.get("*") if model else None
+    if lineage:
+        return [
+            i
+            for (i,) in con.execute(
+                lineage["sql"], [row[c] for c in lineage["params"]]
+            ).fetchall()
+        ]
     raise TraceError(f"{table} does not keep source row ids (source_row_ids or source_row_id)")
 
 
@@ -537,7 +554,7 @@ def format_trace(t: Trace) -> str:
     for computation in t.computations:
         lines.append(f"  computed: {computation}")
     for rule in t.choice:
-        lines.append(f"  sources disagree; the figure kept, by {rule}")
+        lines.append(f"  {t.choice_words}, by {rule}")
     if len(t.files) > 1 or t.source_rows_total > len(t.source_rows):
         lines.append(f"Source files ({len(t.files)}), {t.source_rows_total:,} source rows:")
         for f in t.files:

@@ -311,3 +311,28 @@ def test_rows_rejected_mean_one_thing_in_the_summary_the_report_and_the_views(
     assert (group["rows"], group["failures"], group["files"]) == (2, 2, 1)
     by_rule = next(line for line in lines if line.startswith("Rejected rows by rule"))
     assert "emissions.number_format 2" in by_rule
+
+
+def test_every_mart_traces_to_its_sources_and_declares_how_a_figure_is_chosen(
+    seeded_home: Path, monkeypatch, capsys
+) -> None:
+    """#30.8: `ecostat trace` refused marts.cleanup_comparison and marts.region_scorecard, and
+    only the clean-up mart declared how a figure wins when sources disagree."""
+    marts = [m for m in sql_models() if m.layer == "marts"]
+    undeclared = [m.table for m in marts if m.choice is None]
+    assert not undeclared, f"marts that do not say how a figure is chosen: {undeclared}"
+    by_dataset = next(m for m in marts if m.name == "region_year_indicators")
+    assert all(by_dataset.rule_for(ds) for ds in datasets() if ds != "air_monitoring")
+    monkeypatch.setenv("ECOSTAT_HOME", str(seeded_home))
+    for mart in marts:
+        assert main(["trace", mart.table, "--limit", "1", "--json"]) == 0, mart.table
+        (trace,) = json.loads(capsys.readouterr().out)
+        assert trace["source_rows"] and trace["source_rows"][0]["path"].endswith(
+            (".csv", ".xlsx", ".txt")
+        )
+    # KG 2022's clean-up reports disagree (620.902 against 620.922 t): both marts say the rule.
+    for table in ("marts.cleanup_comparison", "marts.region_scorecard"):
+        assert main(["trace", table, "territory_id=KG", "year=2022"]) == 0
+        out = capsys.readouterr().out
+        assert "sources disagree; the figure kept, by marts.cleanup_comparison: Reports" in out
+        assert "landing/cleanup/kg_mnr_subbotniki_2019_2024.csv" in out
