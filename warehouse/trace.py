@@ -329,9 +329,7 @@ def _source_row_ids(
     if lineage:
         return [
             i
-            for (i,) in con.execute(
-                lineage["sql"], [row[c] for c in lineage["params"]]
-            ).fetchall()
+            for (i,) in con.execute(lineage["sql"], [row[c] for c in lineage["params"]]).fetchall()
         ]
     raise TraceError(f"{table} does not keep source row ids (source_row_ids or source_row_id)")
 
