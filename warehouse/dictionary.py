@@ -42,6 +42,9 @@ class TableDoc:
     sources: list[str] = field(default_factory=list)  # datasets and reference sources behind it
     licence: list[str] = field(default_factory=list)
     columns: list[ColumnDoc] = field(default_factory=list)
+    # How a figure is chosen among its sources (the model's `choice`), per dataset when the
+    # table holds several datasets' figures ("" for one rule).
+    choice: dict[str, str] = field(default_factory=dict)
 
 
 def _reference() -> dict[str, dict]:
@@ -121,9 +124,18 @@ def table_docs() -> list[TableDoc]:
                     ColumnDoc(name, str(meta.get("description", "")).strip(), meta.get("unit"))
                     for name, meta in m.columns.items()
                 ],
+                choice=_choice_of(m.choice),
             )
         )
     return docs
+
+
+def _choice_of(choice: str | dict | None) -> dict[str, str]:
+    """A model's declared choice as {dataset or "": rule}."""
+    rule = choice.get("rule") if isinstance(choice, dict) else choice
+    if isinstance(rule, dict):
+        return {k: " ".join(str(v).split()) for k, v in rule.items()}
+    return {"": " ".join(rule.split())} if rule else {}
 
 
 def _cell(text: object) -> str:
@@ -187,6 +199,11 @@ def markdown(docs: list[TableDoc] | None = None) -> str:
                 lines += ["**Sources:**", "", *(f"- {s}" for s in d.sources), ""]
             if d.licence:
                 lines += ["**Licence notes:**", "", *(f"- {s}" for s in d.licence), ""]
+            if list(d.choice) == [""]:
+                lines += [f"**How a figure is chosen among its sources:** {d.choice['']}", ""]
+            elif d.choice:
+                lines += ["**How a figure is chosen among its sources:**", ""]
+                lines += [f"- {k}: {v}" for k, v in d.choice.items()] + [""]
             if d.columns:
                 lines += ["| column | unit | description |", "|---|---|---|"]
                 lines += [

@@ -13,6 +13,7 @@ from pathlib import Path
 import dagster as dg
 
 from assets.audit.assets import REPORT_KEY
+from assets.extract.documents import quotes_from
 from assets.publish.dashboard import collect, render_html
 from warehouse.query import publish
 from warehouse.resources import HomeResource, Warehouse
@@ -34,13 +35,15 @@ PUBLISHED_KEY = dg.AssetKey(["publish", "warehouse"])
         "marts.region_year_indicators, to explore by indicator, level, territories, absolute or "
         "per capita, in English or Russian (charts drawn in the page with the inlined Vega "
         "bundle; downloads as SVG, PNG and CSV; the view kept in the URL), the latest scorecard "
-        "per territory and the marts' data dictionary. <home>/reports/dashboard.html: opens "
+        "per territory and the marts' data dictionary; a Sources view gives each figure's "
+        "source titles, links, files, rows and quotes, and the `ecostat trace` command. "
+        "<home>/reports/dashboard.html: opens "
         "offline and fetches nothing."
     ),
 )
 def dashboard(warehouse: Warehouse, home: HomeResource) -> dg.MaterializeResult:
     with warehouse.get_connection() as con:
-        data = collect(con)
+        data = collect(con, quotes_from(home.home.documents))
     page = home.home.reports / "dashboard.html"
     page.parent.mkdir(parents=True, exist_ok=True)
     page.write_text(

@@ -7,8 +7,10 @@ request leaves the page). An analyst picks an indicator, a level (or all levels 
 each with its own axis), the territories, absolute or per-capita figures and English or Russian;
 the state is kept in the URL's fragment, so a view can be bookmarked or sent. Each chart
 downloads as SVG or PNG and its data as CSV. Years sit on a continuous axis and a line breaks
-where a year is missing. Below the chart, the same figures as a table; then the latest
-scorecard per territory and the marts' data dictionary.
+where a year is missing. Below the chart, the same figures as a table, and the Sources view of
+the figure chosen (a point of the chart or a row of the table): its source titles and links,
+files and rows, the sentence of a figure taken from a report, and the `ecostat trace` command
+that shows the rest. Then the latest scorecard per territory and the marts' data dictionary.
 
 Grain of the page's data: one figure per territory x year x indicator, as the mart has it.
 """
@@ -27,6 +29,12 @@ from contracts import reference_vocabulary
 from warehouse import run_query
 from warehouse.dictionary import table_docs
 from warehouse.query import plain_integer
+from warehouse.trace import Quoter, source_rows_of
+
+# Source rows shown per figure in the Sources view: the page stays small whatever a figure
+# rests on (a country's clean-up figure may rest on a hundred thousand rows); the trace
+# command it gives lists them all.
+SHOWN_SOURCES = 3
 
 TEMPLATES = Path(__file__).parent / "templates"
 LABELS = Path(__file__).parent / "indicators.yaml"
@@ -59,11 +67,55 @@ def indicator_titles(indicators: list[str], labels_file: Path = LABELS) -> dict[
     return out
 
 
-def collect(con: duckdb.DuckDBPyConnection) -> dict:
-    """The dashboard's data: every figure of the mart (compact keys, for the page's JSON), the
-    indicators with their titles and units, the territories, the latest scorecard and the
-    marts' dictionary."""
-    rows = run_query(con, "dashboard_indicators").pl()
+def figure_sources(
+    con: duckdb.DuckDBPyConnection, ids: list[list[str]], quote: Quoter | None = None
+) -> list[list[dict]]:
+    """For each figure (its first source row ids), what the Sources view shows of each source
+    row: title, link and confidence as the source gave them, file, sheet and row, and for a
+    figure taken from a report the document, paragraph and sentence. Set-based: a few queries
+    for all figures (warehouse/trace.py)."""
+    if not any(ids):
+        return [[] for _ in ids]
+    _, rows = source_rows_of(con, ids, detail_rows=SHOWN_SOURCES, quote=quote)
+    out = []
+    for these in rows:
+        out.append(
+            [
+                {
+                    "title": s.document.get("source_title"),
+                    "url": s.document.get("source_url"),
+                    "confidence": s.document.get("source_confidence"),
+                    "path": f"landing/{s.dataset}/{s.path}" if s.path else None,
+                    "sheet": s.sheet,
+                    "row": s.row_number,
+                    "column": s.source_column or None,
+                    "quotes": [
+                        {
+                            "column": q["column"],
+                            "document": q["document"],
+                            "paragraph": q.get("paragraph"),
+                            "page": q.get("page"),
+                            "quote": q["quote"],
+                            "note": q["note"],
+                        }
+                        for q in s.sentences
+                    ],
+                }
+                for s in these
+            ]
+        )
+    return out
+
+
+def collect(con: duckdb.DuckDBPyConnection, quote: Quoter | None = None) -> dict:
+    """The dashboard's data: every figure of the mart (compact keys, for the page's JSON) with
+    its first source rows, the indicators with their titles and units, the territories, the
+    latest scorecard and the marts' dictionary. ``quote`` reads a sentence from a kept
+    document (assets/extract/documents.py ``quotes_from``)."""
+    rows = run_query(con, "dashboard_indicators", shown=SHOWN_SOURCES).pl()
+    sources = figure_sources(
+        con, [ids or [] for ids in rows.get_column("shown_source_row_ids").to_list()], quote
+    )
     indicators = []
     for (dataset, indicator), group in rows.group_by(["dataset", "indicator"], maintain_order=True):
         units = sorted(group.get_column("unit").drop_nulls().unique().to_list())
@@ -102,8 +154,10 @@ def collect(con: duckdb.DuckDBPyConnection) -> dict:
             "near": bool(r["population_is_nearest_year"]),
             "c": bool(r["conflicting_sources"]),
             "note": r["note"],
+            "sr": r["source_rows"],
+            "src": sources[n],
         }
-        for r in rows.iter_rows(named=True)
+        for n, r in enumerate(rows.iter_rows(named=True))
     ]
     scorecard = run_query(con, "dashboard_scorecard").pl()
     return {

@@ -125,3 +125,53 @@ def test_all_levels_side_by_side_each_with_its_own_axis(seeded_home: Path) -> No
         assert len(headers) >= 3
         assert page.locator("#chart svg .role-axis").count() >= 2 * len(headers)
         assert visit.console_errors == [] and visit.external_requests == []
+
+
+def test_the_sources_view_leads_from_a_figure_to_its_sources_and_its_trace(
+    seeded_home: Path, monkeypatch, capsys
+) -> None:
+    """#30.8: a dashboard figure had no way back to its source. Its Sources view gives the
+    source titles and links, files and rows, and the `ecostat trace` command, which works."""
+    import shlex
+
+    from pipelines.cli import main
+
+    fragment = "indicator=cleanup_waste_collected_t&level=country&measure=absolute&lang=en"
+    with open_page(seeded_home / "reports" / "dashboard.html", fragment=fragment) as visit:
+        page = visit.page
+        _ready(page)
+        assert page.locator("#sources-body").is_hidden()
+        # Kyrgyzstan 2022: three reports of one day, two of them disagreeing.
+        row = page.locator("#figures tbody tr[data-figure='KG:2022']")
+        row.locator("button.show-sources").click()
+        view = page.locator("#sources-body")
+        assert view.is_visible()
+        assert page.locator("#sources-title").inner_text().startswith("Kyrgyz Republic, 2022: ")
+        assert page.locator("#sources-count").inner_text() == "3 source rows."
+        items = page.locator("#sources-list li")
+        assert items.count() == 3
+        first = items.first
+        assert first.locator("a").inner_text() == "Кабар, 19.10.2022"
+        assert first.locator("a").get_attribute("href").startswith("https://kabar.kg/")
+        assert "landing/cleanup/kg_mnr_subbotniki_2019_2024.csv, row 3" in first.inner_text()
+        command = page.locator("#sources-trace").inner_text()
+        assert command == (
+            "ecostat trace marts.region_year_indicators territory_id=KG year=2022 "
+            "indicator=cleanup_waste_collected_t"
+        )
+        assert _state(page)["figure"] == "KG:2022"
+        # A point of the chart opens its figure's sources too.
+        page.locator(SYMBOLS).first.click()
+        assert page.locator("#sources-title").inner_text() != "" and _state(page)["figure"]
+        assert _state(page)["figure"] != "KG:2022"
+        # In Russian, the view speaks Russian.
+        page.select_option("#lang", "ru")
+        _ready(page)
+        assert page.locator("#sources h2").inner_text() == "Источники"
+        assert visit.console_errors == [] and visit.external_requests == []
+    # The command the view gives reproduces the figure, with its sources.
+    monkeypatch.setenv("ECOSTAT_HOME", str(seeded_home))
+    capsys.readouterr()
+    assert main(shlex.split(command)[1:]) == 0
+    out = capsys.readouterr().out
+    assert "value: 620.922" in out and "landing/cleanup/kg_mnr_subbotniki_2019_2024.csv" in out

@@ -140,3 +140,19 @@ def _image_only_pdf(path: Path) -> None:
     from PIL import Image
 
     Image.new("RGB", (200, 100), "white").save(path, "PDF")
+
+
+def test_the_dashboards_sources_view_quotes_the_sentence(loaded):
+    """#30.8: a figure taken from a report shows, in the dashboard's Sources view, the document
+    and the sentence it stands in (headless Chromium)."""
+    from tests.browser import open_page
+
+    fragment = "indicator=cleanup_waste_collected_t&level=country&figure=KG:2023"
+    with open_page(loaded / "reports" / "dashboard.html", fragment=fragment) as visit:
+        page = visit.page
+        page.wait_for_selector("#sources-body:not([hidden])")
+        view = page.locator("#sources-body")
+        assert "landing/cleanup/extracted_" in view.inner_text()
+        assert "kyrgyz_ministry_results_2023.txt" in view.inner_text()
+        assert view.locator("blockquote").first.inner_text() == _sentence_of("3346,259 тн")
+        assert visit.console_errors == [] and visit.external_requests == []

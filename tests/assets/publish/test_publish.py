@@ -40,6 +40,9 @@ def _warehouse(path: Path) -> None:
     # As the mart stores them (the literals above are decimals).
     con.execute("alter table marts.region_year_indicators alter value type double")
     con.execute("alter table marts.region_year_indicators alter per_capita_value type double")
+    # Figures that keep no source rows: the Sources view says so (no audit tables needed).
+    con.execute("alter table marts.region_year_indicators add column source_rows bigint")
+    con.execute("alter table marts.region_year_indicators add column source_row_ids varchar[]")
     con.execute(_SCORECARD)
     con.close()
 
