@@ -56,7 +56,7 @@ bench: $(STAMP)
 DIGEST := tests/digests/embedded_default.json
 digest: $(STAMP)
 	rm -rf .digest-home
-	ECOSTAT_HOME=.digest-home $(BIN)/ecostat run > /dev/null
+	ECOSTAT_HOME=.digest-home ECOSTAT_AS_OF=$$(cat tests/digests/as_of) $(BIN)/ecostat run > /dev/null
 	ECOSTAT_HOME=.digest-home $(BIN)/ecostat digest --live > $(DIGEST)
 	rm -rf .digest-home
 	@echo "Wrote $(DIGEST)"

@@ -97,12 +97,28 @@ class Contract(_Strict):
     periodic: bool
     columns: list[ColumnSpec]
     rules: list[RuleSpec]
+    # How many years a status record stands when no later record of the facility comes: a mart
+    # that carries statuses forward (marts.waste_capacity) counts a status no longer than this.
+    # Keys are values of the `status` column's vocabulary.
+    status_horizon_years: dict[str, int] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _check(self) -> Contract:
         names = [c.name for c in self.columns]
         if len(set(names)) != len(names):
             raise ValueError(f"{self.dataset}: duplicate column names")
+        if self.status_horizon_years:
+            statuses = set(
+                next((c for c in self.columns if c.name == "status"), None).vocabulary().values()
+                if "status" in names
+                else ()
+            )
+            unknown = sorted(set(self.status_horizon_years) - statuses)
+            if unknown:
+                raise ValueError(
+                    f"{self.dataset}: status_horizon_years names statuses the status column "
+                    f"does not allow: {unknown}"
+                )
         for c in self.columns:
             if c.part_of and c.part_of not in names:
                 raise ValueError(
@@ -349,6 +365,15 @@ def datasets() -> list[str]:
 
 
 @cache
+def status_horizons() -> dict[tuple[str, str], int]:
+    """(dataset, status) -> the years a status record stands, as the contracts declare them."""
+    return {
+        (ds, status): years
+        for ds in datasets()
+        for status, years in load_contract(ds).status_horizon_years.items()
+    }
+
+
 def periodic_datasets() -> tuple[str, ...]:
     """The datasets whose contracts declare them periodic (a figure expected every year)."""
     return tuple(ds for ds in datasets() if load_contract(ds).periodic)

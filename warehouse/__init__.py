@@ -18,8 +18,9 @@ import duckdb
 import polars as pl
 import yaml
 
-from contracts import Contract, periodic_datasets
+from contracts import Contract, periodic_datasets, status_horizons
 from contracts.vocabulary import Units
+from warehouse.home import as_of_date
 from warehouse.raw import ensure_raw
 
 SQL_DIR = Path(__file__).parent
@@ -38,12 +39,25 @@ def table_fingerprint(con: duckdb.DuckDBPyConnection, table: str) -> str:
 def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
     """Create the layer schemas, audit tables and shared macros if they are missing; and the
     macros made from the contracts' declarations (``periodic_datasets()``: the datasets whose
-    contracts declare a figure every year, for the findings' coverage gaps)."""
+    contracts declare a figure every year, for the findings' coverage gaps;
+    ``status_horizon_years(dataset, status)``) and the run's date (``run_as_of()``)."""
     for name in ("audit.sql", "macros.sql"):
         con.execute((SQL_DIR / "ddl" / name).read_text(encoding="utf-8"))
     # A macro cannot take parameters: the names are the contracts' folder names, quoted.
     names = ", ".join("'" + ds.replace("'", "''") + "'" for ds in periodic_datasets())
     con.execute(f"create or replace macro periodic_datasets() as [{names}]::varchar[]")
+    # How long a status stands (the contracts' status_horizon_years): NULL for a status that
+    # has no horizon. Values are the contracts' own words and integers, quoted.
+    cases = " ".join(
+        f"when ds = '{ds}' and st = '{status}' then {int(years)}"
+        for (ds, status), years in status_horizons().items()
+    )
+    con.execute(
+        "create or replace macro status_horizon_years(ds, st) as "
+        + (f"case {cases} end" if cases else "null::integer")
+    )
+    # The date a run reports as of: no year after it is shown as a fact (#31.4).
+    con.execute(f"create or replace macro run_as_of() as date '{as_of_date().isoformat()}'")
 
 
 def ensure_dataset_tables(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:

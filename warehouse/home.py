@@ -30,6 +30,7 @@ from __future__ import annotations
 import os
 import shutil
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -147,6 +148,22 @@ def home_path(environ: dict[str, str] | None = None) -> Path:
     from another folder never makes a new, empty home."""
     env = os.environ if environ is None else environ
     return Path(env.get("ECOSTAT_HOME") or DEFAULT_HOME).expanduser().resolve()
+
+
+def as_of_date(environ: dict[str, str] | None = None) -> date:
+    """The date a run reports as of: no year after it is shown as a fact. ECOSTAT_AS_OF
+    (YYYY-MM-DD) when set, to reproduce a run of another day (the tests' digest of the embedded
+    default is pinned so), else today in UTC."""
+    env = os.environ if environ is None else environ
+    given = env.get("ECOSTAT_AS_OF")
+    if not given:
+        return datetime.now(UTC).date()
+    try:
+        return date.fromisoformat(given)
+    except ValueError:
+        raise ValueError(
+            f"ECOSTAT_AS_OF must be a date written YYYY-MM-DD, not {given!r}"
+        ) from None
 
 
 def ensure_home(root: Path, seeds_dir: Path = SEEDS_DIR) -> tuple[Home, list[str]]:

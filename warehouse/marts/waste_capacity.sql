@@ -4,15 +4,23 @@
 -- confident one). Lines of a facility are not added to its total. A facility counts for its own
 -- territory and every territory above it (a Novokuznetsk plant counts for Kuzbass and Russia):
 -- includes_subterritories says when a row does so. Throughput only (t/year; t/day x 365 is
--- flagged as derived); a landfill's design capacity in t or m3 is counted, not added. A plan
--- without news for more than 3 years is no longer counted.
+-- flagged as derived); a landfill's design capacity in t or m3 is counted, not added. A status
+-- stands for the years its contract declares (status_horizon_years: a plan 3, operating 5)
+-- when no later record comes, and no year after the run's date (run_as_of()) is a row: a plan
+-- dated later (a plant planned for 2027) counts as planned in the run's year.
 with
 
 facilities as (
     select
         *,
         confidence_rank(source_confidence)
-            as confidence_rank
+            as confidence_rank,
+        -- The year the record counts from: a plan dated after the run's year is known now.
+        case
+            when status in ('planned', 'under_construction')
+                then least(as_of_year, year(run_as_of()))
+            else as_of_year
+        end as counts_from_year
     from core.waste_facilities
     where is_whole_facility
 ),
@@ -30,7 +38,8 @@ population as (
 ),
 
 years as (
-    select unnest(generate_series(min(as_of_year), max(as_of_year))) as year from facilities
+    select unnest(generate_series(min(counts_from_year), year(run_as_of()))) as year
+    from facilities
 ),
 
 status_in_year as (
@@ -42,17 +51,18 @@ status_in_year as (
             order by f.as_of desc, f.confidence_rank, f.file_id, f.row_number
         ) as latest
     from years as y
-    inner join facilities as f on f.as_of_year <= y.year
+    inner join facilities as f on f.counts_from_year <= y.year
 ),
 
--- A plan (planned, under construction) is carried forward for 3 years after its record and
--- then no longer counted: a facility planned in 2019 and never reported again is not a plan
--- of 2027. Its last record stays in core.waste_facilities.
+-- A status is carried forward for the years its contract declares after its record and then
+-- no longer counted: a facility planned in 2019 and never reported again is not a plan of
+-- 2027, and a landfill last reported operating in 2008 is not operating in 2020. Its last
+-- record stays in core.waste_facilities.
 current_status as (
     select * exclude (latest)
     from status_in_year
     where latest = 1
-        and not (status in ('planned', 'under_construction') and year - as_of_year > 3)
+        and coalesce(year - counts_from_year <= status_horizon_years('waste_facilities', status), true)
 ),
 
 rolled_up as (
