@@ -807,22 +807,24 @@ def test_a_coal_figure_traces_to_coal_rows_only(warehouse) -> None:
 
 def test_waste_capacity_is_never_added_across_facility_types(warehouse) -> None:
     """Defect #14.8: Kuzbass 2022 added ЭкоЛэнд's 400,000 t/year of sorting to 230,000 t/year
-    of landfill intake at the same site."""
+    of landfill intake at the same site. (That landfill is now a plan of 2008 that no later
+    record renews, #31.4; Russia 2022 has sorting and processing, each its own figure.)"""
     rows = dict(
         warehouse.execute(
             """select indicator, value from marts.region_year_indicators
-               where territory_id = 'RU-KEM' and year = 2022 and dataset = 'waste_facilities'"""
+               where territory_id = 'RU' and year = 2022 and dataset = 'waste_facilities'"""
         ).fetchall()
     )
     assert rows == {
         "waste_capacity_operating_sorting_complex_t_per_year": 400_000.0,
-        "waste_capacity_operating_landfill_t_per_year": 230_000.0,
+        "waste_capacity_operating_processing_complex_t_per_year": 200_000.0,
     }
     card = warehouse.execute(
-        """select sorting_capacity_t_per_year, landfill_capacity_t_per_year
-           from marts.region_scorecard where territory_id = 'RU-KEM' and year = 2022"""
+        """select sorting_capacity_t_per_year, processing_capacity_t_per_year,
+                  landfill_capacity_t_per_year
+           from marts.region_scorecard where territory_id = 'RU' and year = 2022"""
     ).fetchall()
-    assert card == [(400_000.0, 230_000.0)]
+    assert card == [(400_000.0, 200_000.0, None)]
 
 
 def test_a_plan_with_no_later_news_goes_stale_and_an_installed_incinerator_counts(

@@ -320,9 +320,28 @@ def write_excel(sheets: dict[str, pl.DataFrame], path: Path) -> Path:
                 autofit=True,
                 autofilter=True,  # a filter button on every column of the header
                 freeze_panes=(1, 0),
-                # Years and ids as typed, 2018 (not "2,018"); quantities keep separators.
+                # Years and ids as typed, 2018 (not "2,018"); quantities keep separators, with
+                # the decimals their figures have (9,000 and 620.922, not 9,000.000).
                 column_formats={
-                    c: "0" for c, dtype in frame.schema.items() if plain_integer(c, dtype)
+                    c: "0" if plain_integer(c, dtype) else _number_format(frame.get_column(c))
+                    for c, dtype in frame.schema.items()
+                    if dtype.is_numeric()
                 },
             )
     return path
+
+
+def _number_format(column: pl.Series, most: int = 6) -> str:
+    """An Excel number format with thousands separators and as many decimals as the column's
+    figures have (up to ``most``): a column of whole tonnes shows none."""
+    if not column.dtype.is_float():
+        return "#,##0"
+    values = column.drop_nulls().drop_nans()
+    for decimals in range(most + 1):
+        scaled = values * 10**decimals
+        # Within float error of a whole number at this many decimals (620.922 x 1,000).
+        if values.is_empty() or (scaled - scaled.round(0)).abs().max() <= max(
+            1e-6, 1e-12 * float(scaled.abs().max())
+        ):
+            break
+    return "#,##0" + ("." + "0" * decimals if decimals else "")

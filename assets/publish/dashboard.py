@@ -28,6 +28,7 @@ from assets.html import render
 from contracts import reference_vocabulary
 from warehouse import run_query
 from warehouse.dictionary import table_docs
+from warehouse.home import as_of_date
 from warehouse.query import plain_integer
 from warehouse.trace import Quoter, source_rows_of
 
@@ -159,7 +160,7 @@ def collect(con: duckdb.DuckDBPyConnection, quote: Quoter | None = None) -> dict
         }
         for n, r in enumerate(rows.iter_rows(named=True))
     ]
-    scorecard = run_query(con, "dashboard_scorecard").pl()
+    scorecard = run_query(con, "dashboard_scorecard", year=as_of_date().year).pl()
     return {
         "indicators": indicators,
         "territories": territories,

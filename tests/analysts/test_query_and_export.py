@@ -92,6 +92,32 @@ def test_excel_has_plain_years_a_filter_and_a_frozen_header(home_env, tmp_path) 
     assert formats["n_sources"].startswith("#,##0")
 
 
+def test_excel_quantities_have_the_decimals_their_figures_have(tmp_path) -> None:
+    """#30 polish: every float showed three decimals (9,000.000 t)."""
+    import polars as pl
+
+    from warehouse.query import write_frame
+
+    frame = pl.DataFrame(
+        {
+            "whole_t": [9000.0, 12000.0, None],
+            "tonnes": [9000.0, 620.922, 3346.259],
+            "share": [0.5, 0.25, 0.125],
+            "events": [4, 136, 1],
+        }
+    )
+    write_frame(frame, tmp_path / "q.xlsx")
+    sheet = openpyxl.load_workbook(tmp_path / "q.xlsx").active
+    formats = {sheet.cell(1, c).value: sheet.cell(2, c).number_format for c in range(1, 5)}
+    assert formats == {
+        "whole_t": "#,##0",
+        "tonnes": "#,##0.000",
+        "share": "#,##0.000",
+        "events": "#,##0",
+    }
+    assert sheet.cell(3, 2).value == 620.922  # the value itself is never rounded
+
+
 @pytest.mark.parametrize(
     "sql",
     [
