@@ -39,6 +39,7 @@ SHOWN_SOURCES = 3
 
 TEMPLATES = Path(__file__).parent / "templates"
 LABELS = Path(__file__).parent / "indicators.yaml"
+UNIT_WORDS = Path(__file__).parent / "units.yaml"
 # The page's words for each level of the gazetteer. Which levels there are, and their order
 # (countries first, districts last), is the gazetteer's declaration (seeds/reference/tables.yaml);
 # a level declared there without words here is shown by its id (a test asks for words).
@@ -193,9 +194,15 @@ def vega_bundle(cache_dir: Path | None = None) -> str:
     return bundle
 
 
+def unit_words(path: Path = UNIT_WORDS) -> dict[str, str]:
+    """unit as the mart writes it -> its Russian words on the page."""
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+
+
 def page_data(data: dict) -> str:
     """The figures and labels as JSON for a <script type="application/json"> element."""
     payload = {k: data[k] for k in ("indicators", "territories", "figures", "levels")}
+    payload["unit_words"] = {"ru": unit_words()}
     return json.dumps(payload, ensure_ascii=False, default=str).replace("</", "<\\/")
 
 

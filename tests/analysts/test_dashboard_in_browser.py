@@ -175,3 +175,50 @@ def test_the_sources_view_leads_from_a_figure_to_its_sources_and_its_trace(
     assert main(shlex.split(command)[1:]) == 0
     out = capsys.readouterr().out
     assert "value: 620.922" in out and "landing/cleanup/kg_mnr_subbotniki_2019_2024.csv" in out
+
+
+def test_a_log_scale_shapes_beside_colours_and_the_source_on_every_picture(
+    seeded_home: Path,
+) -> None:
+    """#30 polish: a log-scale option; series told apart by more than colour; the downloaded
+    chart carries its source and date; the Russian view is Russian, units included."""
+    from assets.publish.dashboard import unit_words
+
+    con = duckdb.connect(str(seeded_home / "warehouse.duckdb"), read_only=True)
+    try:
+        units = {
+            u
+            for (u,) in con.execute(
+                "select unit from marts.region_year_indicators union "
+                "select per_capita_unit from marts.region_year_indicators"
+            ).fetchall()
+            if u
+        }
+    finally:
+        con.close()
+    assert units <= set(unit_words()), f"units without Russian words: {units - set(unit_words())}"
+    fragment = "indicator=cleanup_waste_collected_t&level=country&measure=absolute&lang=en"
+    with open_page(seeded_home / "reports" / "dashboard.html", fragment=fragment) as visit:
+        page = visit.page
+        drawn = _ready(page)
+        chart = page.locator("#chart svg")
+        assert "Source: ecostat, marts.region_year_indicators, written " in chart.text_content()
+        shapes = {page.locator(SYMBOLS).nth(k).get_attribute("d") for k in range(drawn)}
+        assert len(shapes) >= 2  # Kyrgyzstan and Kazakhstan are not only two colours
+        assert "100,000" not in chart.text_content()
+        page.locator("#log-scale").check()
+        assert _ready(page) == drawn and _state(page)["log"] == "1"
+        assert "100,000" in page.locator("#chart svg").text_content()  # decades: a log axis
+        with page.expect_download() as got:
+            page.locator("#download-svg").click()
+        picture = Path(got.value.path()).read_text(encoding="utf-8")
+        assert "Source: ecostat, marts.region_year_indicators, written " in picture
+        page.select_option("#lang", "ru")
+        _ready(page)
+        chart = page.locator("#chart svg").text_content()
+        assert "Источник: ecostat" in chart and "т · страны" in chart
+        assert page.locator("#scorecard h2").inner_text().startswith("Сводка")
+        assert page.locator("#dictionary h2").inner_text() == "Словарь данных"
+        assert page.locator("label[for=indicator]").inner_text() == "Показатель"
+        assert "(т)" in page.locator("#indicator option:checked").inner_text()
+        assert visit.console_errors == [] and visit.external_requests == []
