@@ -63,9 +63,26 @@ def test_the_checks_add_up_in_words_and_source_rows_name_their_file(seeded_home:
         row = block.locator("tr", has_text="rule:period_required")
         assert row.locator("td.quar").inner_text() == "rows quarantined"
         assert block.locator("td.fail").count() == 0  # nothing shown as a failed error
-        link = page.locator("#findings-table td.ids a").first
+        link = page.locator("#findings-table .ids a").first
         assert link.inner_text().startswith("landing/") and ", row " in link.inner_text()
         target = link.get_attribute("href")
         link.click()
         assert page.locator(target).is_visible()  # the file's line in the file list, opened
         assert visit.console_errors == [] and visit.external_requests == []
+
+
+def test_the_findings_fit_a_window_of_1400_pixels(seeded_home: Path) -> None:
+    """#30 polish: the findings table was 1,339 px wide in its 1,200 px column, its cases and
+    source rows out of sight, and the source row ids broke a character a line."""
+    with open_page(seeded_home / "reports" / "validation_report.html", width=1400) as visit:
+        page = visit.page
+        page.locator("#findings details summary").first.click()  # the info table too
+        for table in ("#findings-table", "#findings-info"):
+            assert page.locator(table).is_visible()
+            width, room = page.evaluate(
+                f"[document.querySelector('{table}').scrollWidth,"
+                f" document.querySelector('{table}').parentElement.clientWidth]"
+            )
+            assert width <= room, f"{table}: {width} px in {room} px"
+        row = page.locator("#findings-table tr", has_text="fractions add up to 24,900")
+        assert row.bounding_box()["height"] < 120
