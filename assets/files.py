@@ -13,6 +13,16 @@ import dagster as dg
 File = TypeVar("File")
 Outcome = TypeVar("Outcome")
 
+# A step's debug message that says how far a large file has got ("rows done: cleanup/big.csv
+# 400,000 of 1,000,000"): `ecostat run`'s progress bar shows it beside the step
+# (pipelines/progress.py); the Dagster UI keeps it in the run's debug log.
+ROWS_DONE = "rows done: "
+
+
+def rows_done(log: dg.DagsterLogManager, name: str, done: int, total: int) -> None:
+    """Say how many rows of a large file a step has done."""
+    log.debug(f"{ROWS_DONE}{name} {done:,} of {total:,}")
+
 
 def unexpected(error: Exception) -> str:
     """The recorded message of an error no rule foresaw, for the engineer who reads audit."""

@@ -4,7 +4,9 @@ per file as each is landed or staged (read, loaded, rejected). Nothing when the 
 a terminal (CI, cron, a pipe): the summary after the run says it all.
 
 Dagster tells the bar what happens through a logger of the code location, ``progress``, which
-the CLI turns on for its own runs; a run started in the Dagster UI does not use it.
+the CLI turns on for its own runs; a run started in the Dagster UI does not use it. A long step
+(staging a file of several chunks) says how many rows it has done (assets/files.py
+``rows_done``), shown beside the step's name.
 
 The bar writes to its own copy of the terminal's file descriptor. Dagster captures a step's
 stderr for the UI (the run's compute log) through a tee that passes on whole lines only: a bar
@@ -35,6 +37,8 @@ from rich.progress import (
     TextColumn,
 )
 from rich.text import Text
+
+from assets.files import ROWS_DONE
 
 LOGGER = "progress"
 _FINISHED = {"STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED"}
@@ -72,6 +76,10 @@ class RunProgress:
     def step_finished(self, step: str) -> None:
         self.progress.update(self.task, advance=1)
 
+    def rows(self, step: str, done: str) -> None:
+        """How far a long step has got with a large file: '... 400,000 of 1,000,000 rows'."""
+        self.progress.update(self.task, description=f"{_shown(step)}: {done} rows")
+
     def note(self, message: str) -> None:
         """A line above the bar (a file's outcome), kept when the bar goes."""
         self.progress.console.print(f"  {message}", highlight=False, markup=False)
@@ -101,6 +109,8 @@ class _Handler(logging.Handler):
             bar.step_started(step)
         elif kind in _FINISHED and step:
             bar.step_finished(step)
+        elif kind is None and step and (meta.get("orig_message") or "").startswith(ROWS_DONE):
+            bar.rows(step, meta["orig_message"].removeprefix(ROWS_DONE))
         elif kind is None and step and record.levelno >= logging.WARNING:
             level = "error" if record.levelno >= logging.ERROR else "warning"
             bar.note(f"{level}: {meta.get('orig_message') or record.getMessage()}")

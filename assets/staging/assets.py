@@ -6,7 +6,7 @@ import pandera.polars as pa
 import polars as pl
 
 from assets.audit.checks import to_dagster
-from assets.files import each_file
+from assets.files import each_file, rows_done
 from assets.metadata import catalog_schema, column_schema, preview
 from assets.reference.load import reference
 from assets.staging import release
@@ -93,6 +93,9 @@ def staging_asset(contract: Contract) -> dg.AssetsDefinition:
                     context.run_id,
                     version.fingerprint,
                     on_loaded=record_pass,
+                    on_chunk=lambda done, total: rows_done(
+                        context.log, f"{ds}/{p.path}", done, total
+                    ),
                 )
 
             for p, outcome in each_file(

@@ -84,9 +84,11 @@ def stage_file(
     run_id: str,
     fingerprint: str | None = None,
     on_loaded: Callable[[StageOutcome], None] | None = None,
+    on_chunk: Callable[[int, int], None] | None = None,
 ) -> StageOutcome:
     """Stage one landed file from raw, chunk by chunk; its status turns ``loaded``, with its
-    counts and the fingerprint of the rules it was staged under, in the last commit."""
+    counts and the fingerprint of the rules it was staged under, in the last commit.
+    ``on_chunk(rows done, rows in all)`` is told after each chunk of a file of several."""
     ds = contract.dataset
     # The file version's own snapshot, not the view of all of them: a chunk reads one file.
     snapshot = snapshot_path(con, ds, file_id)
@@ -160,6 +162,8 @@ def stage_file(
                 rows_loaded += result.rows_loaded
                 rows_rejected += result.rows_rejected
                 del raw, result, rejected
+                if on_chunk is not None and len(starts) > 1:
+                    on_chunk(rows_read, last - first + 1)
             if written is not None:
                 written.result()
         outcome = StageOutcome(path, file_id, "loaded", rows_read, rows_loaded, rows_rejected)

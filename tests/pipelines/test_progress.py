@@ -24,8 +24,11 @@ def _raw(context) -> None:
 
 
 @dg.asset(key=["staging", "cleanup"], deps=[_raw])
-def _staging() -> None:
-    pass
+def _staging(context) -> None:
+    from assets.files import rows_done
+
+    rows_done(context.log, "cleanup/big.csv", 400_000, 1_000_000)
+    time.sleep(0.4)  # the bar redraws ten times a second
 
 
 def _job() -> dg.JobDefinition:
@@ -50,6 +53,8 @@ def test_on_a_terminal_the_bar_counts_steps_and_shows_each_files_outcome() -> No
     shown = screen.getvalue()
     assert "cleanup/a.csv: landed, 30 rows" in shown
     assert "2/2" in shown and "staging/cleanup" in shown
+    # A long step says how far it has got with a large file (#30.2).
+    assert "staging/cleanup: cleanup/big.csv 400,000 of 1,000,000 rows" in shown
     assert "not for the bar" not in shown
 
 

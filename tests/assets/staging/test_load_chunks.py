@@ -111,3 +111,24 @@ def test_rows_left_by_an_interrupted_run_are_not_read_and_are_replaced(
     assert outcome == whole[0]
     assert staged.equals(whole[1]) and rejected.equals(whole[2])
     assert con.sql("select count(*) from staged_rows('staging.cleanup')").fetchall() == [(1_980,)]
+
+
+def test_each_chunk_says_how_far_the_file_has_got(tmp_path: Path, monkeypatch) -> None:
+    """#30.2: `ecostat run`'s bar shows rows done for a large file (on_chunk feeds it)."""
+    con, contract, units, territories = _landed(tmp_path, 500, monkeypatch)
+    told: list[tuple[int, int]] = []
+    staging_load.stage_file(
+        con,
+        contract,
+        "f",
+        "c.csv",
+        None,
+        None,
+        units,
+        territories,
+        "run",
+        on_chunk=lambda done, total: told.append((done, total)),
+    )
+    con.close()
+    assert [done for done, _ in told] == [500, 1_000, 1_500, 2_000]
+    assert {total for _, total in told} == {2_000}
