@@ -162,13 +162,15 @@ def run_query(con: duckdb.DuckDBPyConnection, sql: str) -> pl.DataFrame:
 
 
 # Integer columns that are codes or calendar values, not quantities: shown and exported as
-# plain integers (2018, not "2,018"). A column named year, *_year, year_*, id, *_id, *_number.
-_PLAIN = re.compile(r"(^|_)(year|id|number)($|_)", re.IGNORECASE)
+# plain integers (2018, not "2,018"). A column named year, *_year, year_*, id, *_id, *_number,
+# and an expression of one (max(year), min(t.year)); a count of them is a quantity.
+_PLAIN = re.compile(r"(^|[_\W])(year|id|number)($|[_\W])", re.IGNORECASE)
+_COUNT = re.compile(r"^\s*count\s*\(", re.IGNORECASE)
 
 
 def plain_integer(name: str, dtype: pl.DataType) -> bool:
     """Whether an integer column holds a code or a year rather than a quantity."""
-    return dtype.is_integer() and bool(_PLAIN.search(name))
+    return dtype.is_integer() and bool(_PLAIN.search(name)) and not _COUNT.search(name)
 
 
 def _number(value: object) -> str:

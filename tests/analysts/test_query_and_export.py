@@ -58,6 +58,10 @@ def test_the_terminal_shows_numbers_as_people_read_them() -> None:
     assert max(len(line) for line in text.splitlines()) <= 80  # long text wraps to the width
     wide = format_table(frame, wide=True, width=80)
     assert max(len(line) for line in wide.splitlines()) > 120  # --wide: one line per row
+    # #30.9: a year read through an expression prints plain too; a count of years is a count.
+    summary = pl.DataFrame({"max(year)": [2025], "count(year)": [12_000]})
+    shown = format_table(summary, width=80)
+    assert "2025" in shown and "2,025" not in shown and "12,000" in shown
     assert format_table(frame, max_rows=1).endswith(
         "2 rows, the first 1 shown (--max-rows N, or --out FILE for all)"
     )
