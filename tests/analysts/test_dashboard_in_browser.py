@@ -222,3 +222,26 @@ def test_a_log_scale_shapes_beside_colours_and_the_source_on_every_picture(
         assert page.locator("label[for=indicator]").inner_text() == "Показатель"
         assert "(т)" in page.locator("#indicator option:checked").inner_text()
         assert visit.console_errors == [] and visit.external_requests == []
+
+
+def test_the_scorecard_shows_no_year_after_the_runs_date_and_years_plain(
+    seeded_home: Path,
+) -> None:
+    """#30.9: the scorecard's latest year was 2027 (capacity carried forward to a plan's year)
+    on a run of 2026-12-06, and years printed as 2,027."""
+    from warehouse.home import REPO_ROOT
+
+    as_of = int((REPO_ROOT / "tests" / "digests" / "as_of").read_text()[:4])
+    with open_page(seeded_home / "reports" / "dashboard.html") as visit:
+        page = visit.page
+        headers = page.locator("#scorecard thead th").all_inner_texts()
+        rows = page.locator("#scorecard tbody tr")
+        assert rows.count() > 10
+        years = [
+            rows.nth(k).locator("td").nth(headers.index("year")).inner_text()
+            for k in range(rows.count())
+        ]
+        assert all(y.isdigit() for y in years), years  # 2026, never "2,026"
+        assert max(int(y) for y in years) == as_of
+        ids = rows.nth(0).locator("td").nth(headers.index("territory_id")).inner_text()
+        assert "," not in ids
