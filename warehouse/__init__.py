@@ -47,9 +47,12 @@ def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
     names = ", ".join("'" + ds.replace("'", "''") + "'" for ds in periodic_datasets())
     con.execute(f"create or replace macro periodic_datasets() as [{names}]::varchar[]")
     # How long a status stands (the contracts' status_horizon_years): NULL for a status that
-    # has no horizon. Values are the contracts' own words and integers, quoted.
+    # has no horizon. The words are the contracts' own, quoted; the years integers.
+    def quoted(word: str) -> str:
+        return "'" + word.replace("'", "''") + "'"
+
     cases = " ".join(
-        f"when ds = '{ds}' and st = '{status}' then {int(years)}"
+        f"when ds = {quoted(ds)} and st = {quoted(status)} then {int(years)}"
         for (ds, status), years in status_horizons().items()
     )
     con.execute(
