@@ -965,3 +965,19 @@ def test_the_kyrgyz_air_monitoring_network_is_loaded_as_the_report_gives_it(
         "data providers listed vs stated": (18, 11),
         "stations by operator vs by kind of instrument": (65, 31),
     }
+
+
+def test_an_emissions_column_holds_one_scope(warehouse) -> None:
+    """#31.2: Kuzbass 2019's 1,760 kt ("предприятия ... выбросили": stationary) stood in the
+    all-sources column beside 2018's stationary-and-mobile figure."""
+    rows = warehouse.execute(
+        """select year, emissions_stationary_t, emissions_stationary_and_mobile_t, emissions_total_t
+           from marts.coal_and_emissions where territory_id = 'RU-KEM' and year in (2018, 2019)
+           order by year"""
+    ).fetchall()
+    assert rows == [(2018, None, 1_618_265.0, None), (2019, 1_760_000.0, None, None)]
+    scopes = warehouse.execute(
+        """select distinct indicator from marts.region_year_indicators
+           where territory_id = 'RU-KEM' and year = 2019 and dataset = 'emissions'"""
+    ).fetchall()
+    assert scopes == [("emissions_all_pollutants_stationary",)]

@@ -46,6 +46,7 @@ def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
     # A macro cannot take parameters: the names are the contracts' folder names, quoted.
     names = ", ".join("'" + ds.replace("'", "''") + "'" for ds in periodic_datasets())
     con.execute(f"create or replace macro periodic_datasets() as [{names}]::varchar[]")
+
     # How long a status stands (the contracts' status_horizon_years): NULL for a status that
     # has no horizon. The words are the contracts' own, quoted; the years integers.
     def quoted(word: str) -> str:

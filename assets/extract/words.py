@@ -71,7 +71,8 @@ def find_any(
     ws: list[Word], phrases: list[str], start: int = 0, end: int | None = None, last: bool = False
 ) -> tuple[str, list[Word]] | None:
     """The phrase of ``phrases`` found within ``start``..``end`` (the first in the text, or the
-    last with ``last``), with its words; longer phrases win at one position."""
+    last with ``last``), with its words; longer phrases win at one position (at one end, for the
+    last)."""
     hits = []
     for p in phrases:
         run = find_phrase(ws, p, start, end)
@@ -83,5 +84,7 @@ def find_any(
                     hits.append((run[0].start, -len(run), p, run))
     if not hits:
         return None
-    hit = max(hits, key=lambda h: (h[0], -h[1])) if last else min(hits)
+    # The last: the one that ends last, the longer of two that end together ("угледобывающие
+    # предприятия" over "предприятия").
+    hit = max(hits, key=lambda h: (h[3][-1].end, -h[1])) if last else min(hits)
     return hit[2], hit[3]

@@ -1,8 +1,8 @@
 -- marts.coal_and_emissions: coal and air emissions side by side, per territory and calendar
 -- year. Production total and its opencast and underground parts are shown apart, with a flag
 -- when the parts do not add up to the total (beyond 0.5%). CO2 from coal is an estimate (IPCC
--- defaults, see core.coal_usage) and is never mixed with reported emissions. Emissions from
--- stationary sources and from all sources are separate columns, never added. Figures for part
+-- defaults, see core.coal_usage) and is never mixed with reported emissions. Emissions of each
+-- scope (stationary; stationary and mobile; a total) are a column of their own, never added. Figures for part
 -- of a year or a heating season are not shown here (their count is, in other_period_figures).
 with
 
@@ -83,24 +83,29 @@ other_periods as (
     group by territory_id, year
 ),
 
+-- One column per scope, never two scopes in one column (#31.2): stationary sources (what
+-- "enterprises emitted" means), stationary and mobile, and a publisher's total. A scope of part
+-- of the sources (coal mining, fuel combustion, mobile alone) is in no column here; it stays in
+-- core.emissions and region_year_indicators under its own indicator.
 emission_choice as (
     select
         *,
-        case when scope = 'stationary' then 'stationary' else 'all_sources' end as scope_group,
         row_number() over (
-            partition by territory_id, year, case when scope = 'stationary' then 'stationary' else 'all_sources' end
+            partition by territory_id, year, scope
             order by confidence_rank, file_landed_at(file_id), file_id, row_number
         ) as preference
     from emissions
+    where scope in ('stationary', 'stationary_and_mobile', 'total')
 ),
 
 emission_year as (
     select
         territory_id,
         year,
-        max(emissions_t) filter (where scope_group = 'stationary') as emissions_stationary_t,
-        max(emissions_t) filter (where scope_group = 'all_sources') as emissions_all_sources_t,
-        max(scope) filter (where scope_group = 'all_sources') as emissions_all_sources_scope,
+        max(emissions_t) filter (where scope = 'stationary') as emissions_stationary_t,
+        max(emissions_t) filter (where scope = 'stationary_and_mobile')
+            as emissions_stationary_and_mobile_t,
+        max(emissions_t) filter (where scope = 'total') as emissions_total_t,
         list(source_row_id order by source_row_id) as emission_source_row_ids
     from emission_choice
     where preference = 1
@@ -133,8 +138,8 @@ final as (
         c.estimated_co2_avoided_t,
         c.co2_estimate_note,
         e.emissions_stationary_t,
-        e.emissions_all_sources_t,
-        e.emissions_all_sources_scope,
+        e.emissions_stationary_and_mobile_t,
+        e.emissions_total_t,
         p.population,
         p.population_year,
         p.population_is_nearest_year,

@@ -107,3 +107,23 @@ def test_a_topic_carries_over_a_heading_but_not_into_another_dataset(find):
         c.dataset == "coal_usage"
         for c in find("Итоги субботника", "Добыто 12 тонн угля, собрано 5 тонн.")
     )
+
+
+@pytest.mark.parametrize(
+    ("sentence", "scope"),
+    [
+        # #31.2: read as all sources, while enterprises emit from stationary sources.
+        ("В 2019 году предприятия Кемеровской области выбросили в атмосферу 1,76 млн тонн "
+         "загрязняющих веществ.", "stationary"),
+        ("В 2019 году угледобывающие предприятия Кемеровской области выбросили в атмосферу "
+         "900 тыс. тонн загрязняющих веществ.", "coal_mining"),
+        ("Всего выбросы загрязняющих веществ в Кемеровской области в 2021 году составили "
+         "1 603 тыс. тонн.", "total"),
+        # No word for the scope: none is proposed; the reviewer gives it.
+        ("Выбросы загрязняющих веществ в Кемеровской области в 2021 году составили "
+         "1 603 тыс. тонн.", None),
+    ],
+)  # fmt: skip
+def test_an_emissions_scope_is_what_the_sentence_says(find, sentence, scope):
+    (figure,) = find(sentence)
+    assert (figure.column, figure.values.get("scope")) == ("emissions_t", scope)
