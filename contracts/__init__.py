@@ -84,6 +84,16 @@ class RuleSpec(_Strict):
     description: str
 
 
+class SeriesSpec(_Strict):
+    """Indicators of a dataset that one comparable series may join (#31.3): the same measure
+    under one definition, declared with the reason. An indicator in no series stands alone."""
+
+    name: str
+    title: str
+    indicators: list[str]
+    why: str
+
+
 class Contract(_Strict):
     """The declaration of one dataset."""
 
@@ -101,12 +111,21 @@ class Contract(_Strict):
     # that carries statuses forward (marts.waste_capacity) counts a status no longer than this.
     # Keys are values of the `status` column's vocabulary.
     status_horizon_years: dict[str, int] = Field(default_factory=dict)
+    # Comparable series of this dataset's indicators (marts.region_year_indicators): a column
+    # that follows a measure over territories and years (the scorecard's) shows one series, so
+    # it never holds two definitions.
+    series: list[SeriesSpec] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _check(self) -> Contract:
         names = [c.name for c in self.columns]
         if len(set(names)) != len(names):
             raise ValueError(f"{self.dataset}: duplicate column names")
+        strays = [
+            i for sr in self.series for i in sr.indicators if not i.startswith(f"{self.dataset}_")
+        ]
+        if strays:
+            raise ValueError(f"{self.dataset}: series name indicators of other datasets: {strays}")
         if self.status_horizon_years:
             statuses = set(
                 next((c for c in self.columns if c.name == "status"), None).vocabulary().values()
@@ -372,6 +391,17 @@ def status_horizons() -> dict[tuple[str, str], int]:
         for ds in datasets()
         for status, years in load_contract(ds).status_horizon_years.items()
     }
+
+
+def declared_series() -> dict[str, SeriesSpec]:
+    """Every dataset's comparable series, by name (a name is declared once)."""
+    out: dict[str, SeriesSpec] = {}
+    for ds in datasets():
+        for series in load_contract(ds).series:
+            if series.name in out:
+                raise ValueError(f"series {series.name!r} is declared twice")
+            out[series.name] = series
+    return out
 
 
 def periodic_datasets() -> tuple[str, ...]:

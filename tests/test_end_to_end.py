@@ -543,17 +543,22 @@ def test_scorecard_agrees_with_the_marts_it_reads(warehouse) -> None:
     ).pl()
     row = kg.row(0, named=True)
     assert row["cleanup_waste_collected_t"] == pytest.approx(KG_2023_TOTAL)
-    assert row["water_fees_indicator"] == "water_fees_water_use_fee_republican"
-    usd = warehouse.execute(
-        "select amount_usd from marts.water_fee_revenue where territory_id = 'KG' and year = 2023"
-    ).fetchall()[0][0]
-    assert row["water_fees_usd"] == pytest.approx(usd)
+    # KG 2023 published the surface-water fee alone: another definition than all water-use
+    # payments, so it is counted here and shown in region_year_indicators (#31.3).
+    assert row["water_use_payments_usd"] is None and row["other_water_fee_figures"] == 1
     assert row["environmental_events"] == 4  # published: four clean-up days in one report
     ru = warehouse.sql(
-        "select * from marts.region_scorecard where territory_id = 'RU' and year = 2014"
-    ).pl()
-    # All water-use payments (13.48 bn RUB) are shown, not added to the water tax (2.2 bn RUB).
-    assert ru.item(0, "water_fees_indicator") == "water_fees_water_use_payments_total_federal"
+        "select year, water_use_payments_usd, other_water_fee_figures from marts.region_scorecard "
+        "where territory_id = 'RU' and year in (2013, 2014) order by year"
+    ).fetchall()
+    usd = warehouse.execute(
+        "select amount_usd from marts.water_fee_revenue where territory_id = 'RU' and year = 2014 "
+        "and fee_type = 'water_use_payments_total'"
+    ).fetchall()[0][0]
+    # 2013: the fee for federal water bodies and the water tax, two other definitions, never
+    # summed nor put in the column; 2014: all water-use payments (13.48 bn RUB), and the tax.
+    assert ru[0][1:] == (None, 2)
+    assert ru[1][1] == pytest.approx(usd) and ru[1][2] == 1
 
 
 def test_every_mart_covers_several_territories_and_years(warehouse) -> None:

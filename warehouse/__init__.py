@@ -18,7 +18,7 @@ import duckdb
 import polars as pl
 import yaml
 
-from contracts import Contract, periodic_datasets, status_horizons
+from contracts import Contract, declared_series, periodic_datasets, status_horizons
 from contracts.vocabulary import Units
 from warehouse.home import as_of_date
 from warehouse.raw import ensure_raw
@@ -40,7 +40,8 @@ def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
     """Create the layer schemas, audit tables and shared macros if they are missing; and the
     macros made from the contracts' declarations (``periodic_datasets()``: the datasets whose
     contracts declare a figure every year, for the findings' coverage gaps;
-    ``status_horizon_years(dataset, status)``) and the run's date (``run_as_of()``)."""
+    ``status_horizon_years(dataset, status)``, ``series_indicators(name)``) and the run's date
+    (``run_as_of()``)."""
     for name in ("audit.sql", "macros.sql"):
         con.execute((SQL_DIR / "ddl" / name).read_text(encoding="utf-8"))
     # A macro cannot take parameters: the names are the contracts' folder names, quoted.
@@ -59,6 +60,15 @@ def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         "create or replace macro status_horizon_years(ds, st) as "
         + (f"case {cases} end" if cases else "null::integer")
+    )
+    # The indicators of a declared comparable series (contracts' series:), by its name.
+    series = " ".join(
+        f"when name = {quoted(n)} then [{', '.join(quoted(i) for i in spec.indicators)}]"
+        for n, spec in declared_series().items()
+    )
+    con.execute(
+        "create or replace macro series_indicators(name) as "
+        + (f"case {series} end" if series else "null::varchar[]")
     )
     # The date a run reports as of: no year after it is shown as a fact (#31.4).
     con.execute(f"create or replace macro run_as_of() as date '{as_of_date().isoformat()}'")

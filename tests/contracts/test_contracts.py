@@ -94,3 +94,16 @@ def test_every_fraction_names_a_known_material_class() -> None:
         for code in c.material.split("+")
     }
     assert classes and classes <= known, classes - known
+
+
+def test_a_series_joins_only_its_own_datasets_declared_indicators() -> None:
+    """#31.3: a comparable series is declared, with its reason, by the dataset it belongs to."""
+    from contracts import Contract, declared_series, load_contract
+
+    series = declared_series()["water_use_payments_national"]
+    assert all(i.startswith("water_fees_water_use_payments_total_") for i in series.indicators)
+    assert series.why
+    declared = load_contract("water_fees").model_dump()
+    declared["series"][0]["indicators"].append("emissions_all_pollutants_total")
+    with pytest.raises(ValueError, match="indicators of other datasets"):
+        Contract.model_validate(declared)

@@ -1,7 +1,7 @@
 -- marts.region_scorecard: the headline figures of each territory and year side by side, read
 -- from marts.region_year_indicators (so every figure here has its unit, sources and notes
--- there). Water fees of different kinds are never summed: the broadest published one is shown
--- (all water-use payments, else the water-use fee, else the water tax) and named. Waste
+-- there). Water fees: only the declared series of all water-use payments to the national
+-- budget (one definition; the others are counted, never summed or swapped in). Waste
 -- capacity is shown by facility type, never summed over types.
 with
 
@@ -23,19 +23,22 @@ cleanup_flags as (
     from marts.cleanup_comparison
 ),
 
+-- Water fees: the declared series of all water-use payments to the national budget, one
+-- definition in every row (#31.3); the territory-year's other water-fee figures (a fee alone, a
+-- tax alone, another budget) are counted, and stand in marts.region_year_indicators.
 water as (
     select
-        territory_id, year, indicator, value, per_capita_value,
-        row_number() over (
-            partition by territory_id, year
-            order by case
-                when indicator like 'water_fees_water_use_payments_total%' then 1
-                when indicator like 'water_fees_water_use_fee%' then 2
-                else 3
-            end, indicator
-        ) as choice
+        territory_id,
+        year,
+        max(value) filter (where list_contains(series_indicators('water_use_payments_national'), indicator))
+            as water_use_payments_usd,
+        max(per_capita_value) filter (where list_contains(series_indicators('water_use_payments_national'), indicator))
+            as water_use_payments_usd_per_inhabitant,
+        count(*) filter (where not list_contains(series_indicators('water_use_payments_national'), indicator))
+            as other_water_fee_figures
     from indicators
     where dataset = 'water_fees'
+    group by territory_id, year
 ),
 
 pivoted as (
@@ -95,9 +98,9 @@ final as (
         cf.nested_reports_left_out as cleanup_nested_reports_left_out,
         p.emissions_stationary_t,
         p.emissions_stationary_kg_per_inhabitant,
-        w.value as water_fees_usd,
-        w.per_capita_value as water_fees_usd_per_inhabitant,
-        w.indicator as water_fees_indicator,
+        w.water_use_payments_usd,
+        w.water_use_payments_usd_per_inhabitant,
+        coalesce(w.other_water_fee_figures, 0) as other_water_fee_figures,
         p.coal_production_t,
         p.sorting_capacity_t_per_year,
         p.processing_capacity_t_per_year,
@@ -114,7 +117,7 @@ final as (
         p.estimated_indicators
     from pivoted as p
     inner join regions as r on r.territory_id = p.territory_id
-    left join water as w on w.territory_id = p.territory_id and w.year = p.year and w.choice = 1
+    left join water as w on w.territory_id = p.territory_id and w.year = p.year
     left join population as pop on pop.territory_id = p.territory_id and pop.year = p.year
     left join cleanup_flags as cf on cf.territory_id = p.territory_id and cf.year = p.year
 )
