@@ -34,14 +34,17 @@ def _mart(*reports: tuple) -> dict[tuple[str, int], dict]:
             territory_id varchar, year integer, period_start date, period_end date,
             file_id varchar, row_number integer, source_confidence varchar,
             waste_collected_t double, participants bigint, organisations bigint,
-            volume_m3 double, recyclable_t double, fractions_t double, has_fractions boolean)"""
+            volume_m3 double, recyclable_t double, fractions_t double, has_fractions boolean,
+            as_of date, is_interim boolean)"""
     )
     for i, (territory, start, end, tonnes, people, *file) in enumerate(reports, start=2):
+        # A last {"as_of": day} says when the figures were counted up to.
+        as_of = file.pop()["as_of"] if file and isinstance(file[-1], dict) else None
         file_id, landed = file or ("f", date(2026, 1, 1))
         con.execute(
             "insert into core.cleanup values (?, ?, ?, ?, ?, ?, 'medium', ?, ?, null, null, "
-            "null, null, false)",
-            [territory, end.year, start, end, file_id, i, tonnes, people],
+            "null, null, false, ?, coalesce(? < ?, false))",
+            [territory, end.year, start, end, file_id, i, tonnes, people, as_of, as_of, end],
         )
         con.execute(
             "insert into audit.source_files (file_id, dataset, path, sha256, status, landed_at) "
@@ -121,3 +124,19 @@ def test_of_equal_confidence_the_file_landed_first_is_preferred() -> None:
     row = mart[("KZ", 2023)]
     assert row["waste_collected_t"] == 10 and row["conflicting_sources"]
     assert "waste_collected_t 2023-04-20/2023-04-20: 10 to 12" in row["conflict_note"]
+
+
+def test_an_interim_count_is_no_total_of_its_period() -> None:
+    """#31.7: Kuzbass 2017's clean-up: 100,000 participants "already" four days into a 29-day
+    campaign stood as the campaign's total (the same case, in the one territory of this test)."""
+    mart = _mart(
+        ("KZ", date(2017, 9, 2), date(2017, 9, 30), None, 100_000, {"as_of": date(2017, 9, 6)}),
+        ("KZ", date(2017, 4, 22), date(2017, 4, 22), 300, 5_000, {"as_of": date(2017, 4, 24)}),
+    )
+    row = mart[("KZ", 2017)]
+    assert row["participants"] == 5_000 and row["events_reported"] == 1  # the one-day event only
+    assert row["interim_reports_left_out"] == 1 and row["multi_year_reports_left_out"] == 0
+    assert row["source_rows"] == 2
+    note = row["left_out_note"]
+    assert "2017-09-02/2017-09-30 counts up to 2017-09-06, before the period ended" in note
+    assert "participants 100000" in note

@@ -12,6 +12,7 @@ with_year as (
         *,
         year(period_end) as year,
         year(period_start) <> year(period_end) as spans_years,
+        coalesce(as_of < period_end, false) as is_interim,
         coalesce(plastic_t, glass_t, paper_t, metal_t, rubber_t, textile_t, other_t) is not null
             as has_fractions,
         coalesce(plastic_t, 0) + coalesce(glass_t, 0) + coalesce(paper_t, 0) + coalesce(metal_t, 0)

@@ -13,7 +13,10 @@
 --    of it and is left out whole, with every measure: a year's measures come from the same
 --    reports, never tonnes from one and participants from another inside it. A part that
 --    reports more than its whole (a measure above the longer report's) is a conflict.
--- 4. What remains are distinct events; they are summed per territory and reporting year.
+-- 4. A report counted before its period ended (as_of before period_end: 100,000 participants
+--    "already" four days into a 29-day campaign) is interim: it is in no yearly figure, and
+--    is counted and named like the others left out.
+-- 5. What remains are distinct events; they are summed per territory and reporting year.
 -- Ratios use only events that report both of their parts (kg per participant: events with
 -- tonnes and participants; recyclable share: events with a total and fractions).
 -- Per-capita figures use the population of the same territory and year, or the nearest year
@@ -34,6 +37,7 @@ population as (
     select * from core.population_by_year
 ),
 
+-- Final reports only (rule 4): an interim count is no total of its period.
 reports as (
     select
         territory_id, year, period_start, period_end, file_id, row_number,
@@ -47,6 +51,7 @@ reports as (
         fractions_t,
         case when has_fractions then waste_collected_t end as total_with_fractions_t
     from cleanup
+    where not is_interim
 ),
 
 -- One row per event (territory, period): per measure the preferred report's value and the
@@ -142,6 +147,7 @@ left_out as (
         territory_id, year,
         count(*) filter (where why = 'multi_year') as multi_year_reports_left_out,
         count(*) filter (where why = 'nested') as nested_reports_left_out,
+        count(*) filter (where why = 'interim') as interim_reports_left_out,
         bounded_note(
             list(note order by why, period_start, period_end),
             5, 'reports left out'
@@ -189,6 +195,20 @@ left_out as (
             end
         from year_events as n
         inner join nested as d using (territory_id, year, period_start, period_end)
+        union all
+        select
+            i.territory_id, i.year, i.period_start, i.period_end, 'interim',
+            'the report of ' || i.period_start || '/' || i.period_end || ' counts up to '
+                || i.as_of || ', before the period ended, and is in no yearly figure ('
+                || concat_ws('; ',
+            'participants ' || figure_text(i.participants),
+            'organisations ' || figure_text(i.organisations),
+            'volume_m3 ' || figure_text(i.volume_m3),
+            'waste_collected_t ' || figure_text(i.waste_collected_t)
+                ) || ')',
+            null
+        from cleanup as i
+        where i.is_interim
     )
     group by territory_id, year
 ),
@@ -276,6 +296,7 @@ final as (
         nullif(concat_ws('; ', y.conflict_note, o.contradiction_note), '') as conflict_note,
         coalesce(o.multi_year_reports_left_out, 0) as multi_year_reports_left_out,
         coalesce(o.nested_reports_left_out, 0) as nested_reports_left_out,
+        coalesce(o.interim_reports_left_out, 0) as interim_reports_left_out,
         o.left_out_note
     from source_rows as s
     left join yearly as y on y.territory_id = s.territory_id and y.year = s.year

@@ -19,7 +19,8 @@ population as (
 
 -- What the clean-up figures of a year rest on (see marts.cleanup_comparison).
 cleanup_flags as (
-    select territory_id, year, multi_year_reports_left_out, nested_reports_left_out
+    select territory_id, year, multi_year_reports_left_out, nested_reports_left_out,
+        interim_reports_left_out
     from marts.cleanup_comparison
 ),
 
@@ -96,6 +97,7 @@ final as (
         p.cleanup_participants_per_1000_inhabitants,
         cf.multi_year_reports_left_out as cleanup_multi_year_reports_left_out,
         cf.nested_reports_left_out as cleanup_nested_reports_left_out,
+        cf.interim_reports_left_out as cleanup_interim_reports_left_out,
         p.emissions_stationary_t,
         p.emissions_stationary_kg_per_inhabitant,
         w.water_use_payments_usd,
