@@ -986,3 +986,23 @@ def test_an_emissions_column_holds_one_scope(warehouse) -> None:
            where territory_id = 'RU-KEM' and year = 2019 and dataset = 'emissions'"""
     ).fetchall()
     assert scopes == [("emissions_all_pollutants_stationary",)]
+
+
+def test_a_total_gives_way_to_firmer_parts_by_a_declared_rule(warehouse) -> None:
+    """#31.8: Kuzbass 2017's low-confidence total (227.4 Mt) was preferred to medium-confidence
+    parts adding up to 241.5 Mt, which the next year's report (+5.7% to 255.3 Mt) implies."""
+    rows = warehouse.execute(
+        """select year, coal_production_t, coal_production_basis, coal_production_reported_t,
+                  production_parts_disagree
+           from marts.coal_and_emissions where territory_id = 'RU-KEM' and year in (2017, 2018)
+           order by year"""
+    ).fetchall()
+    assert rows == [
+        (2017, 241_500_000.0, "sum_of_parts", 227_400_000.0, True),
+        (2018, 255_300_000.0, "reported_total", 255_300_000.0, False),
+    ]
+    (derived, note) = warehouse.execute(
+        """select is_derived, note from marts.region_year_indicators
+           where territory_id = 'RU-KEM' and year = 2017 and indicator = 'coal_production_t'"""
+    ).fetchall()[0]
+    assert derived and "the parts' sum kept (its parts come from firmer sources" in note

@@ -135,12 +135,12 @@ coal_parts as (
         territory_id,
         year,
         'coal production: opencast + underground vs total' as subject,
-        coal_production_t as expected_value,
+        coal_production_reported_t as expected_value,
         coal_production_parts_t as observed_value,
         't' as unit,
         format('opencast {:,} t + underground {:,} t = {:,} t; total reported {:,} t',
                round(coal_production_opencast_t)::bigint, round(coal_production_underground_t)::bigint,
-               round(coal_production_parts_t)::bigint, round(coal_production_t)::bigint) as message,
+               round(coal_production_parts_t)::bigint, round(coal_production_reported_t)::bigint) as message,
         source_row_ids
     from marts.coal_and_emissions
     where production_parts_disagree

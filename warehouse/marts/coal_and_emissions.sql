@@ -55,11 +55,15 @@ coal_choice as (
     where period_kind = 'calendar_year'
 ),
 
-coal_year as (
+coal_year_reported as (
     select
         territory_id,
         year,
-        max(coal_t) filter (where measure = 'production_all') as coal_production_t,
+        max(coal_t) filter (where measure = 'production_all') as coal_production_reported_t,
+        -- How firm the total and (the weaker of) its parts are, for the rule in final.
+        max(confidence_rank) filter (where measure = 'production_all') as total_rank,
+        max(confidence_rank) filter (where measure in ('production_opencast', 'production_underground'))
+            as parts_rank,
         max(coal_t) filter (where measure = 'production_opencast') as coal_production_opencast_t,
         max(coal_t) filter (where measure = 'production_underground') as coal_production_underground_t,
         max(coal_t) filter (where measure = 'consumption') as coal_consumption_t,
@@ -74,6 +78,38 @@ coal_year as (
     from coal_choice
     where preference = 1 and measure is not null
     group by territory_id, year
+),
+
+-- The production figure of a year (#31.8, declared in the mart's YAML, choice): a reported
+-- total, unless its opencast and underground parts add up to something else (beyond 0.5%)
+-- and both parts come from firmer sources than the total; then the parts' sum. Kuzbass 2017:
+-- a low-confidence total of 227.4 Mt against medium-confidence parts of 156.6 + 84.9 =
+-- 241.5 Mt, which the next year's report (+5.7% to 255.3 Mt) confirms.
+coal_year as (
+    select
+        *,
+        coal_production_opencast_t + coal_production_underground_t as parts_t,
+        abs(coal_production_opencast_t + coal_production_underground_t - coal_production_reported_t)
+            > 0.005 * coal_production_reported_t as parts_disagree,
+        case
+            when abs(coal_production_opencast_t + coal_production_underground_t - coal_production_reported_t)
+                    > 0.005 * coal_production_reported_t
+                and parts_rank < total_rank
+                then coal_production_opencast_t + coal_production_underground_t
+            else coalesce(coal_production_reported_t,
+                          coal_production_opencast_t + coal_production_underground_t)
+        end as coal_production_t,
+        case
+            when coal_production_reported_t is null
+                and coal_production_opencast_t + coal_production_underground_t is not null
+                then 'sum_of_parts'
+            when abs(coal_production_opencast_t + coal_production_underground_t - coal_production_reported_t)
+                    > 0.005 * coal_production_reported_t
+                and parts_rank < total_rank
+                then 'sum_of_parts'
+            when coal_production_reported_t is not null then 'reported_total'
+        end as coal_production_basis
+    from coal_year_reported
 ),
 
 other_periods as (
@@ -127,11 +163,12 @@ final as (
         r.country_code,
         k.year,
         c.coal_production_t,
+        c.coal_production_basis,
+        c.coal_production_reported_t,
         c.coal_production_opencast_t,
         c.coal_production_underground_t,
         c.coal_production_opencast_t + c.coal_production_underground_t as coal_production_parts_t,
-        abs(c.coal_production_opencast_t + c.coal_production_underground_t - c.coal_production_t)
-            > 0.005 * c.coal_production_t as production_parts_disagree,
+        c.parts_disagree as production_parts_disagree,
         c.coal_consumption_t,
         c.estimated_co2_from_coal_t,
         c.coal_use_reduction_t,
@@ -151,11 +188,15 @@ final as (
         c.coal_source_row_ids,
         e.emission_source_row_ids,
         list_concat(coalesce(c.coal_source_row_ids, []), coalesce(e.emission_source_row_ids, [])) as source_row_ids,
-        case when abs(c.coal_production_opencast_t + c.coal_production_underground_t - c.coal_production_t)
-                > 0.005 * c.coal_production_t
-            then format('opencast + underground = {:,} t, total reported {:,} t',
-                round(c.coal_production_opencast_t + c.coal_production_underground_t)::bigint,
-                round(c.coal_production_t)::bigint)
+        case when c.parts_disagree
+            then format('opencast + underground = {:,} t, total reported {:,} t; {} kept ({})',
+                round(c.parts_t)::bigint,
+                round(c.coal_production_reported_t)::bigint,
+                case c.coal_production_basis when 'sum_of_parts' then 'the parts'' sum' else 'the total' end,
+                case c.coal_production_basis
+                    when 'sum_of_parts' then 'its parts come from firmer sources than the total'
+                    else 'the parts come from no firmer source than the total'
+                end)
         end as production_note,
         nullif(concat_ws('; ',
             production_note,  -- the column above

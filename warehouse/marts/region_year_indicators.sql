@@ -174,7 +174,9 @@ water_long as (
 coal_long as (
     select territory_id, year, 'coal_usage' as dataset, 'coal_production_t' as indicator,
            coal_production_t as value, 't' as unit, coal_production_t_per_inhabitant as per_capita_value,
-           't per inhabitant' as per_capita_unit, false as is_derived, false as is_estimated,
+           't per inhabitant' as per_capita_unit,
+           coal_production_basis = 'sum_of_parts' as is_derived,  -- a sum ecostat made
+           false as is_estimated,
            coal_sources_disagree or coalesce(production_parts_disagree, false) as conflicting_sources,
            production_note as note, coal_sources as n_sources, coal_source_row_ids as source_row_ids
     from marts.coal_and_emissions
