@@ -115,6 +115,10 @@ class Contract(_Strict):
     # that follows a measure over territories and years (the scorecard's) shows one series, so
     # it never holds two definitions.
     series: list[SeriesSpec] = Field(default_factory=list)
+    # The share of a territory's subdivisions a roll-up of this dataset must cover (have a
+    # record in) for a per-capita value: a country's capacity from one plant is not the
+    # country's (#31.5). None: every roll-up gets one.
+    rollup_min_coverage: float | None = Field(default=None, ge=0, le=1)
 
     @model_validator(mode="after")
     def _check(self) -> Contract:

@@ -18,7 +18,14 @@ import duckdb
 import polars as pl
 import yaml
 
-from contracts import Contract, declared_series, periodic_datasets, status_horizons
+from contracts import (
+    Contract,
+    datasets,
+    declared_series,
+    load_contract,
+    periodic_datasets,
+    status_horizons,
+)
 from contracts.vocabulary import Units
 from warehouse.home import as_of_date
 from warehouse.raw import ensure_raw
@@ -69,6 +76,17 @@ def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         "create or replace macro series_indicators(name) as "
         + (f"case {series} end" if series else "null::varchar[]")
+    )
+    # The coverage a roll-up of a dataset needs for a per-capita value (contracts'
+    # rollup_min_coverage): NULL when the contract declares none.
+    coverage = " ".join(
+        f"when ds = {quoted(ds)} then {float(load_contract(ds).rollup_min_coverage)}"
+        for ds in datasets()
+        if load_contract(ds).rollup_min_coverage is not None
+    )
+    con.execute(
+        "create or replace macro rollup_min_coverage(ds) as "
+        + (f"case {coverage} end" if coverage else "null::double")
     )
     # The date a run reports as of: no year after it is shown as a fact (#31.4).
     con.execute(f"create or replace macro run_as_of() as date '{as_of_date().isoformat()}'")

@@ -15,14 +15,15 @@ from warehouse import ensure_schemas, sql_models
 MODELS = {m.table: m for m in sql_models()}
 
 
-def _capacity(*records: tuple) -> duckdb.DuckDBPyConnection:
-    """marts.waste_capacity over whole-facility records (facility, as of, status, t/year), all
-    in Kemerovo oblast."""
+def _capacity(*records: tuple, country: bool = False) -> duckdb.DuckDBPyConnection:
+    """marts.waste_capacity over whole-facility records (facility, as of, status, t/year[,
+    territory]), by default in Kemerovo oblast; ``country`` adds a country of ten regions."""
     con = duckdb.connect()
     ensure_schemas(con)  # the warehouse's schemas, audit tables and macros (run_as_of() too)
     con.execute(
         "create table core.regions as select * from (values ('RU-KEM', 'Kemerovo', "
-        "'Кемеровская', 'region', 'RU')) as t(territory_id, name_en, name_ru, level, country_code)"
+        "'Кемеровская', 'region', 'RU', null::varchar, null::date, null::date)) as t(territory_id, "
+        "name_en, name_ru, level, country_code, parent_id, valid_from, valid_to)"
     )
     con.execute(
         "create table core.region_ancestors as select 'RU-KEM' as territory_id, "
@@ -39,11 +40,26 @@ def _capacity(*records: tuple) -> duckdb.DuckDBPyConnection:
             capacity_is_derived boolean, is_whole_facility boolean, source_confidence varchar,
             file_id varchar, row_number integer, source_row_id varchar)"""
     )
-    for i, (facility, as_of, status, capacity) in enumerate(records, start=2):
+    if country:  # XX and its regions XX-1 .. XX-10, a million inhabitants each
         con.execute(
-            "insert into core.waste_facilities values ('RU-KEM', ?, 'landfill', ?, ?, ?, ?, "
+            "insert into core.regions select 'XX', 'X', 'X', 'country', 'XX', null, null, null "
+            "union all select 'XX-' || i, 'X' || i, 'X' || i, 'region', 'XX', 'XX', null, null "
+            "from range(1, 11) as t(i)"
+        )
+        con.execute(
+            "insert into core.region_ancestors select 'XX', 'XX', 0 union all "
+            "select 'XX-' || i, 'XX-' || i, 0 from range(1, 11) as t(i) union all "
+            "select 'XX-' || i, 'XX', 1 from range(1, 11) as t(i)"
+        )
+        con.execute(
+            "insert into core.population_by_year select t, y, 10000000, y, false, null from "
+            "(values ('XX')) as a(t), range(2020, 2027) as b(y)"
+        )
+    for i, (facility, as_of, status, capacity, *where) in enumerate(records, start=2):
+        con.execute(
+            "insert into core.waste_facilities values (?, ?, 'landfill', ?, ?, ?, ?, "
             "false, true, 'high', 'f', ?, 'f:' || ?)",
-            [facility, status, as_of, as_of.year, capacity, i, i],
+            [where[0] if where else "RU-KEM", facility, status, as_of, as_of.year, capacity, i, i],
         )
     con.execute(f"create table marts.waste_capacity as {MODELS['marts.waste_capacity'].sql}")
     return con
@@ -106,3 +122,27 @@ def test_the_runs_date_is_today_unless_given(monkeypatch) -> None:
     assert as_of_date() == date.today() or (date.today() - as_of_date()).days <= 1
     with pytest.raises(ValueError, match="YYYY-MM-DD"):
         as_of_date({"ECOSTAT_AS_OF": "07.12.2026"})
+
+
+def test_a_countrys_roll_up_has_a_per_capita_value_only_at_the_declared_coverage(
+    monkeypatch,
+) -> None:
+    """#31.5: Russia's operating sorting capacity per inhabitant was one plant's in Kuzbass."""
+    monkeypatch.setenv("ECOSTAT_AS_OF", "2025-06-30")
+    needed = load_contract("waste_facilities").rollup_min_coverage
+    one = _capacity(("plant", date(2025, 1, 1), "operating", 200000.0, "XX-1"), country=True)
+    row = one.execute(
+        "select subdivisions_covered, subdivisions, kg_per_inhabitant_per_year, note "
+        "from marts.waste_capacity where territory_id = 'XX' and year = 2025"
+    ).fetchall()[0]
+    assert row[:3] == (1, 10, None)
+    assert f"in 1 of 10 subdivisions, below the {round(100 * needed)}%" in row[3]
+    every = _capacity(
+        *[(f"plant {i}", date(2025, 1, 1), "operating", 1000.0, f"XX-{i}") for i in range(1, 11)],
+        country=True,
+    )
+    covered, per_capita = every.execute(
+        "select subdivisions_covered, kg_per_inhabitant_per_year from marts.waste_capacity "
+        "where territory_id = 'XX' and year = 2025"
+    ).fetchall()[0]
+    assert covered == 10 and per_capita == pytest.approx(10 * 1000.0 * 1000 / 10_000_000)

@@ -33,6 +33,13 @@ regions as (
     select territory_id, name_en, name_ru, level, country_code from core.regions
 ),
 
+-- Each territory's subdivisions (its children in the gazetteer), with the years they existed.
+subdivisions as (
+    select parent_id as territory_id, territory_id as subdivision_id, valid_from, valid_to
+    from core.regions
+    where parent_id is not null
+),
+
 population as (
     select * from core.population_by_year
 ),
@@ -81,6 +88,27 @@ rolled_up as (
     where c.status in ('operating', 'under_construction', 'planned')
 ),
 
+-- How much of a territory its roll-up covers (#31.5): of its subdivisions that existed in the
+-- year, those with a facility on record that year (any type or status). Only a country's
+-- subdivisions are all in the gazetteer (ISO 3166-2); below it, coverage is unknown.
+coverage as (
+    select
+        s.territory_id,
+        y.year,
+        count(distinct s.subdivision_id) as subdivisions,
+        count(distinct s.subdivision_id) filter (where held.subdivision_id is not null)
+            as subdivisions_covered
+    from subdivisions as s
+    cross join (select distinct year from current_status) as y
+    left join (
+        select distinct a.ancestor_id as subdivision_id, c.year
+        from current_status as c
+        inner join ancestors as a on a.territory_id = c.territory_id
+    ) as held on held.subdivision_id = s.subdivision_id and held.year = y.year
+    where coalesce(year(s.valid_from) <= y.year, true) and coalesce(year(s.valid_to) >= y.year, true)
+    group by s.territory_id, y.year
+),
+
 aggregated as (
     select
         territory_id,
@@ -116,18 +144,36 @@ final as (
         p.population,
         p.population_year,
         p.population_is_nearest_year,
-        per_inhabitants(a.capacity_t_per_year, p.population, 1000) as kg_per_inhabitant_per_year,
+        c.subdivisions_covered,
+        c.subdivisions,
+        -- A roll-up below the declared coverage, or of unknown coverage, has no per-capita
+        -- value: a country's capacity from one plant is not the country's.
+        case
+            when not a.includes_subterritories
+                or (r.level = 'country'
+                    and c.subdivisions_covered >= rollup_min_coverage('waste_facilities') * c.subdivisions)
+                then per_inhabitants(a.capacity_t_per_year, p.population, 1000)
+        end as kg_per_inhabitant_per_year,
         a.source_row_ids,
         nullif(concat_ws('; ',
             case when a.capacity_includes_derived then 'includes capacity published in t/day (x 365)' end,
             case when a.facilities_without_annual_capacity > 0
                 then a.facilities_without_annual_capacity || ' facility(ies) without an annual capacity' end,
+            case when a.includes_subterritories and r.level <> 'country'
+                then 'rolled up from sub-territories whose coverage is unknown: no per-capita value'
+                when a.includes_subterritories
+                    and c.subdivisions_covered < rollup_min_coverage('waste_facilities') * c.subdivisions
+                then format('facilities on record in {} of {} subdivisions, below the {}% a per-capita value needs',
+                            c.subdivisions_covered, c.subdivisions,
+                            round(100 * rollup_min_coverage('waste_facilities'))::integer)
+            end,
             case when a.capacity_t_per_year is not null or p.population is not null
                 then population_note(p.population, p.population_year, a.year, p.population_note) end
         ), '') as note
     from aggregated as a
     inner join regions as r on r.territory_id = a.territory_id
     left join population as p on p.territory_id = a.territory_id and p.year = a.year
+    left join coverage as c on c.territory_id = a.territory_id and c.year = a.year
 )
 
 select * from final
