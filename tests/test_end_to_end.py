@@ -193,7 +193,10 @@ def test_waste_capacity_counts_whole_facilities_once_and_rolls_up(warehouse) -> 
     # ЭкоЛэнд after the reconstruction: 400 thousand t/year, not 400 + 360 (a line of it).
     kuzbass = capacity("RU-KEM", 2022, "sorting_complex")
     assert kuzbass["capacity_t_per_year"] == 400_000 and kuzbass["includes_subterritories"]
-    assert kuzbass["kg_per_inhabitant_per_year"] == pytest.approx(400_000 * 1000 / 2_592_013)
+    # One plant's capacity is not Kuzbass's per inhabitant: its roll-up's coverage is unknown
+    # (#31.5); the city's own figure keeps its per-capita value where there is a population.
+    assert kuzbass["kg_per_inhabitant_per_year"] is None
+    assert "coverage is unknown: no per-capita value" in kuzbass["note"]
     assert (
         capacity("RU-KEM", 2010, "sorting_complex")["capacity_t_per_year"] == 200_000
     )  # carried forward
@@ -464,8 +467,10 @@ def test_coal_parts_that_do_not_add_up_are_flagged_with_the_numbers(warehouse) -
         .pl()
         .row(0, named=True)
     )
-    assert row["coal_production_t"] == 227_400_000  # DOMAIN.md: 227.4 Mt against parts of 241.5 Mt
+    # DOMAIN.md: 227.4 Mt against parts of 241.5 Mt; the firmer parts' sum is kept (#31.8).
+    assert row["coal_production_reported_t"] == 227_400_000
     assert row["coal_production_parts_t"] == pytest.approx(241_500_000)
+    assert row["coal_production_t"] == pytest.approx(241_500_000)
     assert row["production_parts_disagree"]
     assert "241,500,000 t" in row["note"] and "227,400,000 t" in row["note"]
     ok = warehouse.sql(
@@ -500,11 +505,13 @@ def test_partial_years_and_heating_seasons_stay_out_of_calendar_year_figures(war
         ).fetchall()
     )
     assert kinds["heating_season"] >= 5 and kinds["partial_year"] >= 5
-    # January-August 2022 (143.9 Mt) is not a 2022 production figure.
+    # January-August 2022 (143.9 Mt) is not a 2022 production figure; the year's figure is the
+    # sum of its opencast and underground parts, reported for the whole year (#31.8).
     assert warehouse.execute(
-        "select coal_production_t, other_period_figures from marts.coal_and_emissions "
+        "select coal_production_t, coal_production_basis, coal_production_reported_t, "
+        "other_period_figures from marts.coal_and_emissions "
         "where territory_id = 'RU-KEM' and year = 2022"
-    ).fetchall() == [(None, 3)]
+    ).fetchall() == [(223_600_000.0, "sum_of_parts", None, 3)]
 
 
 def test_events_by_quarter_and_a_whole_year_kept_apart(warehouse) -> None:
