@@ -382,6 +382,13 @@ def reference_vocabulary(name: str) -> tuple[str, ...]:
     return tuple(values)
 
 
+def population_reach_years() -> int:
+    """How many years from its own a per-capita figure may take its population from
+    (seeds/reference/tables.yaml, population: nearest_year_within)."""
+    declared = (_read_yaml(REFERENCE_DECLARATION) or {}).get("population") or {}
+    return int(declared["nearest_year_within"])
+
+
 def datasets() -> list[str]:
     """Every declared dataset, in name order."""
     return sorted(p.parent.name for p in CONTRACTS_DIR.glob("*/contract.yaml"))

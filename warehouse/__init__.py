@@ -24,6 +24,7 @@ from contracts import (
     declared_series,
     load_contract,
     periodic_datasets,
+    population_reach_years,
     status_horizons,
 )
 from contracts.vocabulary import Units
@@ -47,8 +48,12 @@ def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
     """Create the layer schemas, audit tables and shared macros if they are missing; and the
     macros made from the contracts' declarations (``periodic_datasets()``: the datasets whose
     contracts declare a figure every year, for the findings' coverage gaps;
-    ``status_horizon_years(dataset, status)``, ``series_indicators(name)``) and the run's date
+    ``status_horizon_years(dataset, status)``, ``series_indicators(name)``,
+    ``population_reach_years()``) and the run's date
     (``run_as_of()``)."""
+    # How far a population may be from its figure's year (seeds/reference/tables.yaml); before
+    # macros.sql, whose population_note() says it.
+    con.execute(f"create or replace macro population_reach_years() as {population_reach_years():d}")
     for name in ("audit.sql", "macros.sql"):
         con.execute((SQL_DIR / "ddl" / name).read_text(encoding="utf-8"))
     # A macro cannot take parameters: the names are the contracts' folder names, quoted.

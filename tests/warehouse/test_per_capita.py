@@ -24,3 +24,28 @@ def test_no_population_gives_no_figure_never_an_infinite_one() -> None:
         "per_inhabitants(5.0, null, 1), per_inhabitants(345000, 7100000.0, 1000)"
     ).fetchall()[0]
     assert got == (12000.0 * 1000 / 20000000.0, None, None, 345000 * 1000 / 7100000.0)
+
+
+def test_the_nearest_years_reach_is_declared_once_and_every_text_says_it() -> None:
+    """#31.13: "within 5 years" was written in twelve files. The rule reads one declaration
+    (seeds/reference/tables.yaml, population: nearest_year_within); the texts that state it
+    (model descriptions, the export's README) must say the declared number."""
+    from pathlib import Path
+
+    from contracts import population_reach_years
+
+    repo = Path(__file__).resolve().parents[2]
+    reach = population_reach_years()
+    texts = [*(repo / "warehouse").rglob("*.yaml"), *(repo / "warehouse").rglob("*.sql")]
+    texts.append(repo / "warehouse" / "export.py")
+    said = {
+        (path.name, int(n))
+        for path in texts
+        for n in re.findall(
+            r"(?:nearest|population)[^.;]{0,40}?within (\d+) years?", path.read_text("utf-8")
+        )
+    }
+    assert said, "no text states the rule: the test reads nothing"
+    assert {n for _, n in said} == {reach}, sorted(said)
+    code = [m.sql for m in sql_models()] + [(repo / "warehouse/ddl/macros.sql").read_text()]
+    assert not [c for c in code if re.search(r"abs\([^)]*year[^)]*\)\s*<=\s*\d", c)]

@@ -1,5 +1,5 @@
 -- core.population_by_year: the population to divide by, for every territory and every year
--- within 5 years of one of its figures: the figure of that year, else the nearest year's (the
+-- within population_reach_years() (5, seeds/reference/tables.yaml) of one of its figures: the figure of that year, else the nearest year's (the
 -- earlier one on a tie), flagged. A figure from the other side of a change of the territory's
 -- borders (core.territory_changes: split_off, absorbed) is never used: Almaty region's
 -- population of 2023 is not the Almaty region of 2020, before Jetisu region split off. When
@@ -18,7 +18,9 @@ border_changes as (
 ),
 
 years as (
-    select unnest(generate_series(min(year) - 5, max(year) + 5)) as year from population
+    select unnest(generate_series(min(year) - population_reach_years(),
+                                  max(year) + population_reach_years())) as year
+    from population
 ),
 
 candidates as (
@@ -38,7 +40,7 @@ candidates as (
                 and b.change_date <= greatest(p.reference_date, make_date(y.year, 7, 1))
         ) as border_change
     from years as y
-    inner join population as p on abs(p.year - y.year) <= 5
+    inner join population as p on abs(p.year - y.year) <= population_reach_years()
 ),
 
 ranked as (
@@ -62,7 +64,8 @@ final as (
         case when border_change is null then reference_date end as population_reference_date,
         case when border_change is null then source end as population_source,
         case when border_change is not null then
-            'no population within 5 years on this side of the border change of ' || border_change
+            'no population within ' || population_reach_years()
+            || ' years on this side of the border change of ' || border_change
             || '; the nearest, of ' || population_year || ', is not used'
         end as population_note
     from ranked

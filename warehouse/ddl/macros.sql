@@ -53,12 +53,13 @@ create or replace macro staged_rows(staging_table) as table
 
 -- What a per-capita figure rests on, for its note: nothing when it divides by the population
 -- of its own year; "population of 2023 (nearest year)" when core.population_by_year took the
--- nearest year within 5 (the earlier on a tie); and why there is none, when there is none
--- (no figure within 5 years, or only one from the other side of a border change).
+-- nearest year within population_reach_years() (the earlier on a tie); and why there is none,
+-- when there is none (no figure that near, or only one from the other side of a border change).
 create or replace macro population_note(population, population_year, year, population_note) as
     case
         when population is null
-            then coalesce(population_note, 'no population of this territory within 5 years of ' || year)
+            then coalesce(population_note, 'no population of this territory within '
+                || population_reach_years() || ' years of ' || year)
         when population_year <> year then 'population of ' || population_year || ' (nearest year)'
     end;
 
