@@ -382,6 +382,13 @@ def reference_vocabulary(name: str) -> tuple[str, ...]:
     return tuple(values)
 
 
+def population_plausible_change() -> float:
+    """The yearly change beyond which a population figure is a finding (seeds/reference/
+    tables.yaml, population: plausible_change_per_year)."""
+    declared = (_read_yaml(REFERENCE_DECLARATION) or {}).get("population") or {}
+    return float(declared["plausible_change_per_year"])
+
+
 def population_reach_years() -> int:
     """How many years from its own a per-capita figure may take its population from
     (seeds/reference/tables.yaml, population: nearest_year_within)."""

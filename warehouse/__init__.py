@@ -24,6 +24,7 @@ from contracts import (
     declared_series,
     load_contract,
     periodic_datasets,
+    population_plausible_change,
     population_reach_years,
     status_horizons,
 )
@@ -54,6 +55,10 @@ def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
     # How far a population may be from its figure's year (seeds/reference/tables.yaml); before
     # macros.sql, whose population_note() says it.
     con.execute(f"create or replace macro population_reach_years() as {population_reach_years():d}")
+    con.execute(
+        "create or replace macro population_plausible_change() as "
+        f"{population_plausible_change():f}"
+    )
     for name in ("audit.sql", "macros.sql"):
         con.execute((SQL_DIR / "ddl" / name).read_text(encoding="utf-8"))
     # A macro cannot take parameters: the names are the contracts' folder names, quoted.

@@ -131,3 +131,49 @@ def test_coverage_gaps_only_for_datasets_declared_periodic(warehouse) -> None:
     assert gapped and gapped <= set(periodic_datasets())
     (declared,) = warehouse.execute("select periodic_datasets()").fetchall()[0]
     assert sorted(declared) == sorted(periodic_datasets())
+
+
+def test_a_population_beyond_plausible_growth_is_a_finding_unless_borders_changed(copy) -> None:
+    """#31.9: Bishkek 2024-27 divided by 1,321,900 from a city programme, 16% above the 2022
+    census in under three years. A border change between two figures explains a jump."""
+    from contracts import population_plausible_change
+
+    rate = population_plausible_change()
+    found = findings(
+        copy,
+        "territory_id, year, message",
+        "finding_type = 'implausible_population' and territory_id = 'KG-GB'",
+    )
+    assert [(t, y) for t, y, _ in found] == [("KG-GB", 2025)]
+    assert "+5.5% a year, beyond the " + f"{round(100 * rate)}% a year" in found[0][2]
+    # The same step with a change of Bishkek's borders between the figures is no finding.
+    copy.execute(
+        "insert into core.territory_changes (territory_id, change_date, change, description) "
+        "values ('KG-GB', date '2024-01-01', 'absorbed', 'a test: villages joined the city')"
+    )
+    assert not findings(
+        copy, "territory_id", "finding_type = 'implausible_population' and territory_id = 'KG-GB'"
+    )
+
+
+def test_per_capita_figures_side_by_side_share_one_population_basis(copy) -> None:
+    """#31.9: countries divide by the World Bank's mid-year population, regions by 1 January
+    figures; figures compared side by side (one indicator, year and level) share one basis."""
+    model = next(m for m in sql_models() if m.table == "marts.region_year_indicators")
+    check = next(c for c in model.checks if c["name"] == "one_population_basis_per_comparison")
+    assert check.get("severity") == "warn"
+    assert copy.execute(check["sql"]).fetchall() == []
+    bases = copy.execute(
+        "select level, list(distinct population_basis order by population_basis) "
+        "from marts.region_year_indicators where per_capita_value is not null group by level "
+        "order by level"
+    ).fetchall()
+    assert ("country", ["mid-year"]) in bases
+    # One country's figure on a census day among mid-year ones: the check names the comparison.
+    copy.execute(
+        "update marts.region_year_indicators set population_basis = 'on 2022-03-24' "
+        "where territory_id = 'KG' and year = 2022 and indicator = 'cleanup_waste_collected_t'"
+    )
+    ((indicator, year, level, mixed),) = copy.execute(check["sql"]).fetchall()
+    assert (indicator, year, level) == ("cleanup_waste_collected_t", 2022, "country")
+    assert sorted(mixed) == ["mid-year", "on 2022-03-24"]

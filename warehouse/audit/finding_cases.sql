@@ -314,6 +314,53 @@ coverage as (
     where not list_contains(s.years, g.year)
 ),
 
+-- 8. A population outside the plausible growth of its series (#31.9): between two figures of
+-- a territory with no change of its borders between them, a change of more than
+-- population_plausible_change() a year, compounded (seeds/reference/tables.yaml). Per-capita
+-- figures of the later year rest on it.
+population_steps as (
+    select
+        *,
+        lag(population) over by_date as previous_population,
+        lag(reference_date) over by_date as previous_date,
+        lag(source) over by_date as previous_source
+    from core.population
+    window by_date as (partition by territory_id order by reference_date)
+),
+
+population_changes as (
+    select
+        'implausible_population' as finding_type,
+        'warning' as severity,
+        'population' as dataset,
+        s.territory_id,
+        s.year,
+        'population' as subject,
+        s.previous_date || ' to ' || s.reference_date as detail,
+        s.previous_population::double as expected_value,
+        s.population::double as observed_value,
+        'persons' as unit,
+        format('{:,} on {} ({}) after {:,} on {} ({}): {:+.1f}% a year, beyond the {}% a year a population plausibly changes',
+               s.population, s.reference_date, s.source, s.previous_population, s.previous_date,
+               s.previous_source, 100 * s.rate, round(100 * population_plausible_change())::integer)
+            as message,
+        null::varchar[] as source_row_ids
+    from (
+        select
+            *,
+            pow(population / previous_population,
+                365.25 / date_diff('day', previous_date, reference_date)) - 1 as rate
+        from population_steps
+        where previous_population > 0 and reference_date > previous_date
+    ) as s
+    where abs(s.rate) > population_plausible_change()
+        and not exists (
+            select 1 from core.territory_changes as c
+            where c.territory_id = s.territory_id
+                and c.change_date > s.previous_date and c.change_date <= s.reference_date
+        )
+),
+
 combined as (
     select * from cleanup_parts
     union all by name select * from sub_territories
@@ -323,6 +370,7 @@ combined as (
     union all by name select * from conflicts
     union all by name select * from jumps
     union all by name select * from coverage
+    union all by name select * from population_changes
 ),
 
 final as (

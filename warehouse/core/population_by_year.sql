@@ -62,6 +62,8 @@ final as (
         case when border_change is null then population_year <> year end
             as population_is_nearest_year,
         case when border_change is null then reference_date end as population_reference_date,
+        case when border_change is null then population_basis(reference_date) end
+            as population_basis,
         case when border_change is null then source end as population_source,
         case when border_change is not null then
             'no population within ' || population_reach_years()

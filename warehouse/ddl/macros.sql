@@ -110,3 +110,14 @@ create or replace macro file_landed_at(id) as
 -- none above zero, gives NULL, never an infinite or made-up figure.
 create or replace macro per_inhabitants(value, population, per) as
     per * value / nullif(population, 0);
+
+-- The basis of a population figure: the day it counts people on, as a comparison must match it
+-- (#31.9): World Bank country figures are mid-year, national statistics offices' and
+-- Wikidata's 1 January, a census its own day.
+create or replace macro population_basis(reference_date) as
+    case
+        when reference_date is null then null
+        when month(reference_date) = 7 and day(reference_date) = 1 then 'mid-year'
+        when month(reference_date) = 1 and day(reference_date) = 1 then '1 January'
+        else 'on ' || strftime(reference_date, '%Y-%m-%d')
+    end;

@@ -295,6 +295,7 @@ final as (
             as per_capita_unit,
         p.population,
         p.population_year,
+        case when p.population is not null then p.population_basis end as population_basis,
         p.population_is_nearest_year,
         c.is_derived,
         c.is_estimated,
