@@ -63,11 +63,6 @@ create or replace macro population_note(population, population_year, year, popul
         when population_year <> year then 'population of ' || population_year || ' (nearest year)'
     end;
 
--- How many files stand behind a figure, from its source row ids (file_id:row[:column]): the
--- number of sources of a figure whose rows carry no source title.
-create or replace macro files_behind(source_row_ids) as
-    len(list_distinct(list_transform(source_row_ids, lambda x: split_part(x, ':', 1))));
-
 -- A note listing items (conflicting events, figures left out) for a person to read: the first
 -- `shown`, then how many more. A year of a million reports must not make a note of a million
 -- items; the items are all in the rows behind the figure.
@@ -121,3 +116,8 @@ create or replace macro population_basis(reference_date) as
         when month(reference_date) = 1 and day(reference_date) = 1 then '1 January'
         else 'on ' || strftime(reference_date, '%Y-%m-%d')
     end;
+
+-- One source, however many rows it gave (#31.10): a page (its address), else a document (its
+-- title), else the file itself. Every n_sources counts these.
+create or replace macro source_key(source_url, source_title, file_id) as
+    coalesce(source_url, source_title, file_id);

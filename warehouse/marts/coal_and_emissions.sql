@@ -48,7 +48,7 @@ coal_choice as (
         count(distinct coal_t) over (
             partition by territory_id, year, flow, consumer_type, mining_method, site
         ) > 1 as measure_disputed,
-        count(distinct coalesce(source_url, source_title, file_id)) over (
+        count(distinct source_key(source_url, source_title, file_id)) over (
             partition by territory_id, year
         ) as coal_sources
     from coal

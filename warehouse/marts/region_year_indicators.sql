@@ -15,7 +15,7 @@ cleanup as (
 ),
 
 cleanup_rows as (
-    select territory_id, year, source_row_id, coalesce(source_url, source_title, file_id) as source
+    select territory_id, year, source_row_id, source_key(source_url, source_title, file_id) as source
     from core.cleanup
 ),
 
@@ -94,7 +94,7 @@ emission_figures as (
     select
         territory_id, year, pollutant, scope, basis,
         min(emissions_t) <> max(emissions_t) as conflicting,
-        count(distinct coalesce(source_url, source_title, file_id)) as n_sources,
+        count(distinct source_key(source_url, source_title, file_id)) as n_sources,
         count(*) as source_rows,  -- the first 1,000 ids are kept, as for clean-up
         list_slice(list(source_row_id order by file_id, row_number), 1, 1000) as source_row_ids,
         bounded_note(
@@ -189,6 +189,31 @@ coal_long as (
     where estimated_co2_avoided_t is not null
 ),
 
+-- The sources behind each operating capacity figure, counted as every other figure's are
+-- (source_key: the page, else the document, else the file), not by files.
+capacity_sources as (
+    select c.territory_id, c.year, c.facility_type,
+           count(distinct source_key(w.source_url, w.source_title, w.file_id)) as n_sources
+    from (
+        select territory_id, year, facility_type, unnest(source_row_ids) as source_row_id
+        from marts.waste_capacity
+        where status = 'operating' and capacity_t_per_year is not null
+    ) as c
+    inner join core.waste_facilities as w using (source_row_id)
+    group by c.territory_id, c.year, c.facility_type
+),
+
+event_sources as (
+    select e.territory_id, e.year,
+           count(distinct source_key(v.source_url, v.source_title, v.file_id)) as n_sources
+    from (
+        select territory_id, year, unnest(source_row_ids) as source_row_id
+        from marts.events_activity
+    ) as e
+    inner join core.eco_events as v using (source_row_id)
+    group by e.territory_id, e.year
+),
+
 capacity_long as (
     select
         territory_id,
@@ -208,9 +233,10 @@ capacity_long as (
             case when bool_or(includes_subterritories) then 'includes facilities in territories below this one' end,
             case when bool_or(capacity_includes_derived) then 'includes capacity published in t/day (x 365)' end
         ), '') as note,
-        files_behind(flatten(list(source_row_ids))) as n_sources,
+        any_value(s.n_sources) as n_sources,
         flatten(list(source_row_ids)) as source_row_ids
     from marts.waste_capacity
+    left join capacity_sources as s using (territory_id, year, facility_type)
     where status = 'operating' and capacity_t_per_year is not null
     group by territory_id, year, facility_type
 ),
@@ -232,19 +258,21 @@ events_long as (
         false as is_estimated,
         false as conflicting_sources,
         e.note,
-        files_behind(source_row_ids) as n_sources,
+        y.n_sources,
         source_row_ids
     from (
         select
-            territory_id,
-            year,
+            a.territory_id,
+            a.year,
+            any_value(s.n_sources) as n_sources,
             sum(events)::double as events,
             sum(reports)::double as reports,
             sum(reports_without_count) as reports_without_count,
             flatten(list(source_row_ids)) as source_row_ids
-        from marts.events_activity
-        group by territory_id, year
-    ),
+        from marts.events_activity as a
+        left join event_sources as s using (territory_id, year)
+        group by a.territory_id, a.year
+    ) as y,
     unnest([
         {'indicator': 'eco_events_count', 'value': events, 'unit': 'events',
          'note': 'public environmental events of all types begun in the year, as the sources '

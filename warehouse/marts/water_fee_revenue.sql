@@ -22,7 +22,7 @@ chosen as (
         *,
         row_number() over (same_figure order by confidence_rank, file_landed_at(file_id), file_id, row_number) as preference,
         min(amount_lcu) over same_figure <> max(amount_lcu) over same_figure as conflicting_sources,
-        count(distinct coalesce(source_url, source_title, file_id)) over same_figure as n_sources,
+        count(distinct source_key(source_url, source_title, file_id)) over same_figure as n_sources,
         list(source_row_id) over (
             same_figure order by file_id, row_number
             rows between unbounded preceding and unbounded following
