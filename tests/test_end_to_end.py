@@ -1013,3 +1013,29 @@ def test_a_total_gives_way_to_firmer_parts_by_a_declared_rule(warehouse) -> None
            where territory_id = 'RU-KEM' and year = 2017 and indicator = 'coal_production_t'"""
     ).fetchall()[0]
     assert derived and "the parts' sum kept (its parts come from firmer sources" in note
+
+
+def test_part_year_and_heating_season_coal_is_compared_with_the_same_months(warehouse) -> None:
+    """#31.10: nine partial-year or heating-season coal figures reached no mart. Each is in
+    marts.coal_by_period, beside the same months of an earlier year only."""
+    rows = {
+        (t, str(s), m, f, c): (v, str(p) if p else None)
+        for t, s, m, f, c, v, p in warehouse.execute(
+            "select territory_id, period_start, months, flow, consumer_type, coal_t, "
+            "previous_period_start from marts.coal_by_period"
+        ).fetchall()
+    }
+    assert (
+        len(rows)
+        == warehouse.execute(
+            "select count(*) from core.coal_usage where period_kind <> 'calendar_year' and site is null"
+        ).fetchall()[0][0]
+    )
+    # January-August 2022 against January-August 2021, not against a calendar year.
+    assert rows[("RU-KEM", "2022-01-01", "01-08", "production", "all")] == (
+        143_900_000.0,
+        "2021-01-01",
+    )
+    # A planned supply for October to March is no comparison for October-April demand.
+    assert rows[("KG-GB", "2024-10-01", "10-03", "planned_supply", "chp")][1] is None
+    assert rows[("KG-GB", "2025-10-01", "10-04", "demand", "chp")][1] == "2023-10-01"
