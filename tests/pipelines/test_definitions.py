@@ -51,6 +51,7 @@ CORE_MODELS = (
 MARTS = (
     "cleanup_comparison",
     "coal_and_emissions",
+    "coal_by_period",
     "events_activity",
     "region_scorecard",
     "region_year_indicators",
@@ -84,6 +85,7 @@ EXPECTED_CHECKS = (
         "marts/region_year_indicators:per_capita_only_with_population",
         "marts/region_year_indicators:nearest_year_population_is_noted",
         "marts/region_year_indicators:every_figure_has_a_unit_and_sources",
+        "marts/region_year_indicators:one_population_basis_per_comparison",
         "marts/water_fee_revenue:usd_only_at_the_same_years_rate",
         "marts/water_fee_revenue:partial_periods_never_compared",
         "marts/coal_and_emissions:estimates_say_how",

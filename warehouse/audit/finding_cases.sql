@@ -321,7 +321,7 @@ coverage as (
 population_steps as (
     select
         *,
-        lag(population) over by_date as previous_population,
+        lag(population) over by_date as earlier_figure,
         lag(reference_date) over by_date as previous_date,
         lag(source) over by_date as previous_source
     from core.population
@@ -337,21 +337,21 @@ population_changes as (
         s.year,
         'population' as subject,
         s.previous_date || ' to ' || s.reference_date as detail,
-        s.previous_population::double as expected_value,
+        s.earlier_figure::double as expected_value,
         s.population::double as observed_value,
         'persons' as unit,
         format('{:,} on {} ({}) after {:,} on {} ({}): {:+.1f}% a year, beyond the {}% a year a population plausibly changes',
-               s.population, s.reference_date, s.source, s.previous_population, s.previous_date,
+               s.population, s.reference_date, s.source, s.earlier_figure, s.previous_date,
                s.previous_source, 100 * s.rate, round(100 * population_plausible_change())::integer)
             as message,
         null::varchar[] as source_row_ids
     from (
         select
             *,
-            pow(population / previous_population,
+            pow(population / earlier_figure,
                 365.25 / date_diff('day', previous_date, reference_date)) - 1 as rate
         from population_steps
-        where previous_population > 0 and reference_date > previous_date
+        where earlier_figure > 0 and reference_date > previous_date
     ) as s
     where abs(s.rate) > population_plausible_change()
         and not exists (
