@@ -140,3 +140,23 @@ def test_an_interim_count_is_no_total_of_its_period() -> None:
     note = row["left_out_note"]
     assert "2017-09-02/2017-09-30 counts up to 2017-09-06, before the period ended" in note
     assert "participants 100000" in note
+
+
+def test_reports_that_overlap_without_nesting_are_not_summed() -> None:
+    """Two reports of one territory and year, April to September and July to December: summed,
+    July to September counted twice. The later-starting one is left out, and said."""
+    mart = _mart(
+        ("KZ", date(2023, 4, 1), date(2023, 9, 30), 5_000, 40_000),
+        ("KZ", date(2023, 7, 1), date(2023, 12, 31), 3_000, 25_000),
+        ("KZ", date(2023, 12, 20), date(2023, 12, 20), 10, 100),  # inside the second one
+    )
+    row = mart[("KZ", 2023)]
+    assert (row["waste_collected_t"], row["participants"], row["events_reported"]) == (
+        5_000,
+        40_000,
+        1,
+    )
+    assert row["overlapping_reports_left_out"] == 1 and row["nested_reports_left_out"] == 1
+    note = row["left_out_note"]
+    assert "2023-07-01/2023-12-31 overlaps the report of 2023-04-01/2023-09-30" in note
+    assert "waste_collected_t 3000" in note

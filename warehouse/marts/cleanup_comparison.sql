@@ -13,6 +13,9 @@
 --    of it and is left out whole, with every measure: a year's measures come from the same
 --    reports, never tonnes from one and participants from another inside it. A part that
 --    reports more than its whole (a measure above the longer report's) is a conflict.
+-- 3b. A report that overlaps an earlier-starting report of the same territory and year without
+--    lying inside it (April to September, July to December) is left out too: summing the two
+--    would count July to September twice.
 -- 4. A report counted before its period ended (as_of before period_end: 100,000 participants
 --    "already" four days into a 29-day campaign) is interim: it is in no yearly figure, and
 --    is counted and named like the others left out.
@@ -90,18 +93,21 @@ events_all as (
 year_events as (
     select
         *,
-        max(period_end) over (
-            partition by territory_id, year
-            order by period_start, period_end desc
-            rows between unbounded preceding and 1 preceding
-        ) as covering_end
+        max(period_end) over earlier as covering_end,
+        -- Which event that is (the one ending last), for the note of one overlapping it.
+        arg_max(period_start || '/' || period_end, period_end) over earlier as covering_event
     from events_all
     where year(period_start) = year(period_end)
+    window earlier as (
+        partition by territory_id, year
+        order by period_start, period_end desc
+        rows between unbounded preceding and 1 preceding
+    )
 ),
 
 events as (
     select
-        * exclude (covering_end),
+        * exclude (covering_end, covering_event),
         coalesce(fractions_t__min <> fractions_t__max, false)
             or coalesce(organisations__min <> organisations__max, false)
             or coalesce(participants__min <> participants__max, false)
@@ -111,7 +117,9 @@ events as (
             or coalesce(waste_collected_t__min <> waste_collected_t__max, false)
             as conflicting
     from year_events
-    where covering_end is null or covering_end < period_end
+    -- Rules 3 and 3b: an event that starts before an earlier-starting one has ended (inside
+    -- it, or overlapping it) is left out.
+    where covering_end is null or covering_end < period_start
 ),
 
 -- Rule 3: each event inside a longer one, with the longest that contains it (few: the join
@@ -148,6 +156,7 @@ left_out as (
         count(*) filter (where why = 'multi_year') as multi_year_reports_left_out,
         count(*) filter (where why = 'nested') as nested_reports_left_out,
         count(*) filter (where why = 'interim') as interim_reports_left_out,
+        count(*) filter (where why = 'overlapping') as overlapping_reports_left_out,
         bounded_note(
             list(note order by why, period_start, period_end),
             5, 'reports left out'
@@ -209,6 +218,21 @@ left_out as (
             null
         from cleanup as i
         where i.is_interim
+        union all
+        -- Rule 3b: named with the earlier-starting report it overlaps (the one ending last).
+        select
+            n.territory_id, n.year, n.period_start, n.period_end, 'overlapping',
+            'the report of ' || n.period_start || '/' || n.period_end
+                || ' overlaps the report of ' || n.covering_event
+                || ' and is left out (' || concat_ws('; ',
+            'participants ' || figure_text(n.participants),
+            'organisations ' || figure_text(n.organisations),
+            'volume_m3 ' || figure_text(n.volume_m3),
+            'waste_collected_t ' || figure_text(n.waste_collected_t)
+                ) || ')',
+            null
+        from year_events as n
+        where n.covering_end >= n.period_start and n.covering_end < n.period_end
     )
     group by territory_id, year
 ),
@@ -297,6 +321,7 @@ final as (
         coalesce(o.multi_year_reports_left_out, 0) as multi_year_reports_left_out,
         coalesce(o.nested_reports_left_out, 0) as nested_reports_left_out,
         coalesce(o.interim_reports_left_out, 0) as interim_reports_left_out,
+        coalesce(o.overlapping_reports_left_out, 0) as overlapping_reports_left_out,
         o.left_out_note
     from source_rows as s
     left join yearly as y on y.territory_id = s.territory_id and y.year = s.year
