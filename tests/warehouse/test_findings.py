@@ -13,6 +13,7 @@ from assets.sql.assets import _sql_checks
 from warehouse import build_model, sql_models
 from warehouse.expectations import suite_spec
 
+REPO = Path(__file__).resolve().parents[2]
 FINDINGS = next(m for m in sql_models() if m.table == "audit.findings")
 CASES = next(m for m in sql_models() if m.table == "audit.finding_cases")
 
@@ -177,3 +178,26 @@ def test_per_capita_figures_side_by_side_share_one_population_basis(copy) -> Non
     ((indicator, year, level, mixed),) = copy.execute(check["sql"]).fetchall()
     assert (indicator, year, level) == ("cleanup_waste_collected_t", 2022, "country")
     assert sorted(mixed) == ["mid-year", "on 2022-03-24"]
+
+
+def test_findings_rank_by_what_they_change_and_see_what_the_rules_leave_out(copy) -> None:
+    """#31.11: of 15 findings sampled, 7 were not problems (an unsorted remainder; "более 15
+    тысяч" against 15,099), and the findings missed a misread scope, a stale status and an
+    interim count. Warnings come first, the largest share of a figure first; the remainder is
+    information; what the rules leave out is listed for review."""
+    from warehouse import run_query
+
+    rows = findings(copy, "severity, finding_type, territory_id, year, share_changed")
+    # The report lists them in the order to review them: warnings, then the largest share.
+    listed = run_query(copy, "report_findings").fetchall()
+    keys = [(r[2] == "warning", r[10] if r[10] is not None else -1.0) for r in listed]
+    assert keys == sorted(keys, reverse=True) and len(listed) == len(rows)
+    by = {(t, territory, y): (s, c) for s, t, territory, y, c in rows}
+    assert by[("parts_vs_total", "KZ", 2022)][0] == "info"  # 5,100 t unsorted: visible, no error
+    small = by[("sub_territories_vs_territory", "KG-GB", 2024)]
+    assert small[0] == "warning" and small[1] < 0.01  # ranked last of the warnings with numbers
+    # A total below the stationary figure of the same year: one scope is misread.
+    assert by[("scope_contradiction", "KZ-ATY", 2020)][0] == "warning"
+    assert by[("left_out_of_comparison", "KZ", 2025)][0] == "info"
+    assert by[("left_out_of_comparison", "RU-KEM", 2017)][0] == "info"  # the interim count
+    assert ("status_expired", "KZ-KUS", int((REPO / "tests/digests/as_of").read_text()[:4])) in by

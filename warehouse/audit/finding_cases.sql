@@ -12,11 +12,13 @@ cleanup as (
     select * from core.cleanup
 ),
 
--- 1. Parts vs total: a total larger than its fractions (the unallocated remainder).
+-- 1. Parts vs total: a total larger than its fractions (the unallocated remainder). Information,
+-- not a warning (#31.11): the remainder is mostly the unsorted part, and the marts show it as
+-- unallocated_t. (Fractions above their total are rejected at staging.)
 cleanup_parts as (
     select
         'parts_vs_total' as finding_type,
-        'warning' as severity,
+        'info' as severity,
         'cleanup' as dataset,
         territory_id,
         year,
@@ -314,6 +316,75 @@ coverage as (
     where not list_contains(s.years, g.year)
 ),
 
+-- 9. What the marts leave out of a comparison, for review (#31.11): clean-up reports left out
+-- of their year (crossing a year, inside or overlapping another, interim), and facilities whose
+-- status has gone stale (no record within the horizon its contract declares).
+left_out_reports as (
+    select
+        'left_out_of_comparison' as finding_type,
+        'info' as severity,
+        'cleanup' as dataset,
+        territory_id,
+        year,
+        'clean-up reports left out of the year' as subject,
+        null::double as expected_value,
+        (multi_year_reports_left_out + nested_reports_left_out + overlapping_reports_left_out
+            + interim_reports_left_out)::double as observed_value,
+        'reports' as unit,
+        left_out_note as message,
+        null::varchar[] as source_row_ids
+    from marts.cleanup_comparison
+    where multi_year_reports_left_out + nested_reports_left_out + overlapping_reports_left_out
+        + interim_reports_left_out > 0
+),
+
+stale_statuses as (
+    select
+        'status_expired' as finding_type,
+        'info' as severity,
+        'waste_facilities' as dataset,
+        territory_id,
+        year(run_as_of()) as year,
+        facility_key as subject,
+        format('{} as {} on {}', facility_name, status, as_of) as detail,
+        capacity_t_per_year as expected_value,
+        null::double as observed_value,
+        't/year' as unit,
+        format('{}: last recorded {} on {}; no record within the {} years a {} status stands, so it is no longer counted',
+               facility_name, status, as_of, status_horizon_years('waste_facilities', status), status)
+            as message,
+        [source_row_id] as source_row_ids
+    from core.waste_facilities
+    where is_whole_facility
+    qualify row_number() over (partition by facility_key order by as_of desc, source_row_id) = 1
+        and year(run_as_of()) - as_of_year > status_horizon_years('waste_facilities', status)
+),
+
+-- 10. Scopes that contradict each other (#31.11, the case of #31.2): a territory's total, or its
+-- stationary-and-mobile figure, below its stationary figure of the same year. One of them is
+-- of another scope than it says (enterprises' emissions read as all sources).
+scope_contradictions as (
+    select
+        'scope_contradiction' as finding_type,
+        'warning' as severity,
+        'emissions' as dataset,
+        s.territory_id,
+        s.year,
+        'emissions: ' || w.scope || ' below stationary' as subject,
+        s.emissions_t as expected_value,
+        w.emissions_t as observed_value,
+        't' as unit,
+        format('{} emissions of {:,.0f} t are below the stationary {:,.0f} t of the same year: one of the two is of another scope than it says',
+               w.scope, w.emissions_t, s.emissions_t) as message,
+        [s.source_row_id, w.source_row_id] as source_row_ids
+    from core.emissions as s
+    inner join core.emissions as w
+        on w.territory_id = s.territory_id and w.year = s.year and w.pollutant = s.pollutant
+        and w.scope in ('total', 'stationary_and_mobile') and w.period_kind = s.period_kind
+    where s.scope = 'stationary' and s.period_kind = 'calendar_year'
+        and w.emissions_t < s.emissions_t
+),
+
 -- 8. A population outside the plausible growth of its series (#31.9): between two figures of
 -- a territory with no change of its borders between them, a change of more than
 -- population_plausible_change() a year, compounded (seeds/reference/tables.yaml). Per-capita
@@ -371,6 +442,9 @@ combined as (
     union all by name select * from jumps
     union all by name select * from coverage
     union all by name select * from population_changes
+    union all by name select * from left_out_reports
+    union all by name select * from stale_statuses
+    union all by name select * from scope_contradictions
 ),
 
 final as (

@@ -52,6 +52,11 @@ final as (
         largest.expected_value,
         largest.observed_value,
         largest.difference,
+        -- What the finding changes (#31.11): the difference as a share of the larger figure
+        -- (1: all of it); findings rank by it, a rounding-sized difference last.
+        abs(largest.difference)
+            / nullif(greatest(abs(largest.expected_value), abs(largest.observed_value)), 0)
+            as share_changed,
         largest.unit,
         case
             when cases = 1 then largest.message
@@ -66,4 +71,5 @@ final as (
 )
 
 select * from final
-order by finding_type, dataset, territory_id, year, subject
+order by severity = 'warning' desc, share_changed desc nulls last, finding_type, dataset,
+    territory_id, year, subject

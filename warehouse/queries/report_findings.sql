@@ -1,4 +1,4 @@
--- Every finding, the ones to review first.
+-- Every finding, the ones to review first: warnings, then by what they change (share_changed).
 select
     finding_id,
     finding_type,
@@ -10,10 +10,12 @@ select
     expected_value,
     observed_value,
     difference,
+    share_changed,
     unit,
     message,
     cases,
     source_rows,
     source_row_ids
 from audit.findings
-order by severity = 'warning' desc, finding_type, dataset, territory_id, year
+order by severity = 'warning' desc, share_changed desc nulls last, finding_type, dataset,
+    territory_id, year
