@@ -225,6 +225,9 @@ class SqlModel:
     # conflicting_sources is true) or {when: column(s) that say the sources disagree, rule: the
     # rule, or {dataset: rule} for a table of several datasets' figures}.
     choice: str | dict | None = None
+    # What a per-capita figure of this table divides by (#31.13): the population and its basis,
+    # declared by every model that calls per_inhabitants(); the dictionary states it.
+    per_capita_basis: str | None = None
 
     def disputed(self, row: dict) -> bool:
         """Whether this row's sources disagree, by the columns its choice names."""

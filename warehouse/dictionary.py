@@ -45,6 +45,7 @@ class TableDoc:
     # How a figure is chosen among its sources (the model's `choice`), per dataset when the
     # table holds several datasets' figures ("" for one rule).
     choice: dict[str, str] = field(default_factory=dict)
+    per_capita_basis: str | None = None  # what its per-capita figures divide by
 
 
 def _reference() -> dict[str, dict]:
@@ -125,6 +126,9 @@ def table_docs() -> list[TableDoc]:
                     for name, meta in m.columns.items()
                 ],
                 choice=_choice_of(m.choice),
+                per_capita_basis=" ".join(m.per_capita_basis.split())
+                if m.per_capita_basis
+                else None,
             )
         )
     return docs
@@ -199,6 +203,8 @@ def markdown(docs: list[TableDoc] | None = None) -> str:
                 lines += ["**Sources:**", "", *(f"- {s}" for s in d.sources), ""]
             if d.licence:
                 lines += ["**Licence notes:**", "", *(f"- {s}" for s in d.licence), ""]
+            if d.per_capita_basis:
+                lines += [f"**Per-capita figures divide by:** {d.per_capita_basis}", ""]
             if list(d.choice) == [""]:
                 lines += [f"**How a figure is chosen among its sources:** {d.choice['']}", ""]
             elif d.choice:

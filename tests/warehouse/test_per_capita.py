@@ -49,3 +49,10 @@ def test_the_nearest_years_reach_is_declared_once_and_every_text_says_it() -> No
     assert {n for _, n in said} == {reach}, sorted(said)
     code = [m.sql for m in sql_models()] + [(repo / "warehouse/ddl/macros.sql").read_text()]
     assert not [c for c in code if re.search(r"abs\([^)]*year[^)]*\)\s*<=\s*\d", c)]
+
+
+def test_every_mart_that_divides_by_a_population_declares_its_basis() -> None:
+    """#31.13: one macro for the division, and a declared basis per mart."""
+    dividing = [m for m in sql_models() if "per_inhabitants(" in m.sql]
+    assert len(dividing) >= 5
+    assert not [m.table for m in dividing if not m.per_capita_basis]
