@@ -159,10 +159,11 @@ def test_a_population_beyond_plausible_growth_is_a_finding_unless_borders_change
 
 def test_per_capita_figures_side_by_side_share_one_population_basis(copy) -> None:
     """#31.9: countries divide by the World Bank's mid-year population, regions by 1 January
-    figures; figures compared side by side (one indicator, year and level) share one basis."""
+    figures; figures compared side by side (one indicator, year and level) share one basis:
+    one counted on another day keeps its value and loses its per-capita value, with why."""
     model = next(m for m in sql_models() if m.table == "marts.region_year_indicators")
     check = next(c for c in model.checks if c["name"] == "one_population_basis_per_comparison")
-    assert check.get("severity") == "warn"
+    assert check.get("severity", "error") == "error"  # held by construction
     assert copy.execute(check["sql"]).fetchall() == []
     bases = copy.execute(
         "select level, list(distinct population_basis order by population_basis) "
@@ -170,14 +171,22 @@ def test_per_capita_figures_side_by_side_share_one_population_basis(copy) -> Non
         "order by level"
     ).fetchall()
     assert ("country", ["mid-year"]) in bases
-    # One country's figure on a census day among mid-year ones: the check names the comparison.
+    # Kyrgyzstan's 2022 population counted on a census day, the other countries' mid-year.
     copy.execute(
-        "update marts.region_year_indicators set population_basis = 'on 2022-03-24' "
-        "where territory_id = 'KG' and year = 2022 and indicator = 'cleanup_waste_collected_t'"
+        "update core.population_by_year set population_basis = 'on 2022-03-24' "
+        "where territory_id = 'KG' and year = 2022"
     )
-    ((indicator, year, level, mixed),) = copy.execute(check["sql"]).fetchall()
-    assert (indicator, year, level) == ("cleanup_waste_collected_t", 2022, "country")
-    assert sorted(mixed) == ["mid-year", "on 2022-03-24"]
+    build_model(copy, model)
+    assert copy.execute(check["sql"]).fetchall() == []
+    kg = copy.execute(
+        "select per_capita_value, note from marts.region_year_indicators "
+        "where territory_id = 'KG' and year = 2022 and indicator = 'cleanup_waste_collected_t'"
+    ).fetchall()
+    assert kg[0][0] is None
+    assert (
+        "population counted on 2022-03-24, the others of this indicator, year and level "
+        "mid-year: no per-capita value" in kg[0][1]
+    )
 
 
 def test_findings_rank_by_what_they_change_and_see_what_the_rules_leave_out(copy) -> None:

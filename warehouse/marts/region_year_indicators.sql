@@ -344,7 +344,49 @@ final as (
     from combined as c
     inner join regions as r on r.territory_id = c.territory_id
     left join population as p on p.territory_id = c.territory_id and p.year = c.year
+),
+
+-- One population basis per comparison (#31.9): the per-capita figures of one indicator, year
+-- and level (what the dashboard puts side by side) divide by populations of the basis most of
+-- them have (mid-year on a tie, then 1 January); a figure on another basis keeps its value
+-- and loses its per-capita one, with the reason.
+comparison_basis as (
+    select indicator, year, level,
+           arg_max(population_basis, (n, population_basis = 'mid-year', population_basis = '1 January'))
+               as basis
+    from (
+        select indicator, year, level, population_basis, count(*) as n
+        from final
+        where per_capita_value is not null
+        group by indicator, year, level, population_basis
+    )
+    group by indicator, year, level
+),
+
+flagged as (
+    select
+        f.*,
+        f.per_capita_value is not null and f.population_basis is distinct from b.basis
+            as other_basis,
+        b.basis as comparison_basis
+    from final as f
+    left join comparison_basis as b using (indicator, year, level)
+),
+
+one_basis as (
+    select
+        * exclude (other_basis, comparison_basis) replace (
+            case when other_basis then null else per_capita_value end as per_capita_value,
+            case when other_basis then null else per_capita_unit end as per_capita_unit,
+            case when other_basis
+                then concat_ws('; ', note, 'population counted ' || population_basis
+                    || ', the others of this indicator, year and level ' || comparison_basis
+                    || ': no per-capita value')
+                else note
+            end as note
+        )
+    from flagged
 )
 
-select * from final
+select * from one_basis
 order by country_code, territory_id, year, dataset, indicator
