@@ -56,3 +56,5 @@ def test_every_mart_that_divides_by_a_population_declares_its_basis() -> None:
     dividing = [m for m in sql_models() if "per_inhabitants(" in m.sql]
     assert len(dividing) >= 5
     assert not [m.table for m in dividing if not m.per_capita_basis]
+    # #31.9: each per-capita figure names its basis, in every mart that has one.
+    assert not [m.table for m in dividing if "population_basis" not in m.columns]

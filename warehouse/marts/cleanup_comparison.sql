@@ -310,6 +310,7 @@ final as (
         y.unallocated_t,
         p.population,
         p.population_year,
+        p.population_basis,
         p.population_is_nearest_year,
         per_inhabitants(y.waste_collected_t, p.population, 1000) as waste_t_per_1000_inhabitants,
         per_inhabitants(y.participants, p.population, 1000) as participants_per_1000_inhabitants,

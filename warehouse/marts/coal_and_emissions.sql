@@ -179,6 +179,7 @@ final as (
         e.emissions_total_t,
         p.population,
         p.population_year,
+        p.population_basis,
         p.population_is_nearest_year,
         per_inhabitants(c.coal_production_t, p.population, 1) as coal_production_t_per_inhabitant,
         per_inhabitants(e.emissions_stationary_t, p.population, 1000) as emissions_stationary_kg_per_inhabitant,

@@ -143,6 +143,7 @@ final as (
         a.includes_subterritories,
         p.population,
         p.population_year,
+        p.population_basis,
         p.population_is_nearest_year,
         c.subdivisions_covered,
         c.subdivisions,

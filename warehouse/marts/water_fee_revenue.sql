@@ -75,6 +75,7 @@ final as (
         f.amount_usd,
         p.population,
         p.population_year,
+        p.population_basis,
         p.population_is_nearest_year,
         per_inhabitants(f.amount_usd, p.population, 1) as usd_per_capita,
         f.previous_amount_lcu,
