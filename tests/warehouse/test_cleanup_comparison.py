@@ -26,7 +26,8 @@ def _mart(*reports: tuple) -> dict[tuple[str, int], dict]:
     )
     con.execute(
         "create table core.population_by_year (territory_id varchar, year integer, population "
-        "double, population_year integer, population_is_nearest_year boolean, population_note "
+        "double, population_year integer, population_basis varchar, "
+        "population_is_nearest_year boolean, population_note "
         "varchar)"
     )
     con.execute(

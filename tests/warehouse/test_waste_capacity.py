@@ -31,7 +31,8 @@ def _capacity(*records: tuple, country: bool = False) -> duckdb.DuckDBPyConnecti
     )
     con.execute(
         "create table core.population_by_year (territory_id varchar, year integer, population "
-        "bigint, population_year integer, population_is_nearest_year boolean, population_note varchar)"
+        "bigint, population_year integer, population_basis varchar, "
+        "population_is_nearest_year boolean, population_note varchar)"
     )
     con.execute(
         """create table core.waste_facilities (
@@ -52,7 +53,8 @@ def _capacity(*records: tuple, country: bool = False) -> duckdb.DuckDBPyConnecti
             "select 'XX-' || i, 'XX', 1 from range(1, 11) as t(i)"
         )
         con.execute(
-            "insert into core.population_by_year select t, y, 10000000, y, false, null from "
+            "insert into core.population_by_year select t, y, 10000000, y, 'mid-year', false, "
+            "null from "
             "(values ('XX')) as a(t), range(2020, 2027) as b(y)"
         )
     for i, (facility, as_of, status, capacity, *where) in enumerate(records, start=2):
