@@ -375,25 +375,27 @@ def reference_vocabulary(name: str) -> tuple[str, ...]:
     "regions.level")`` is country, region, city, municipality, district. The one declaration of
     such a vocabulary, from which every check and label list is made."""
     table, _, column = name.partition(".")
-    declared = (_read_yaml(REFERENCE_DECLARATION) or {}).get(table) or {}
-    values = (declared.get("allowed") or {}).get(column)
+    values = (_reference_declaration(table).get("allowed") or {}).get(column)
     if not values:
         raise KeyError(f"seeds/reference/tables.yaml declares no allowed values for {name}")
     return tuple(values)
 
 
+def _reference_declaration(table: str) -> dict:
+    """What seeds/reference/tables.yaml declares of one reference table."""
+    return (_read_yaml(REFERENCE_DECLARATION) or {}).get(table) or {}
+
+
 def population_plausible_change() -> float:
     """The yearly change beyond which a population figure is a finding (seeds/reference/
     tables.yaml, population: plausible_change_per_year)."""
-    declared = (_read_yaml(REFERENCE_DECLARATION) or {}).get("population") or {}
-    return float(declared["plausible_change_per_year"])
+    return float(_reference_declaration("population")["plausible_change_per_year"])
 
 
 def population_reach_years() -> int:
     """How many years from its own a per-capita figure may take its population from
     (seeds/reference/tables.yaml, population: nearest_year_within)."""
-    declared = (_read_yaml(REFERENCE_DECLARATION) or {}).get("population") or {}
-    return int(declared["nearest_year_within"])
+    return int(_reference_declaration("population")["nearest_year_within"])
 
 
 def datasets() -> list[str]:

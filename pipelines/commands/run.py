@@ -406,6 +406,25 @@ def cmd_home(args: argparse.Namespace) -> int:
     return Exit.OK
 
 
+def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    """-v and --wait-for-runs: a run's, and reload's, which runs."""
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="show Dagster's step log, and the trace of an unexpected error",
+    )
+    parser.add_argument(
+        "--wait-for-runs",
+        type=float,
+        default=3600.0,
+        metavar="S",
+        help="how long to wait for a run in progress (from the Dagster UI, the sensor or the "
+        "schedule), and then for a warehouse another program holds, before giving up (default "
+        "3600 s); each wait is announced",
+    )
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     """Add run, reload, init and home to the `ecostat` parser."""
     run = sub.add_parser(
@@ -413,24 +432,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="run the whole pipeline on the data home (ECOSTAT_HOME, default data/ of the "
         "repository)",
     )
-    run.add_argument(
-        "-v",
-        "--verbose",
-        action="store_true",
-        help="show Dagster's step log, and the trace of an unexpected error",
-    )
+    _add_run_options(run)
     run.add_argument(
         "--force",
         action="store_true",
         help="run even when nothing changed since the last good run (by default such a run "
         "says so and stops)",
     )
-    wait_help = (
-        "how long to wait for a run in progress (from the Dagster UI, the sensor or the "
-        "schedule), and then for a warehouse another program holds, before giving up (default "
-        "3600 s); each wait is announced"
-    )
-    run.add_argument("--wait-for-runs", type=float, default=3600.0, metavar="S", help=wait_help)
     run.set_defaults(func=cmd_run)
     reload = sub.add_parser(
         "reload",
@@ -441,13 +449,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "whose contract, gazetteer, overlays, units or source spec changed; reload forces it.",
     )
     reload.add_argument("--dataset", help="only this dataset's files")
-    reload.add_argument(
-        "-v",
-        "--verbose",
-        action="store_true",
-        help="show Dagster's step log, and the trace of an unexpected error",
-    )
-    reload.add_argument("--wait-for-runs", type=float, default=3600.0, metavar="S", help=wait_help)
+    _add_run_options(reload)
     reload.set_defaults(func=cmd_reload)
     sub.add_parser("init", help="create the data home and its Dagster config").set_defaults(
         func=cmd_init

@@ -167,10 +167,10 @@ left_out as (
             5, 'reports larger than a report containing them'
         ) as contradiction_note
     from (
+        -- Each report left out, with why in words and its figures: the note is made once, below.
         select
-            m.territory_id, m.year, m.period_start, m.period_end, 'multi_year' as why,
-            'the report of ' || m.period_start || '/' || m.period_end
-                || ' crosses a calendar year and is in no yearly figure ('
+            *,
+            'the report of ' || period_start || '/' || period_end || ' ' || why_in_words || ' ('
                 || concat_ws('; ',
             'fractions_t ' || figure_text(fractions_t),
             'organisations ' || figure_text(organisations),
@@ -179,60 +179,51 @@ left_out as (
             'total_with_fractions_t ' || figure_text(total_with_fractions_t),
             'volume_m3 ' || figure_text(volume_m3),
             'waste_collected_t ' || figure_text(waste_collected_t)
-                ) || ')' as note,
-            null as contradiction
-        from events_all as m
-        where year(m.period_start) <> year(m.period_end)
-        union all
-        select
-            n.territory_id, n.year, n.period_start, n.period_end, 'nested',
-            'the report of ' || n.period_start || '/' || n.period_end
-                || ' lies inside the report of ' || d.outer_start || '/' || d.outer_end
-                || ' and is left out (' || concat_ws('; ',
-            'fractions_t ' || figure_text(n.fractions_t),
-            'organisations ' || figure_text(n.organisations),
-            'participants ' || figure_text(n.participants),
-            'recyclable_t ' || figure_text(n.recyclable_t),
-            'total_with_fractions_t ' || figure_text(n.total_with_fractions_t),
-            'volume_m3 ' || figure_text(n.volume_m3),
-            'waste_collected_t ' || figure_text(n.waste_collected_t)
-                ) || ')',
-            case when d.more_than_outer is not null then
-                'the report of ' || n.period_start || '/' || n.period_end
-                    || ' reports more than the report of ' || d.outer_start || '/' || d.outer_end
-                    || ' that contains it: ' || d.more_than_outer
-            end
-        from year_events as n
-        inner join nested as d using (territory_id, year, period_start, period_end)
-        union all
-        select
-            i.territory_id, i.year, i.period_start, i.period_end, 'interim',
-            'the report of ' || i.period_start || '/' || i.period_end || ' counts up to '
-                || i.as_of || ', before the period ended, and is in no yearly figure ('
-                || concat_ws('; ',
-            'participants ' || figure_text(i.participants),
-            'organisations ' || figure_text(i.organisations),
-            'volume_m3 ' || figure_text(i.volume_m3),
-            'waste_collected_t ' || figure_text(i.waste_collected_t)
-                ) || ')',
-            null
-        from cleanup as i
-        where i.is_interim
-        union all
-        -- Rule 3b: named with the earlier-starting report it overlaps (the one ending last).
-        select
-            n.territory_id, n.year, n.period_start, n.period_end, 'overlapping',
-            'the report of ' || n.period_start || '/' || n.period_end
-                || ' overlaps the report of ' || n.covering_event
-                || ' and is left out (' || concat_ws('; ',
-            'participants ' || figure_text(n.participants),
-            'organisations ' || figure_text(n.organisations),
-            'volume_m3 ' || figure_text(n.volume_m3),
-            'waste_collected_t ' || figure_text(n.waste_collected_t)
-                ) || ')',
-            null
-        from year_events as n
-        where n.covering_end >= n.period_start and n.covering_end < n.period_end
+                ) || ')' as note
+        from (
+            select
+                m.territory_id, m.year, m.period_start, m.period_end, 'multi_year' as why,
+                'crosses a calendar year and is in no yearly figure' as why_in_words,
+                m.fractions_t, m.organisations, m.participants, m.recyclable_t,
+                m.total_with_fractions_t, m.volume_m3, m.waste_collected_t,
+                null as contradiction
+            from events_all as m
+            where year(m.period_start) <> year(m.period_end)
+            union all
+            select
+                n.territory_id, n.year, n.period_start, n.period_end, 'nested',
+                'lies inside the report of ' || d.outer_start || '/' || d.outer_end
+                    || ' and is left out',
+                n.fractions_t, n.organisations, n.participants, n.recyclable_t,
+                n.total_with_fractions_t, n.volume_m3, n.waste_collected_t,
+                case when d.more_than_outer is not null then
+                    'the report of ' || n.period_start || '/' || n.period_end
+                        || ' reports more than the report of ' || d.outer_start || '/' || d.outer_end
+                        || ' that contains it: ' || d.more_than_outer
+                end
+            from year_events as n
+            inner join nested as d using (territory_id, year, period_start, period_end)
+            union all
+            select
+                i.territory_id, i.year, i.period_start, i.period_end, 'interim',
+                'counts up to ' || i.as_of || ', before the period ended, and is in no yearly figure',
+                i.fractions_t, i.organisations::double, i.participants::double, i.recyclable_t,
+                case when i.has_fractions then i.waste_collected_t end, i.volume_m3,
+                i.waste_collected_t,
+                null
+            from cleanup as i
+            where i.is_interim
+            union all
+            -- Rule 3b: named with the earlier-starting report it overlaps (the one ending last).
+            select
+                n.territory_id, n.year, n.period_start, n.period_end, 'overlapping',
+                'overlaps the report of ' || n.covering_event || ' and is left out',
+                n.fractions_t, n.organisations, n.participants, n.recyclable_t,
+                n.total_with_fractions_t, n.volume_m3, n.waste_collected_t,
+                null
+            from year_events as n
+            where n.covering_end >= n.period_start and n.covering_end < n.period_end
+        )
     )
     group by territory_id, year
 ),
