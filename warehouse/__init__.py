@@ -31,6 +31,7 @@ from contracts import (
 from contracts.vocabulary import Units
 from warehouse.home import as_of_date
 from warehouse.raw import ensure_raw
+from warehouse.staged import ensure_partitions_table, migrate_table, refresh_views
 
 SQL_DIR = Path(__file__).parent
 MODEL_LAYERS = ("core", "marts", "audit")  # built from SQL files, in this order
@@ -104,16 +105,13 @@ def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
 
 def ensure_dataset_tables(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
     """Create raw.<dataset> (a view of the file versions' snapshots, every column as text; see
-    warehouse/raw.py) and staging.<dataset> (typed) from the contract."""
+    warehouse/raw.py) and staging.<dataset> (typed: a view of the file versions' staged
+    partitions, see warehouse/staged.py) from the contract."""
     ds = contract.dataset
     ensure_raw(con, contract)
-    staged = [
-        f"{name} {duck_type}" + (" not null" if name == "territory_id" else "")
-        for name, duck_type in contract.staged_columns()
-    ]
-    typed_cols = ",\n    ".join(staged)
-    rows = staged_table(ds)
-    # Warehouses made when staging.<dataset> was the table itself: it becomes <dataset>_rows.
+    ensure_partitions_table(con)
+    # Warehouses made when staging.<dataset> was the table itself: it became <dataset>_rows,
+    # and the table's rows become partitions.
     kind = first_row(
         con,
         "select table_type from information_schema.tables where table_schema = 'staging' and table_name = ?",
@@ -121,46 +119,8 @@ def ensure_dataset_tables(con: duckdb.DuckDBPyConnection, contract: Contract) ->
     )
     if kind and kind[0] == "BASE TABLE":
         con.execute(f"alter table staging.{ds} rename to {ds}_rows")
-    # No primary key: staging writes a file's rows once per pass (its old rows removed first),
-    # and core's suite expects (file_id, row_number, source_column) unique. The key's index
-    # cost 40% of inserting a million staged rows, and 1.7 s to delete them again.
-    create = f"""create table if not exists {rows} (
-    file_id varchar not null,
-    row_number integer not null,
-    source_column varchar not null default '',
-    {typed_cols}
-)"""
-    con.execute(create)
-    con.execute(f"alter table {rows} add column if not exists source_column varchar default ''")
-    keyed = scalar(
-        con,
-        "select count(*) from duckdb_constraints() where schema_name = 'staging' "
-        "and table_name = ? and constraint_type = 'PRIMARY KEY'",
-        [f"{ds}_rows"],
-    )
-    if keyed:
-        # A warehouse made with the key: its rows move to a table without it, once.
-        with transaction(con):
-            con.execute(f"alter table {rows} rename to {ds}_rows_keyed")
-            con.execute(create)
-            con.execute(f"insert into {rows} by name select * from staging.{ds}_rows_keyed")
-            con.execute(f"drop table staging.{ds}_rows_keyed")
-    # What readers see: the rows of files whose staging finished. A file is staged chunk by
-    # chunk; until its last chunk commits (or after a run was killed half way) its rows are in
-    # <dataset>_rows only.
-    con.execute(
-        f"""create or replace view staging.{ds} as
-select s.* from {rows} as s
-where exists (
-    select 1 from audit.source_files as f where f.file_id = s.file_id and f.status = 'loaded'
-)"""
-    )
-
-
-def staged_table(dataset: str) -> str:
-    """The table staging writes: every staged row, of finished and unfinished files alike.
-    Everything else reads the view staging.<dataset>."""
-    return f"staging.{dataset}_rows"
+    migrate_table(con, contract)
+    refresh_views(con, contract)
 
 
 @contextmanager

@@ -95,8 +95,9 @@ def clear_stale_copies(published: Path) -> list[Path]:
 
 
 # What an analyst's connection may not do, whatever the statement: write, or reach files and
-# databases other than the warehouse and its raw snapshots (COPY ... TO, read_csv of another
-# file, ATTACH, extensions); the settings are locked, so a statement cannot turn them back on.
+# databases other than the warehouse, its raw snapshots and staged partitions (COPY ... TO,
+# read_csv of another file, ATTACH, extensions); the settings are locked, so a statement cannot
+# turn them back on.
 _READER_CONFIG = {
     "autoload_known_extensions": False,
     "autoinstall_known_extensions": False,
@@ -104,14 +105,15 @@ _READER_CONFIG = {
 
 
 def _lock_down(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    """Files off but for the raw snapshots that raw.<dataset> reads (warehouse/raw.py): the
-    home's ``raw/`` folder, beside the warehouse or above its published copy
-    (``<home>/published/``). DuckDB takes the allowed folders only once the database is open,
+    """Files off but for the raw snapshots and staged partitions that raw.<dataset> and
+    staging.<dataset> read (warehouse/raw.py, warehouse/staged.py): the home's ``raw/`` and
+    ``staged/`` folders, beside the warehouse or above its published copy (``<home>/published/``). DuckDB takes the allowed folders only once the database is open,
     before files are turned off."""
     folder = path.resolve().parent
-    raw = (folder.parent if folder.name == "published" else folder) / "raw"
-    if raw.is_dir():
-        con.execute("set allowed_directories = ?", [[f"{raw}/"]])
+    home = folder.parent if folder.name == "published" else folder
+    allowed = [f"{home / layer}/" for layer in ("raw", "staged") if (home / layer).is_dir()]
+    if allowed:
+        con.execute("set allowed_directories = ?", [allowed])
     con.execute("set enable_external_access = false")
     con.execute("set lock_configuration = true")
 

@@ -85,7 +85,7 @@ def _columns(contract: Contract) -> list[tuple[str, str]]:
     ]
 
 
-def _literal(path: Path) -> str:
+def sql_literal(path: Path) -> str:
     # A view cannot take parameters: the snapshot paths are ours (data home + hex file id),
     # quoted as SQL strings.
     return "'" + str(path).replace("'", "''") + "'"
@@ -110,11 +110,30 @@ def rows_sql(contract: Contract, snapshots: list[Path]) -> str:
             picked.append(f"{c}::{t} as {c}")
         else:
             picked.append(f"null::{t} as {c}")
-    files = "[" + ", ".join(_literal(p) for p in snapshots) + "]"
+    files = "[" + ", ".join(sql_literal(p) for p in snapshots) + "]"
     return (
         f"select {', '.join(picked)} "
         f"from read_parquet({files}, union_by_name = true, filename = true)"
     )
+
+
+def snapshot_rows(contract: Contract, snapshot: Path) -> pl.LazyFrame:
+    """One snapshot's rows as ``rows_sql`` gives them, without ``file_id``, read by Polars: a
+    file version is staged from its own snapshot, six times faster than through DuckDB."""
+    present = pl.read_parquet_schema(snapshot)
+    picked = []
+    for c, _ in _columns(contract):
+        if c == "file_id":
+            continue
+        if c == "row_number":
+            picked.append(pl.col(c).cast(pl.Int32))
+        elif c == "source_column":
+            picked.append(pl.col(c).fill_null("") if c in present else pl.lit("").alias(c))
+        elif c in present:
+            picked.append(pl.col(c).cast(pl.String))
+        else:
+            picked.append(pl.lit(None, dtype=pl.String).alias(c))
+    return pl.scan_parquet(snapshot).select(picked)
 
 
 def refresh_view(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
@@ -142,7 +161,7 @@ def set_aside_damaged(con: duckdb.DuckDBPyConnection, dataset: str) -> list[str]
     it), its file version marked failed with what to do and its staged rows removed, so that
     the view, and the dataset's other files, go on. A file still in landing/ is read again by
     the same run (a failed version is always read again). Returns one message per snapshot."""
-    from warehouse import staged_table  # the package imports this module
+    from warehouse.staged import drop_partitions  # that module imports this one
 
     folder = raw_folder(con) / dataset
     if not folder.is_dir():
@@ -153,8 +172,8 @@ def set_aside_damaged(con: duckdb.DuckDBPyConnection, dataset: str) -> list[str]
         ).fetchall()
     )
     staged = con.execute(
-        "select 1 from information_schema.tables where table_schema = 'staging' and table_name = ?",
-        [f"{dataset}_rows"],
+        "select 1 from information_schema.tables "
+        "where table_schema = 'staging' and table_name = 'partitions'"
     ).fetchall()
     messages = []
     for snapshot in sorted(folder.glob(f"*{SNAPSHOT_SUFFIX}")):
@@ -179,7 +198,7 @@ def set_aside_damaged(con: duckdb.DuckDBPyConnection, dataset: str) -> list[str]
             [message, snapshot.stem],
         )
         if staged:
-            con.execute(f"delete from {staged_table(dataset)} where file_id = ?", [snapshot.stem])
+            drop_partitions(con, dataset, [snapshot.stem])
         messages.append(f"{dataset}/{recorded[snapshot.stem]}: {message}")
     return messages
 
@@ -200,7 +219,7 @@ def ensure_raw(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
             partial = path.with_suffix(".partial")
             con.execute(
                 f"copy (select * exclude (file_id) from raw.{ds} where file_id = ? "
-                f"order by row_number) to {_literal(partial)} (format parquet, compression lz4)",
+                f"order by row_number) to {sql_literal(partial)} (format parquet, compression lz4)",
                 [file_id],
             )
             os.replace(partial, path)

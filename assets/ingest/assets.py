@@ -18,7 +18,7 @@ from assets.ingest.load import (
 from assets.metadata import catalog_schema, preview
 from contracts import ANY_DATASET, Contract, SpecProblem, datasets, load_source_specs
 from contracts.limits import limits
-from warehouse import ensure_dataset_tables, ensure_schemas, units_in
+from warehouse import ensure_dataset_tables, ensure_schemas, staged, units_in
 from warehouse.raw import refresh_view, set_aside_damaged
 from warehouse.resources import HomeResource, Warehouse
 
@@ -54,6 +54,8 @@ def raw_asset(contract: Contract) -> dg.AssetsDefinition:
         with warehouse.get_connection() as con:
             ensure_schemas(con)
             for message in set_aside_damaged(con, ds):
+                context.log.error(message)
+            for message in staged.set_aside_damaged(con, contract):
                 context.log.error(message)
             ensure_dataset_tables(con, contract)
             units = units_in(con)  # headers may carry units; the gazetteer is staging's

@@ -30,9 +30,10 @@ from assets.ingest.read import (
 from assets.ingest.take import NotReady, take
 from contracts import Contract, SourceSpec, SpecProblem, spec_for
 from contracts.vocabulary import Units
-from warehouse import first_row, staged_table, transaction
+from warehouse import first_row, transaction
 from warehouse.home import process_alive
 from warehouse.raw import write_snapshot
+from warehouse.staged import drop_partitions
 
 
 @dataclass(frozen=True)
@@ -468,8 +469,8 @@ def _supersede(con: duckdb.DuckDBPyConnection, f: LandedFile, new_file_id: str) 
         "and status in ('landed', 'loaded', 'failed')",
         [f.dataset, f.path, new_file_id],
     ).fetchall()
+    drop_partitions(con, f.dataset, [old_id for (old_id,) in older])
     for (old_id,) in older:
-        con.execute(f"delete from {staged_table(f.dataset)} where file_id = ?", [old_id])
         con.execute(
             "update audit.source_files set status = 'superseded', superseded_by = ? where file_id = ?",
             [new_file_id, old_id],

@@ -15,8 +15,10 @@ import dagster as dg
 from assets.audit.assets import REPORT_KEY
 from assets.extract.documents import quotes_from
 from assets.publish.dashboard import collect, render_html
+from contracts import datasets
 from warehouse.query import publish
 from warehouse.resources import HomeResource, Warehouse
+from warehouse.staged import remove_unused
 
 DASHBOARD_KEY = dg.AssetKey(["publish", "dashboard"])
 PUBLISHED_KEY = dg.AssetKey(["publish", "warehouse"])
@@ -77,9 +79,14 @@ def published_warehouse(warehouse: Warehouse, home: HomeResource) -> dg.Material
     with warehouse.get_connection() as con:
         con.execute("checkpoint")
     path = publish(Path(warehouse.database), home.home.published)
+    # The staged partitions that the new copy does not read either (earlier passes, retired
+    # file versions): the copy they were kept for is gone.
+    with warehouse.get_connection() as con:
+        removed = remove_unused(con, datasets())
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(path)),
             "size_bytes": path.stat().st_size,
+            "staged_partitions_removed": removed,
         }
     )

@@ -1,10 +1,12 @@
 """raw snapshots (raw.<dataset>) -> staging.<dataset> and audit.rejected_rows, one landed file at a time.
 
-A file is staged all or nothing: its valid rows and its rejections are written chunk by chunk,
-and the file counts as staged only when its status in audit.source_files turns ``loaded``, with
-its counts, in the last commit. Core reads the rows of loaded files only. A file whose staging
-fails has its rows removed and is marked ``failed`` with the error; the other files go on. Rows
-left by an interrupted run (a killed process) are removed before the file is staged again.
+A file is staged all or nothing: its valid rows go chunk by chunk into a new Parquet partition
+(warehouse/staged.py) and its rejections into audit.rejected_rows, and the file counts as staged
+only when its status in audit.source_files turns ``loaded``, with its counts and its partition,
+in the last commit. Core reads the rows of loaded files only. A file whose staging fails has its
+partition and rejections removed and is marked ``failed`` with the error; the other files go on.
+What an interrupted run (a killed process) left is never read, and replaced when the file is
+staged again.
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ from contracts import Contract
 from contracts.column_map import ColumnMap
 from contracts.territories import TerritoryIndex
 from contracts.vocabulary import Units
-from warehouse import first_row, insert_frame, staged_table, transaction
-from warehouse.raw import rows_sql, snapshot_path
+from warehouse import first_row, insert_frame, transaction
+from warehouse.raw import snapshot_path, snapshot_rows
+from warehouse.staged import PartitionWriter, drop_partitions, record_partition
 
 # Source rows staged at a time (see stage_file).
 CHUNK_ROWS = 200_000
@@ -97,42 +100,46 @@ def stage_file(
             f"the raw snapshot of this file version is missing ({snapshot}): copy the file into "
             "landing/ again under a new name to land it again"
         )
-    source = f"({rows_sql(contract, [snapshot])})"
+    rows = snapshot_rows(contract, snapshot)
     landed = first_row(con, "select landed_at from audit.source_files where file_id = ?", [file_id])
     options = file_options(
         column_map,
         contract,
         territories,
-        lambda column: (
-            n
-            for (n,) in con.execute(
-                f"select distinct {column} from {source} where {column} is not null"
-            ).fetchall()
-        ),
+        lambda column: rows.select(pl.col(column).drop_nulls().unique()).collect().to_series(),
         landed[0].date() if landed and landed[0] is not None else None,
     )
-    first, last = first_row(con, f"select min(row_number), max(row_number) from {source}")
+    first, last = (
+        rows.select(
+            pl.col("row_number").min().alias("first"), pl.col("row_number").max().alias("last")
+        )
+        .collect()
+        .row(0)
+    )
     # Rows are staged in chunks of source rows: no rule looks across rows, and a large file then
-    # needs memory for a few chunks at a time. Each chunk is its own transaction because DuckDB
-    # holds a transaction's new rows in memory until it commits: gigabytes for 10 million rows.
-    # While one chunk is validated (Polars), the next is read and the last written (DuckDB), on
-    # cursors of their own: both engines release the GIL, so the work overlaps on two cores.
+    # needs memory for a few chunks at a time. A chunk's rows are appended to the file's new
+    # partition, its rejections committed on their own (DuckDB holds a transaction's new rows in
+    # memory until it commits). While one chunk is validated, the next is read (Polars) and the
+    # last written (Parquet, DuckDB) on threads of their own: the engines release the
+    # GIL, so the work overlaps on two cores.
     starts = list(range(first, last + 1, CHUNK_ROWS)) if first is not None else [0]
     rows_read = rows_loaded = rows_rejected = 0
     html_removed: dict[str, int] = {}
     digits_read: dict[str, int] = {}
     clear_staged(con, ds, file_id)
-    reader, writer = con.cursor(), con.cursor()
+    writer = con.cursor()
+    partition = PartitionWriter(con, ds, file_id)
 
     def read(start: int) -> pl.DataFrame:
-        return reader.sql(
-            f"select * from {source} where row_number >= ? and row_number < ? order by row_number",
-            params=[start, start + CHUNK_ROWS],
-        ).pl()
+        return (
+            rows.filter(pl.col("row_number").is_between(start, start + CHUNK_ROWS - 1))
+            .sort("row_number")
+            .collect()
+        )
 
     def write(rows: pl.DataFrame, rejected: pl.DataFrame) -> None:
+        partition.write(rows)
         with transaction(writer):
-            insert_frame(writer, staged_table(ds), rows.with_columns(file_id=pl.lit(file_id)))
             insert_frame(writer, "audit.rejected_rows", rejected)
 
     try:
@@ -166,6 +173,7 @@ def stage_file(
                     on_chunk(rows_read, last - first + 1)
             if written is not None:
                 written.result()
+        name = partition.finish()
         outcome = StageOutcome(path, file_id, "loaded", rows_read, rows_loaded, rows_rejected)
         notes = "; ".join(
             [
@@ -197,21 +205,22 @@ def stage_file(
                     file_id,
                 ],
             )
+            record_partition(con, contract, file_id, name)
             if on_loaded is not None:
                 on_loaded(outcome)
     except BaseException:
+        partition.abandon()
         clear_staged(con, ds, file_id)
         raise
     finally:
-        reader.close()
         writer.close()
     return outcome
 
 
 def clear_staged(con: duckdb.DuckDBPyConnection, dataset: str, file_id: str) -> None:
-    """Remove a file's staged rows and rejections: a failed or interrupted attempt's."""
+    """A file's staged rows and rejections no longer count: an earlier or a failed attempt's."""
     with transaction(con):
-        con.execute(f"delete from {staged_table(dataset)} where file_id = ?", [file_id])
+        drop_partitions(con, dataset, [file_id])
         con.execute("delete from audit.rejected_rows where file_id = ?", [file_id])
 
 

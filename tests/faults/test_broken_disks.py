@@ -127,6 +127,38 @@ def test_a_damaged_raw_snapshot_is_set_aside_and_the_dataset_goes_on(
     check_invariants(home)
 
 
+def test_a_damaged_staged_partition_is_staged_again_from_its_snapshot(
+    tmp_path: Path, capsys
+) -> None:
+    """A staged partition cut short (#28: staged rows are Parquet files now) would stop every
+    reader of staging.<dataset>. Its file version is staged again from its raw snapshot by the
+    next run, without its landing file, and the dataset's new file loads beside it."""
+    import duckdb
+
+    home = tmp_path / "home"
+    first = _csv(home / "landing" / "cleanup" / "first.csv", "Бишкек;2023-04-01;10")
+    assert _run(home, capsys)[0] == 0
+    (part,) = (home / "staged" / "cleanup").glob("*/*.parquet")
+    part.chmod(0o644)
+    part.write_bytes(part.read_bytes()[:100])
+    first.unlink()  # the raw snapshot is enough
+    _csv(home / "landing" / "cleanup" / "second.csv", "Ош;2023-04-01;7")
+    code, out = _run(home, capsys)
+    assert code == 0, out
+    con = duckdb.connect(str(home / "published" / "warehouse.duckdb"), read_only=True)
+    try:
+        files = dict(con.execute("select path, status from audit.source_files").fetchall())
+        staged = con.execute(
+            "select territory_id, waste_collected_t from staging.cleanup order by 1"
+        ).fetchall()
+    finally:
+        con.close()
+    assert files == {"first.csv": "loaded", "second.csv": "loaded"}
+    assert staged == [("KG-GB", 10.0), ("KG-GO", 7.0)]
+    assert not part.parent.exists()  # the damaged pass is removed once the copy is replaced
+    check_invariants(home)
+
+
 def test_a_disk_io_error_is_a_full_disk_only_when_the_disk_is_all_but_full(
     tmp_path: Path, monkeypatch
 ) -> None:

@@ -1,4 +1,4 @@
-"""staging.<dataset>_rows, the table staging writes, as older warehouses have it."""
+"""staging.<dataset>_rows as older warehouses have it: a table, which becomes partitions."""
 
 from __future__ import annotations
 
@@ -8,13 +8,14 @@ import duckdb
 
 from contracts import load_contract
 from warehouse import ensure_dataset_tables, ensure_schemas
+from warehouse.staged import staged_folder
 
 
-def test_a_keyed_staging_table_of_an_older_warehouse_loses_its_key_not_its_rows(
-    tmp_path: Path,
-) -> None:
-    """Warehouses made before 2026-12-06 have a primary key on staging.<dataset>_rows; it goes
-    (its index cost 40% of a large insert), the rows stay, and the view reads them as before."""
+def test_the_staging_table_of_an_older_warehouse_becomes_partitions(tmp_path: Path) -> None:
+    """Warehouses made before #28 keep staged rows in a table (before 2026-12-06 with a primary
+    key). The rows of each loaded file version become its partition; rows of a file whose
+    staging never finished (not loaded) are not data and go with the table; the views read the
+    partitions as they read the table."""
     contract = load_contract("cleanup")
     con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
     ensure_schemas(con)
@@ -28,28 +29,26 @@ def test_a_keyed_staging_table_of_an_older_warehouse_loses_its_key_not_its_rows(
         f"primary key (file_id, row_number, source_column))"
     )
     con.execute(
-        "insert into staging.cleanup_rows (file_id, row_number, territory, territory_id) "
-        "values ('a', 2, 'Бишкек', 'KG-GB'), ('a', 3, 'Ош', 'KG-GO')"
+        "insert into staging.cleanup_rows (file_id, row_number, territory, territory_id, "
+        "waste_collected_t) values ('a', 2, 'Бишкек', 'KG-GB', 1.5), ('a', 3, 'Ош', 'KG-GO', 2), "
+        "('b', 2, 'Ош', 'KG-GO', 7)"
     )
     con.execute(
         "insert into audit.source_files (file_id, dataset, path, sha256, status) "
-        "values ('a', 'cleanup', 'a.csv', 'x', 'loaded')"
+        "values ('a', 'cleanup', 'a.csv', 'x', 'loaded'), ('b', 'cleanup', 'b.csv', 'y', 'landed')"
     )
+    before = con.sql("select * from staging.cleanup_rows where file_id = 'a' order by 2").pl()
 
     ensure_dataset_tables(con, contract)
 
-    keys = con.execute(
-        "select count(*) from duckdb_constraints() where schema_name = 'staging' "
-        "and table_name = 'cleanup_rows' and constraint_type = 'PRIMARY KEY'"
+    kind = con.sql(
+        "select table_type from information_schema.tables "
+        "where table_schema = 'staging' and table_name = 'cleanup_rows'"
     ).fetchall()
-    assert keys == [(0,)]
-    got = con.sql("select file_id, row_number, territory_id from staging.cleanup order by 2")
-    assert got.fetchall() == [("a", 2, "KG-GB"), ("a", 3, "KG-GO")]
-    # The same row twice is not refused by the table any more: core's suite expects the key
-    # unique (warehouse/core/cleanup.yaml), and staging writes a file's rows once per pass.
-    con.execute(
-        "insert into staging.cleanup_rows (file_id, row_number, territory_id) values ('a', 2, 'KG-GB')"
-    )
+    assert kind == [("VIEW",)]
+    assert con.sql("select * from staging.cleanup order by 2").pl().equals(before)
+    ((name,),) = con.sql("select partition_name from staging.partitions").fetchall()
+    assert name.startswith("a~") and (staged_folder(con, "cleanup") / name).exists()
     ensure_dataset_tables(con, contract)  # again: nothing to change
-    assert con.sql("select count(*) from staging.cleanup_rows").fetchall() == [(3,)]
+    assert con.sql("select count(*) from staging.cleanup_rows").fetchall() == [(2,)]
     con.close()

@@ -15,6 +15,7 @@ from bench.generate import write
 from contracts import SourceSpec, load_contract
 from warehouse import ensure_dataset_tables, ensure_schemas, insert_frame
 from warehouse.raw import refresh_view, write_snapshot
+from warehouse.staged import PartitionWriter, remove_unused, staged_folder
 
 
 def _landed(tmp_path: Path, chunk_rows: int, monkeypatch) -> tuple:
@@ -93,13 +94,18 @@ def test_a_failure_in_a_later_chunk_leaves_nothing_of_the_file(tmp_path: Path, m
 def test_rows_left_by_an_interrupted_run_are_not_read_and_are_replaced(
     tmp_path: Path, monkeypatch
 ) -> None:
-    """A killed process can leave some chunks of a file in staging. Core does not read them (the
-    file is not loaded), and staging the file again replaces them."""
+    """A killed process can leave a file's partition half written, or whole but not recorded,
+    and some of its rejections. Core does not read them (the file is not loaded), staging the
+    file again replaces them, and the next publish removes the files."""
     whole = _staged(tmp_path, 10**9, monkeypatch)
     again = tmp_path / "again"
     again.mkdir()
     con, contract, units, territories = _landed(again, 500, monkeypatch)
-    insert_frame(con, "staging.cleanup_rows", whole[1].head(700))
+    left = PartitionWriter(con, "cleanup", "f")
+    left.write(whole[1].drop("file_id").head(700))
+    unrecorded = staged_folder(con, "cleanup") / left.finish()
+    half = PartitionWriter(con, "cleanup", "f")
+    half.write(whole[1].drop("file_id").head(300))  # never finished: a .partial file
     insert_frame(con, "audit.rejected_rows", whole[2].head(5).with_columns(run_id=pl.lit("old")))
     assert con.sql("select count(*) from staged_rows('staging.cleanup')").fetchall() == [(0,)]
     # Nor does anyone reading staging: the view shows the rows of loaded files only (#14.6).
@@ -111,6 +117,26 @@ def test_rows_left_by_an_interrupted_run_are_not_read_and_are_replaced(
     assert outcome == whole[0]
     assert staged.equals(whole[1]) and rejected.equals(whole[2])
     assert con.sql("select count(*) from staged_rows('staging.cleanup')").fetchall() == [(1_980,)]
+    assert remove_unused(con, ["cleanup"]) == 2
+    assert not unrecorded.exists() and not half.partial.exists()
+    assert con.sql("select count(*) from staging.cleanup").fetchall() == [(1_980,)]
+
+
+def test_a_file_staged_again_keeps_the_partition_an_earlier_copy_reads(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """A partition is never changed: staging a file again writes a new one, so that the
+    published copy of an earlier run still reads its own until the next publish."""
+    con, contract, units, territories = _landed(tmp_path, 500, monkeypatch)
+    staging_load.stage_file(con, contract, "f", "c.csv", None, None, units, territories, "r1")
+    ((first,),) = con.sql("select partition_name from staging.partitions").fetchall()
+    staging_load.stage_file(con, contract, "f", "c.csv", None, None, units, territories, "r2")
+    ((second,),) = con.sql("select partition_name from staging.partitions").fetchall()
+    folder = staged_folder(con, "cleanup")
+    assert first != second and (folder / first).exists() and (folder / second).exists()
+    assert con.sql("select count(*) from staging.cleanup").fetchall() == [(1_980,)]
+    assert remove_unused(con, ["cleanup"]) == 1
+    assert not (folder / first).exists() and (folder / second).exists()
 
 
 def test_each_chunk_says_how_far_the_file_has_got(tmp_path: Path, monkeypatch) -> None:
