@@ -185,9 +185,11 @@ class SqlModel:
     # conflicting_sources is true) or {when: column(s) that say the sources disagree, rule: the
     # rule, or {dataset: rule} for a table of several datasets' figures}.
     choice: str | dict | None = None
-    # What a per-capita figure of this table divides by (#31.13): the population and its basis,
-    # declared by every model that calls per_inhabitants(); the dictionary states it.
-    per_capita_basis: str | None = None
+    # What its per-capita figures are compared within, {by: [columns], columns: [per-capita
+    # columns]}, declared by every model that calls per_inhabitants() (#31.13): one population
+    # basis per such group (#31.9). The check one_population_basis_per_comparison and the
+    # dictionary's per_capita_basis are generated from it.
+    per_capita_comparison: dict | None = None
 
     def disputed(self, row: dict) -> bool:
         """Whether this row's sources disagree, by the columns its choice names."""
@@ -213,6 +215,22 @@ class SqlModel:
     @property
     def table(self) -> str:
         return f"{self.layer}.{self.name}"
+
+    @property
+    def per_capita_basis(self) -> str | None:
+        """What a per-capita figure of this table divides by, in words (the dictionary's)."""
+        if not self.per_capita_comparison:
+            return None
+        return (
+            "The population of the same territory and year from core.population_by_year, else "
+            f"of the nearest year within {population_reach_years()} years (flagged): the World "
+            "Bank's mid-year figure for a country, a statistics office's or Wikidata's 1 "
+            "January figure (or a census's own day) below it. population_basis names it beside "
+            "every per-capita figure, and the per-capita figures of one "
+            f"{_compared(self.per_capita_comparison['by'])} divide by populations of one basis: "
+            "the one most of them have (a figure counted on another day keeps its value, not "
+            "its per-capita one)."
+        )
 
     @property
     def sql(self) -> str:
@@ -242,9 +260,41 @@ def sql_models() -> tuple[SqlModel, ...]:
                     )
             if "deps" in meta:
                 raise ValueError(f"{path}: deps are read from the SQL; remove deps:")
+            if meta.get("per_capita_comparison"):
+                meta["checks"] = [
+                    *(meta.get("checks") or []),
+                    one_basis_check(f"{layer}.{path.stem}", meta["per_capita_comparison"]),
+                ]
             sql = path.with_suffix(".sql").read_text(encoding="utf-8")
             out.append(SqlModel(layer=layer, deps=tables_read(sql), **meta))
     return tuple(out)
+
+
+def _compared(by: list[str]) -> str:
+    """The columns a comparison is within, in words: "facility type, status, year and level"."""
+    words = [c.replace("_", " ") for c in by]
+    return ", ".join(words[:-1]) + " and " + words[-1] if len(words) > 1 else words[0]
+
+
+def one_basis_check(table: str, comparison: dict) -> dict:
+    """The check that a mart's per-capita figures compared side by side (``comparison``: by,
+    columns) divide by populations of one basis (#31.9)."""
+    by, columns = list(comparison["by"]), list(comparison["columns"])
+    compared = _compared(by)
+    return {
+        "name": "one_population_basis_per_comparison",
+        "description": (
+            f"Per-capita figures of one {compared} divide by populations of one basis: "
+            "mid-year, 1 January, or one census day (#31.9). The mart keeps the basis most of "
+            "them have and drops the others' per-capita values, so this holds by "
+            "construction; an error here is a bug."
+        ),
+        "sql": (
+            f"select {', '.join(by)}, list(distinct population_basis) as bases from {table} "
+            f"where {' or '.join(f'{c} is not null' for c in columns)} "
+            "group by all having count(distinct population_basis) > 1"
+        ),
+    }
 
 
 def build_model(con: duckdb.DuckDBPyConnection, model: SqlModel) -> int | None:

@@ -85,7 +85,12 @@ EXPECTED_CHECKS = (
         "marts/region_year_indicators:per_capita_only_with_population",
         "marts/region_year_indicators:nearest_year_population_is_noted",
         "marts/region_year_indicators:every_figure_has_a_unit_and_sources",
+        # #31.9: generated from each mart's per_capita_comparison
         "marts/region_year_indicators:one_population_basis_per_comparison",
+        "marts/cleanup_comparison:one_population_basis_per_comparison",
+        "marts/coal_and_emissions:one_population_basis_per_comparison",
+        "marts/waste_capacity:one_population_basis_per_comparison",
+        "marts/water_fee_revenue:one_population_basis_per_comparison",
         "marts/water_fee_revenue:usd_only_at_the_same_years_rate",
         "marts/water_fee_revenue:partial_periods_never_compared",
         "marts/coal_and_emissions:estimates_say_how",

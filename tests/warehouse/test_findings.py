@@ -189,6 +189,57 @@ def test_per_capita_figures_side_by_side_share_one_population_basis(copy) -> Non
     )
 
 
+# A figure added beside one of another territory where the default data compare none: each
+# country reports its own water fees, and no two cities have the same kind of facility.
+_BESIDE = {
+    "water_fee_revenue": "insert into core.water_fees select * replace ('KZ' as territory_id, "
+    "'KZ' as country_code) from core.water_fees where territory_id = 'KG' and year = 2023",
+    "waste_capacity": "insert into core.waste_facilities select * replace ('RU-SPE' as "
+    "territory_id, 'RU' as country_code, facility_key || '-copy' as facility_key, "
+    "source_row_id || '-copy' as source_row_id) from core.waste_facilities "
+    "where territory_id = 'KG-GB' and facility_type = 'waste_to_energy'",
+}
+
+
+@pytest.mark.parametrize(
+    "mart", ["cleanup_comparison", "coal_and_emissions", "waste_capacity", "water_fee_revenue"]
+)
+def test_every_mart_divides_figures_compared_side_by_side_by_one_basis(copy, mart) -> None:
+    """#31.9 in every mart with per-capita figures, not only the dashboard's: of figures
+    compared side by side (the mart's declared per_capita_comparison), one whose population
+    was counted on another day keeps its value and loses its per-capita value, with why."""
+    model = next(m for m in sql_models() if m.table == f"marts.{mart}")
+    by, columns = model.per_capita_comparison["by"], model.per_capita_comparison["columns"]
+    check = next(c for c in model.checks if c["name"] == "one_population_basis_per_comparison")
+    assert set(by) | set(columns) <= set(model.columns)
+    if mart in _BESIDE:
+        copy.execute(_BESIDE[mart])
+    build_model(copy, model)
+    assert copy.execute(check["sql"]).fetchall() == []
+    any_value = " or ".join(f"{c} is not null" for c in columns)
+    ((territory, *group),) = copy.execute(
+        f"select territory_id, {', '.join(by)} from marts.{mart} where {any_value} "
+        f"qualify count(*) over (partition by {', '.join(by)}) >= 2 order by all limit 1"
+    ).fetchall()
+    copy.execute(
+        "update core.population_by_year set population_basis = 'on 2001-02-03' "
+        "where territory_id = ? and year = ?",
+        [territory, group[by.index("year")]],
+    )
+    build_model(copy, model)
+    assert copy.execute(check["sql"]).fetchall() == []
+    note = "per_capita_note" if mart == "cleanup_comparison" else "note"
+    rows = copy.execute(
+        f"select {', '.join(columns)}, {note} from marts.{mart} where territory_id = ? "
+        + "".join(f" and {b} = ?" for b in by),
+        [territory, *group],
+    ).fetchall()
+    words = ", ".join(b.replace("_", " ") for b in by[:-1]) + " and " + by[-1]
+    assert rows and all(v is None for row in rows for v in row[:-1])
+    said = f"population counted on 2001-02-03, the others of this {words} "
+    assert all(said in row[-1] for row in rows), rows
+
+
 def test_findings_rank_by_what_they_change_and_see_what_the_rules_leave_out(copy) -> None:
     """#31.11: of 15 findings sampled, 7 were not problems (an unsorted remainder; "более 15
     тысяч" against 15,099), and the findings missed a misread scope, a stale status and an

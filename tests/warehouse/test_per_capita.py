@@ -56,5 +56,10 @@ def test_every_mart_that_divides_by_a_population_declares_its_basis() -> None:
     dividing = [m for m in sql_models() if "per_inhabitants(" in m.sql]
     assert len(dividing) >= 5
     assert not [m.table for m in dividing if not m.per_capita_basis]
+    # #31.9: what its figures are compared within is declared, and checked.
+    for m in dividing:
+        comparison = m.per_capita_comparison
+        assert set(comparison["by"]) | set(comparison["columns"]) <= set(m.columns), m.table
+        assert "one_population_basis_per_comparison" in [c["name"] for c in m.checks]
     # #31.9: each per-capita figure names its basis, in every mart that has one.
     assert not [m.table for m in dividing if "population_basis" not in m.columns]

@@ -117,6 +117,18 @@ create or replace macro population_basis(reference_date) as
         else 'on ' || strftime(reference_date, '%Y-%m-%d')
     end;
 
+-- One population basis per comparison (#31.9): of the bases the per-capita figures compared
+-- side by side rest on (n figures on each), the one most of them have; mid-year on a tie, then
+-- 1 January. Ranked by arg_max(population_basis, comparison_basis_rank(population_basis, n)).
+create or replace macro comparison_basis_rank(basis, n) as
+    (n, basis = 'mid-year', basis = '1 January');
+
+-- Why a figure counted on another basis than the others it is compared with has no per-capita
+-- value; `compared` names what it is compared within ('year and level').
+create or replace macro other_basis_note(basis, comparison_basis, compared) as
+    'population counted ' || basis || ', the others of this ' || compared || ' '
+        || comparison_basis || ': no per-capita value';
+
 -- One source, however many rows it gave (#31.10): a page (its address), else a document (its
 -- title), else the file itself. Every n_sources counts these.
 create or replace macro source_key(source_url, source_title, file_id) as

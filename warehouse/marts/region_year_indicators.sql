@@ -352,8 +352,7 @@ final as (
 -- and loses its per-capita one, with the reason.
 comparison_basis as (
     select indicator, year, level,
-           arg_max(population_basis, (n, population_basis = 'mid-year', population_basis = '1 January'))
-               as basis
+           arg_max(population_basis, comparison_basis_rank(population_basis, n)) as basis
     from (
         select indicator, year, level, population_basis, count(*) as n
         from final
@@ -379,9 +378,8 @@ one_basis as (
             case when other_basis then null else per_capita_value end as per_capita_value,
             case when other_basis then null else per_capita_unit end as per_capita_unit,
             case when other_basis
-                then concat_ws('; ', note, 'population counted ' || population_basis
-                    || ', the others of this indicator, year and level ' || comparison_basis
-                    || ': no per-capita value')
+                then concat_ws('; ', note, other_basis_note(
+                    population_basis, comparison_basis, 'indicator, year and level'))
                 else note
             end as note
         )
