@@ -41,29 +41,53 @@ class CheckResult:
 
 
 def record_results(con: duckdb.DuckDBPyConnection, run_id: str, results: list[CheckResult]) -> None:
-    """Write check results of a run; a check run again in the same run replaces its row."""
+    """Write check results of a run; a check run again in the same run replaces its row (the
+    last result of a check in ``results`` stands). One statement for all: inserting row by row
+    cost a second of a run."""
+    if not results:
+        return
     now = datetime.now(UTC).replace(tzinfo=None)
-    with transaction(con):  # one commit for all, not one per result
-        for r in results:
+    latest = {(r.target, r.check_name): r for r in results}
+    frame = pl.DataFrame(
+        [
+            {
+                "run_id": run_id,
+                "checked_at": now,
+                "target": r.target,
+                "check_name": r.check_name,
+                "engine": r.engine,
+                "severity": r.severity,
+                "passed": r.passed,
+                "rows_checked": r.rows_checked,
+                "rows_failed": r.rows_failed,
+                "description": r.description,
+                "failure_sample": r.sample_json(),
+            }
+            for r in latest.values()
+        ],
+        schema={
+            "run_id": pl.String,
+            "checked_at": pl.Datetime("us"),
+            "target": pl.String,
+            "check_name": pl.String,
+            "engine": pl.String,
+            "severity": pl.String,
+            "passed": pl.Boolean,
+            "rows_checked": pl.Int64,
+            "rows_failed": pl.Int64,
+            "description": pl.String,
+            "failure_sample": pl.String,
+        },
+    )
+    con.register("_ecostat_results", frame.to_arrow())
+    try:
+        with transaction(con):
             con.execute(
-                """insert or replace into audit.validation_results
-                   (run_id, checked_at, target, check_name, engine, severity, passed, rows_checked,
-                    rows_failed, description, failure_sample)
-                   values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                [
-                    run_id,
-                    now,
-                    r.target,
-                    r.check_name,
-                    r.engine,
-                    r.severity,
-                    r.passed,
-                    r.rows_checked,
-                    r.rows_failed,
-                    r.description,
-                    r.sample_json(),
-                ],
+                "insert or replace into audit.validation_results by name "
+                "select * from _ecostat_results"
             )
+    finally:
+        con.unregister("_ecostat_results")
 
 
 def carry_results(
