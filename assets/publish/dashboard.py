@@ -17,6 +17,7 @@ Grain of the page's data: one figure per territory x year x indicator, as the ma
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from pathlib import Path
@@ -175,22 +176,40 @@ def collect(con: duckdb.DuckDBPyConnection, quote: Quoter | None = None) -> dict
     }
 
 
+def user_cache() -> Path:
+    """This machine's cache for ecostat (``$XDG_CACHE_HOME/ecostat``, else ``~/.cache/ecostat``):
+    what every data home may share and any run can make again."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "ecostat"
+
+
 def vega_bundle(cache_dir: Path | None = None) -> str:
     """Vega, Vega-Lite and Vega-Embed as one script, from vl-convert (no download). Building it
-    takes about 2 s, so it is kept in ``cache_dir`` under vl-convert's version and read from
-    there by later runs."""
+    takes about 2 s, so it is kept under vl-convert's version in ``cache_dir`` (the data
+    home's) and in this machine's cache (``user_cache()``), and read from there by later runs:
+    a new data home does not build it again. A cache that cannot be written is left out."""
     import vl_convert
 
-    cached = cache_dir / f"vega-bundle-{vl_convert.__version__}.js" if cache_dir else None
-    if cached is not None and cached.is_file():
-        return cached.read_text(encoding="utf-8")
-    # Inside a <script> element, "</script" would end it early.
-    bundle = vl_convert.javascript_bundle().replace("</script", "<\\/script")
-    if cached is not None:
-        cached.parent.mkdir(parents=True, exist_ok=True)
+    name = f"vega-bundle-{vl_convert.__version__}.js"
+    places = [d / name for d in (cache_dir, user_cache()) if d is not None]
+    for cached in places:
+        if cached.is_file():
+            bundle = cached.read_text(encoding="utf-8")
+            break
+    else:
+        # Inside a <script> element, "</script" would end it early.
+        bundle = vl_convert.javascript_bundle().replace("</script", "<\\/script")
+    for cached in places:
+        if cached.is_file():
+            continue
         partial = cached.with_suffix(f".{os.getpid()}.tmp")
-        partial.write_text(bundle, encoding="utf-8")
-        partial.replace(cached)  # whole or not at all
+        try:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            partial.write_text(bundle, encoding="utf-8")
+            partial.replace(cached)  # whole or not at all
+        except OSError:  # a read-only or full disk: built again next time
+            with contextlib.suppress(OSError):
+                partial.unlink(missing_ok=True)
     return bundle
 
 
