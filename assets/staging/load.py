@@ -131,11 +131,8 @@ def stage_file(
     partition = PartitionWriter(con, ds, file_id)
 
     def read(start: int) -> pl.DataFrame:
-        return (
-            rows.filter(pl.col("row_number").is_between(start, start + CHUNK_ROWS - 1))
-            .sort("row_number")
-            .collect()
-        )
+        chunk = snapshot_rows(contract, snapshot, (start, start + CHUNK_ROWS - 1))
+        return chunk.sort("row_number").collect()
 
     def write(rows: pl.DataFrame, rejected: pl.DataFrame) -> None:
         partition.write(rows)
