@@ -135,17 +135,30 @@ def test_a_reader_of_the_published_copy_keeps_it_while_a_run_replaces_it(tmp_pat
 
 
 def test_the_vega_bundle_is_built_once_and_kept_by_version(tmp_path: Path, monkeypatch) -> None:
+    """Built once per machine (#28.6): kept in the home's cache and in this machine's, so that
+    a new home reads it instead of building it again; a cache that cannot be written is left
+    out, never an error."""
     import vl_convert
 
     from assets.publish import dashboard as module
 
-    built = module.vega_bundle(tmp_path)
-    (kept,) = tmp_path.glob("vega-bundle-*.js")
-    assert kept.name == f"vega-bundle-{vl_convert.__version__}.js"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "machine"))
+    home = tmp_path / "home" / "cache"
+    built = module.vega_bundle(home)
+    name = f"vega-bundle-{vl_convert.__version__}.js"
+    assert [p.name for p in home.glob("vega-bundle-*.js")] == [name]
+    assert (tmp_path / "machine" / "ecostat" / name).read_text(encoding="utf-8") == built
     assert "vegaEmbed" in built and "</script" not in built
-    # A later run reads it instead of building it again.
+    # A later run, and a new home, read it instead of building it again.
     monkeypatch.setattr(vl_convert, "javascript_bundle", lambda: pytest.fail("built again"))
-    assert module.vega_bundle(tmp_path) == built
+    assert module.vega_bundle(home) == built
+    assert module.vega_bundle(tmp_path / "new-home" / "cache") == built
+    # A machine cache that cannot be written (a file where its folder would be): left out.
+    (tmp_path / "a-file").write_text("not a folder")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "a-file"))
+    monkeypatch.setattr(vl_convert, "javascript_bundle", lambda: built)
+    assert module.vega_bundle(tmp_path / "third-home") == built
+    assert (tmp_path / "third-home" / name).exists()
 
 
 def test_the_dashboard_offers_every_level_of_the_gazetteer_in_words() -> None:
