@@ -2,16 +2,16 @@
 warehouse as the views staging.<dataset>_rows and staging.<dataset>.
 
 Grain: one partition per staging pass of a file version,
-``<warehouse folder>/staged/<dataset>/<file_id>~<pass>/``, a Parquet file per chunk staged, one
-row per valid source row
-(row number, source column, the contract's staged columns, typed). ``staging.partitions`` names
-the partition of each file version that counts (at most one); the views read those only.
+``<warehouse folder>/staged/<dataset>/<file_id>~<pass>/`` (a Parquet file per chunk staged), one
+row per valid source row: row number, source column, the contract's staged columns, typed.
+``staging.partitions`` names the partition of each file version that counts (at most one); the
+views read those only.
 
 Why files and not a table (#28): staging writes a file's rows once, as Parquet, at the speed of
 the Parquet writer, where inserting them into DuckDB cost a second per million rows and its
 undo held them in memory; core reads them as it read the table. A partition is written under a
 temporary name and renamed when whole, and it counts from the commit that records the file as
-loaded: a run killed half way leaves a file nobody reads, removed by the next publish.
+loaded: a run killed half way leaves files nobody reads, removed by the next publish.
 
 Why a new name for each pass: a partition is never changed. The published copy of the
 warehouse (what analysts and auditors read) names the partitions of its own time; a later
@@ -108,7 +108,11 @@ def _select(contract: Contract, partitions: list[Path]) -> str:
         )
     present: set[str] = set()
     for p in partitions:
-        present |= set(pl.read_parquet_schema(next(p.glob(f"*{SUFFIX}"))))
+        # Its first part says its columns (one gone missing is set aside by the next run's
+        # set_aside_damaged; the view then names no file of it).
+        for part in p.glob(f"*{SUFFIX}"):
+            present |= set(pl.read_parquet_schema(part))
+            break
     # <folder>/<file_id>~<pass>/<part>.parquet
     picked = [f"regexp_extract(filename, '([^/]+){PASS_SEPARATOR}[^/]+/[^/]+$', 1) as file_id"]
     for c, t in columns:
@@ -249,8 +253,10 @@ def migrate_table(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
             f"select * exclude (file_id) from staging.{ds}_rows where file_id = ? "
             "order by row_number, source_column",
             params=[file_id],
-        ).pl()
-        writer.write(rows)
+        )
+        # A part per 200,000 rows, as staging writes them: memory stays bounded.
+        for batch in rows.to_arrow_reader(200_000):
+            writer.write(pl.from_arrow(batch))
         con.execute(
             "insert or replace into staging.partitions values (?, ?, ?)",
             [ds, file_id, writer.finish()],

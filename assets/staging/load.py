@@ -120,8 +120,8 @@ def stage_file(
     # needs memory for a few chunks at a time. A chunk's rows are appended to the file's new
     # partition, its rejections committed on their own (DuckDB holds a transaction's new rows in
     # memory until it commits). While one chunk is validated, the next is read (Polars) and the
-    # last written (Parquet, DuckDB) on threads of their own: the engines release the
-    # GIL, so the work overlaps on two cores.
+    # last written (Parquet, DuckDB) on threads of their own: the engines release the GIL, so
+    # the work overlaps on two cores.
     starts = list(range(first, last + 1, CHUNK_ROWS)) if first is not None else [0]
     rows_read = rows_loaded = rows_rejected = 0
     html_removed: dict[str, int] = {}
