@@ -214,9 +214,11 @@ class SqlModel:
     # rule, or {dataset: rule} for a table of several datasets' figures}.
     choice: str | dict | None = None
     # What its per-capita figures are compared within, {by: [columns], columns: [per-capita
-    # columns]}, declared by every model that calls per_inhabitants() (#31.13): one population
-    # basis per such group (#31.9). The check one_population_basis_per_comparison and the
-    # dictionary's per_capita_basis are generated from it.
+    # columns], note: the column that says why (note unless given), also_cleared: [columns
+    # emptied with them]}, declared by every model that calls per_inhabitants() (#31.13): one
+    # population basis per such group (#31.9). The SQL that holds it (one_basis_ctes), the
+    # check one_population_basis_per_comparison and the dictionary's per_capita_basis are
+    # generated from it.
     per_capita_comparison: dict | None = None
 
     def disputed(self, row: dict) -> bool:
@@ -262,7 +264,8 @@ class SqlModel:
 
     @property
     def sql(self) -> str:
-        return (SQL_DIR / self.layer / f"{self.name}.sql").read_text(encoding="utf-8")
+        text = (SQL_DIR / self.layer / f"{self.name}.sql").read_text(encoding="utf-8")
+        return expand_sql(text, self.per_capita_comparison, self.table)
 
 
 @cache
@@ -293,7 +296,11 @@ def sql_models() -> tuple[SqlModel, ...]:
                     *(meta.get("checks") or []),
                     one_basis_check(f"{layer}.{path.stem}", meta["per_capita_comparison"]),
                 ]
-            sql = path.with_suffix(".sql").read_text(encoding="utf-8")
+            sql = expand_sql(
+                path.with_suffix(".sql").read_text(encoding="utf-8"),
+                meta.get("per_capita_comparison"),
+                f"{layer}.{path.stem}",
+            )
             out.append(SqlModel(layer=layer, deps=tables_read(sql), **meta))
     return tuple(out)
 
@@ -302,6 +309,76 @@ def _compared(by: list[str]) -> str:
     """The columns a comparison is within, in words: "facility type, status, year and level"."""
     words = [c.replace("_", " ") for c in by]
     return ", ".join(words[:-1]) + " and " + words[-1] if len(words) > 1 else words[0]
+
+
+# Where a mart's SQL takes the generated one-basis CTEs (after its CTE ``final``, before its
+# ``select * from one_basis``).
+ONE_BASIS_MARK = "-- one_population_basis:"
+
+
+def expand_sql(sql: str, comparison: dict | None, table: str) -> str:
+    """A model's SQL as it runs: a mart that declares ``per_capita_comparison`` has the CTEs
+    that hold it to one population basis per comparison written in at its mark."""
+    if not comparison:
+        return sql
+    if ONE_BASIS_MARK not in sql:
+        raise ValueError(
+            f"{table} declares per_capita_comparison; its SQL needs the line "
+            f"'{ONE_BASIS_MARK} ...' after its CTE final, then 'select * from one_basis'"
+        )
+    head, tail = sql.split(ONE_BASIS_MARK, 1)
+    return head + one_basis_ctes(comparison) + "\n" + ONE_BASIS_MARK + tail
+
+
+def one_basis_ctes(comparison: dict) -> str:
+    """One population basis per comparison (#31.9; docs/methodology.md, Population 1): of the
+    per-capita figures of one group (``by``) of CTE ``final``, the basis most have is kept
+    (comparison_basis_rank); a figure counted on another day keeps its value, its per-capita
+    ``columns`` (and ``also_cleared``) become NULL, and its ``note`` column says why."""
+    by = ", ".join(comparison["by"])
+    columns = list(comparison["columns"])
+    note = comparison.get("note", "note")
+    any_value = " or ".join(f"{c} is not null" for c in columns)
+    cleared = ",\n".join(
+        f"            case when other_basis then null else f.{c} end as {c}"
+        for c in [*columns, *comparison.get("also_cleared", [])]
+    )
+    return f"""comparison_basis as (
+    select {by},
+           arg_max(population_basis, comparison_basis_rank(population_basis, n))
+               as comparison_basis
+    from (
+        select {by}, population_basis, count(*) as n
+        from final
+        where {any_value}
+        group by all
+    )
+    group by all
+),
+
+flagged as (
+    select
+        f.*,
+        ({" or ".join(f"f.{c} is not null" for c in columns)})
+            and f.population_basis is distinct from b.comparison_basis as other_basis,
+        b.comparison_basis
+    from final as f
+    left join comparison_basis as b using ({by})
+),
+
+one_basis as (
+    select
+        f.* exclude (other_basis, comparison_basis) replace (
+{cleared},
+            case when other_basis
+                then concat_ws('; ', f.{note}, other_basis_note(
+                    f.population_basis, f.comparison_basis, '{_compared(comparison["by"])}'))
+                else f.{note}
+            end as {note}
+        )
+    from flagged as f
+)
+"""
 
 
 def one_basis_check(table: str, comparison: dict) -> dict:

@@ -63,3 +63,21 @@ def test_every_mart_that_divides_by_a_population_declares_its_basis() -> None:
         assert "one_population_basis_per_comparison" in [c["name"] for c in m.checks]
     # #31.9: each per-capita figure names its basis, in every mart that has one.
     assert not [m.table for m in dividing if "population_basis" not in m.columns]
+
+
+def test_a_declared_comparison_needs_its_place_in_the_sql() -> None:
+    """The one-basis SQL is generated from per_capita_comparison and written in at the mart's
+    mark; a mart that declares it without the mark is refused, never built without the rule."""
+    import pytest
+
+    from warehouse import ONE_BASIS_MARK, expand_sql
+
+    comparison = {"by": ["year", "level"], "columns": ["v"]}
+    with pytest.raises(ValueError, match="one_population_basis"):
+        expand_sql("with final as (select 1) select * from final", comparison, "marts.x")
+    sql = expand_sql(
+        f"with final as (select 1),\n{ONE_BASIS_MARK} x\nselect * from one_basis",
+        comparison,
+        "marts.x",
+    )
+    assert "one_basis as (" in sql and "using (year, level)" in sql

@@ -322,47 +322,8 @@ final as (
     left join population as p on p.territory_id = s.territory_id and p.year = s.year
 ),
 
--- One population basis per comparison (#31.9; docs/methodology.md, Population 1): the per-capita
--- figures of one year and level (the territories a table of one year ranks) divide by populations
--- of one basis, the one most of them have; a figure counted on another day keeps its value and
--- loses its per-capita one, with the reason in per_capita_note.
-comparison_basis as (
-    select year, level,
-           arg_max(population_basis, comparison_basis_rank(population_basis, n))
-               as comparison_basis
-    from (
-        select year, level, population_basis, count(*) as n
-        from final
-        where waste_t_per_1000_inhabitants is not null or participants_per_1000_inhabitants is not null
-        group by all
-    )
-    group by all
-),
-
-flagged as (
-    select
-        f.*,
-        (f.waste_t_per_1000_inhabitants is not null or f.participants_per_1000_inhabitants is not null)
-            and f.population_basis is distinct from b.comparison_basis
-            as other_basis,
-        b.comparison_basis
-    from final as f
-    left join comparison_basis as b using (year, level)
-),
-
-one_basis as (
-    select
-        f.* exclude (other_basis, comparison_basis) replace (
-            case when other_basis then null else f.waste_t_per_1000_inhabitants end as waste_t_per_1000_inhabitants,
-            case when other_basis then null else f.participants_per_1000_inhabitants end as participants_per_1000_inhabitants,
-            case when other_basis
-                then concat_ws('; ', f.per_capita_note, other_basis_note(
-                    f.population_basis, f.comparison_basis, 'year and level'))
-                else f.per_capita_note
-            end as per_capita_note
-        )
-    from flagged as f
-)
+-- one_population_basis: the CTEs comparison_basis, flagged and one_basis, generated from
+-- per_capita_comparison in the YAML (warehouse/__init__.py: one_basis_ctes; #31.9)
 
 select * from one_basis
 order by country_code, territory_id, year

@@ -346,45 +346,8 @@ final as (
     left join population as p on p.territory_id = c.territory_id and p.year = c.year
 ),
 
--- One population basis per comparison (#31.9): the per-capita figures of one indicator, year
--- and level (what the dashboard puts side by side) divide by populations of the basis most of
--- them have (mid-year on a tie, then 1 January); a figure on another basis keeps its value
--- and loses its per-capita one, with the reason.
-comparison_basis as (
-    select indicator, year, level,
-           arg_max(population_basis, comparison_basis_rank(population_basis, n)) as basis
-    from (
-        select indicator, year, level, population_basis, count(*) as n
-        from final
-        where per_capita_value is not null
-        group by indicator, year, level, population_basis
-    )
-    group by indicator, year, level
-),
-
-flagged as (
-    select
-        f.*,
-        f.per_capita_value is not null and f.population_basis is distinct from b.basis
-            as other_basis,
-        b.basis as comparison_basis
-    from final as f
-    left join comparison_basis as b using (indicator, year, level)
-),
-
-one_basis as (
-    select
-        * exclude (other_basis, comparison_basis) replace (
-            case when other_basis then null else per_capita_value end as per_capita_value,
-            case when other_basis then null else per_capita_unit end as per_capita_unit,
-            case when other_basis
-                then concat_ws('; ', note, other_basis_note(
-                    population_basis, comparison_basis, 'indicator, year and level'))
-                else note
-            end as note
-        )
-    from flagged
-)
+-- one_population_basis: the CTEs comparison_basis, flagged and one_basis, generated from
+-- per_capita_comparison in the YAML (warehouse/__init__.py: one_basis_ctes; #31.9)
 
 select * from one_basis
 order by country_code, territory_id, year, dataset, indicator

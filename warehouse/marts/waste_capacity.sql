@@ -177,46 +177,8 @@ final as (
     left join coverage as c on c.territory_id = a.territory_id and c.year = a.year
 ),
 
--- One population basis per comparison (#31.9; docs/methodology.md, Population 1): the per-capita
--- figures of one facility type, status, year and level (the rows a table of capacities puts side
--- by side) divide by populations of one basis, the one most of them have; a figure counted on
--- another day keeps its value and loses its per-capita one, with the reason in note.
-comparison_basis as (
-    select facility_type, status, year, level,
-           arg_max(population_basis, comparison_basis_rank(population_basis, n))
-               as comparison_basis
-    from (
-        select facility_type, status, year, level, population_basis, count(*) as n
-        from final
-        where kg_per_inhabitant_per_year is not null
-        group by all
-    )
-    group by all
-),
-
-flagged as (
-    select
-        f.*,
-        f.kg_per_inhabitant_per_year is not null
-            and f.population_basis is distinct from b.comparison_basis
-            as other_basis,
-        b.comparison_basis
-    from final as f
-    left join comparison_basis as b using (facility_type, status, year, level)
-),
-
-one_basis as (
-    select
-        f.* exclude (other_basis, comparison_basis) replace (
-            case when other_basis then null else f.kg_per_inhabitant_per_year end as kg_per_inhabitant_per_year,
-            case when other_basis
-                then concat_ws('; ', f.note, other_basis_note(
-                    f.population_basis, f.comparison_basis, 'facility type, status, year and level'))
-                else f.note
-            end as note
-        )
-    from flagged as f
-)
+-- one_population_basis: the CTEs comparison_basis, flagged and one_basis, generated from
+-- per_capita_comparison in the YAML (warehouse/__init__.py: one_basis_ctes; #31.9)
 
 select * from one_basis
 order by country_code, territory_id, year, facility_type, status

@@ -96,46 +96,8 @@ final as (
     left join population as p on p.territory_id = f.territory_id and p.year = f.year
 ),
 
--- One population basis per comparison (#31.9; docs/methodology.md, Population 1): the per-capita
--- figures of one fee, payer group, budget level, year and level (the fees a table of one year sets
--- side by side) divide by populations of one basis, the one most of them have; a figure counted on
--- another day keeps its value and loses its per-capita one, with the reason in note.
-comparison_basis as (
-    select fee_type, payer_group, budget_level, year, level,
-           arg_max(population_basis, comparison_basis_rank(population_basis, n))
-               as comparison_basis
-    from (
-        select fee_type, payer_group, budget_level, year, level, population_basis, count(*) as n
-        from final
-        where usd_per_capita is not null
-        group by all
-    )
-    group by all
-),
-
-flagged as (
-    select
-        f.*,
-        f.usd_per_capita is not null
-            and f.population_basis is distinct from b.comparison_basis
-            as other_basis,
-        b.comparison_basis
-    from final as f
-    left join comparison_basis as b using (fee_type, payer_group, budget_level, year, level)
-),
-
-one_basis as (
-    select
-        f.* exclude (other_basis, comparison_basis) replace (
-            case when other_basis then null else f.usd_per_capita end as usd_per_capita,
-            case when other_basis
-                then concat_ws('; ', f.note, other_basis_note(
-                    f.population_basis, f.comparison_basis, 'fee type, payer group, budget level, year and level'))
-                else f.note
-            end as note
-        )
-    from flagged as f
-)
+-- one_population_basis: the CTEs comparison_basis, flagged and one_basis, generated from
+-- per_capita_comparison in the YAML (warehouse/__init__.py: one_basis_ctes; #31.9)
 
 select * from one_basis
 order by country_code, territory_id, fee_type, payer_group, budget_level, period_start
