@@ -92,6 +92,23 @@ class PartitionWriter:
             shutil.rmtree(path, ignore_errors=True)
 
 
+_COLUMNS: dict[Path, frozenset[str]] = {}
+
+
+def _columns_of(partition: Path) -> frozenset[str]:
+    """A partition's columns, from its first part. Remembered: a partition never changes and
+    its name is never used again, and the views are made again at every supersession (a
+    footer read per partition each time otherwise). A partition gone missing has none and is
+    not remembered (the next run's set_aside_damaged sets it aside)."""
+    if partition not in _COLUMNS:
+        for part in partition.glob(f"*{SUFFIX}"):
+            _COLUMNS[partition] = frozenset(pl.read_parquet_schema(part))
+            break
+        else:
+            return frozenset()
+    return _COLUMNS[partition]
+
+
 def _select(contract: Contract, partitions: list[Path]) -> str:
     """The staged rows of some partitions, in the columns and types staging.<dataset>_rows has
     always had; a column no partition has (an older contract's) is null."""
@@ -108,11 +125,7 @@ def _select(contract: Contract, partitions: list[Path]) -> str:
         )
     present: set[str] = set()
     for p in partitions:
-        # Its first part says its columns (one gone missing is set aside by the next run's
-        # set_aside_damaged; the view then names no file of it).
-        for part in p.glob(f"*{SUFFIX}"):
-            present |= set(pl.read_parquet_schema(part))
-            break
+        present |= _columns_of(p)
     # <folder>/<file_id>~<pass>/<part>.parquet
     picked = [f"regexp_extract(filename, '([^/]+){PASS_SEPARATOR}[^/]+/[^/]+$', 1) as file_id"]
     for c, t in columns:
