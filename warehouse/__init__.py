@@ -220,6 +220,10 @@ class SqlModel:
     # check one_population_basis_per_comparison and the dictionary's per_capita_basis are
     # generated from it.
     per_capita_comparison: dict | None = None
+    # "file_version" for a core table whose every row comes from one staged row: its rows are
+    # kept per file version and only those of new or changed file versions are built and
+    # validated (warehouse/by_file.py, #28.4).
+    partitioned_by: str | None = None
 
     def disputed(self, row: dict) -> bool:
         """Whether this row's sources disagree, by the columns its choice names."""
@@ -302,6 +306,10 @@ def sql_models() -> tuple[SqlModel, ...]:
                 f"{layer}.{path.stem}",
             )
             out.append(SqlModel(layer=layer, deps=tables_read(sql), **meta))
+    from warehouse.by_file import check_declaration
+
+    for model in out:
+        check_declaration(model)
     return tuple(out)
 
 
@@ -408,6 +416,10 @@ def build_model(con: duckdb.DuckDBPyConnection, model: SqlModel) -> int | None:
     if model.materialized not in ("table", "view"):
         raise ValueError(f"{model.table}: materialized must be table or view")
     ensure_schemas(con)
+    if model.partitioned_by:
+        from warehouse.by_file import build
+
+        return build(con, model).rows
     schema, name = model.table.split(".")
     views = scalar(
         con,

@@ -13,7 +13,9 @@ import duckdb
 # Columns that name a run, a staging pass (a partition's name, new each pass) or a version of
 # the rules (whose parts include our parsers' source), never a figure: any *run_id or
 # *fingerprint column, and these.
-_VOLATILE_COLUMNS = frozenset({"components", "rejected_under", "released_under", "partition_name"})
+_VOLATILE_COLUMNS = frozenset(
+    {"components", "rejected_under", "released_under", "partition_name", "partitions", "batch_id"}
+)
 _VOLATILE_TYPES = ("TIMESTAMP", "TIMESTAMP WITH TIME ZONE", "TIMESTAMP_NS", "TIME")
 
 

@@ -28,7 +28,7 @@ import duckdb
 import polars as pl
 
 from contracts import reference_vocabulary
-from warehouse import SqlModel, table_fingerprint
+from warehouse import SqlModel, table_fingerprint, transaction
 from warehouse.results import SAMPLE_ROWS, CheckResult
 
 
@@ -160,8 +160,11 @@ def _context():
     return context
 
 
-def run_suite(con: duckdb.DuckDBPyConnection, model: SqlModel) -> list[CheckResult]:
-    """Validate one model's table against its suite, in DuckDB. One result per expectation."""
+def run_suite(
+    con: duckdb.DuckDBPyConnection, model: SqlModel, file_ids: list[str] | None = None
+) -> list[CheckResult]:
+    """Validate one model's table against its suite, in DuckDB. One result per expectation.
+    With ``file_ids``, only the rows of those file versions (a table built by file version)."""
     spec = suite_spec(model)
     if not spec:
         return []
@@ -185,7 +188,16 @@ def run_suite(con: duckdb.DuckDBPyConnection, model: SqlModel) -> list[CheckResu
         # a query asset's whole query once to learn its column names (every row fetched into
         # Python: 10 s for a million rows), where it asks a table's the catalogue.
         view = "ecostat_suite_" + re.sub(r"\W", "_", model.table)
-        cursor.execute(f"create or replace temp view {view} as {suite_query(con, model.table)}")
+        rows = suite_query(con, model.table)
+        if file_ids is not None:
+            # The file versions to check, bound as a value, in a temporary table the view reads.
+            cursor.execute(
+                f"create or replace temp table {view}_files as "
+                "select unnest(?::varchar[]) as file_id",
+                [file_ids],
+            )
+            rows += f" where file_id in (select file_id from {view}_files)"
+        cursor.execute(f"create or replace temp view {view} as {rows}")
         batch = source.add_table_asset(
             model.table, table_name=view
         ).add_batch_definition_whole_table("all")
@@ -275,6 +287,12 @@ def validate(
     spec = suite_spec(model)
     if not spec:
         return [], None
+    if model.partitioned_by:
+        from warehouse.by_file import built_partitions
+
+        held = built_partitions(con, model.table)
+        if held:
+            return _validate_by_batch(con, model, run_id, spec, held)
     table_fp, suite_fp = table_fingerprint(con, model.table), suite_fingerprint(spec)
     carried = _carried(con, model, spec, table_fp, suite_fp)
     results = carried[0] if carried else run_suite(con, model)
@@ -332,3 +350,128 @@ def _carried(
             )
         )
     return results, source
+
+
+# A file version this large is a batch of its own (see _validate_by_batch).
+OWN_BATCH_ROWS = 100_000
+
+
+def _validate_by_batch(
+    con: duckdb.DuckDBPyConnection,
+    model: SqlModel,
+    run_id: str,
+    spec: list[dict],
+    held: dict[str, tuple[str, str, int]],
+) -> tuple[list[CheckResult], str | None]:
+    """The suite of a table built by file version (warehouse/by_file.py), run on the rows of
+    the file versions that no standing batch covers, and added up with the standing batches'
+    results (audit.suite_batches). Every expectation of such a table is a check of each row,
+    or of its columns, or of a key led by file_id (by_file.check_declaration), so the table's
+    count of failures is the sum of its batches'. Returns the results and the run they were
+    carried from (None when some rows were validated now).
+
+    A file version of OWN_BATCH_ROWS rows or more is validated on its own, the smaller ones
+    together: a batch that loses one of its file versions is validated again whole, and a
+    small file changed must not bring a large one's million rows back to Great Expectations."""
+    suite_fp = suite_fingerprint(spec)
+    by_name = {name: (file_id, fp, rows) for file_id, (name, fp, rows) in held.items()}
+    batches = con.execute(
+        "select batch_id, any_value(partitions), any_value(inputs_fingerprint), "
+        "any_value(suite_fingerprint), any_value(run_id), max(checked_at) "
+        "from audit.suite_batches where target = ? group by batch_id",
+        [model.table],
+    ).fetchall()
+    standing = [
+        (checked_at, batch_id, run)
+        for batch_id, partitions, inputs_fp, batch_suite_fp, run, checked_at in batches
+        if batch_suite_fp == suite_fp
+        and all(p in by_name and by_name[p][1] == inputs_fp for p in partitions)
+    ]
+    kept = {batch_id for _, batch_id, _ in standing}
+    covered = {p for batch_id, partitions, *_ in batches if batch_id in kept for p in partitions}
+    todo = sorted(name for name in by_name if name not in covered)
+    with transaction(con):
+        con.execute(
+            "delete from audit.suite_batches where target = ? and not list_contains(?, batch_id)",
+            [model.table, sorted(kept)],
+        )
+    large = [[name] for name in todo if by_name[name][2] >= OWN_BATCH_ROWS]
+    small = [name for name in todo if by_name[name][2] < OWN_BATCH_ROWS]
+    for batch in [*large, *([small] if small else [])]:
+        results = run_suite(con, model, [by_name[name][0] for name in batch])
+        # Every partition the table holds was built from the same inputs (by_file.build).
+        _record_batch(con, model, run_id, batch, by_name[batch[0]][1], suite_fp, results)
+    rows = con.execute(
+        "select check_name, passed, rows_checked, rows_failed, failure_sample::varchar "
+        "from audit.suite_batches where target = ? order by checked_at, batch_id",
+        [model.table],
+    ).fetchall()
+    combined = []
+    for item in spec:
+        mine = [r for r in rows if r[0] == item["name"]]
+        checked, failed = [r[2] for r in mine], [r[3] for r in mine]
+        samples = [row for r in mine if r[4] for row in json.loads(r[4])]
+        combined.append(
+            CheckResult(
+                target=model.table,
+                check_name=item["name"],
+                engine="great_expectations",
+                severity=item["severity"],
+                passed=bool(mine) and all(r[1] for r in mine),
+                # None where Great Expectations counts no rows (the columns' list)
+                rows_checked=None
+                if all(c is None for c in checked)
+                else sum(c or 0 for c in checked),
+                rows_failed=None if None in failed else sum(failed),
+                description=item["description"],
+                sample=pl.DataFrame(samples[:SAMPLE_ROWS]) if samples else None,
+            )
+        )
+    carried_from = None if todo or not standing else max(standing)[2]
+    con.execute(
+        "insert or replace into audit.suite_runs values (?, ?, ?, ?, ?, ?)",
+        [
+            run_id,
+            datetime.now(UTC).replace(tzinfo=None),
+            model.table,
+            "file versions:" + hashlib.sha256("\n".join(sorted(by_name)).encode()).hexdigest()[:16],
+            suite_fp,
+            carried_from,
+        ],
+    )
+    return combined, carried_from
+
+
+def _record_batch(
+    con: duckdb.DuckDBPyConnection,
+    model: SqlModel,
+    run_id: str,
+    partitions: list[str],
+    inputs_fp: str,
+    suite_fp: str,
+    results: list[CheckResult],
+) -> None:
+    """Record one batch's results (audit.suite_batches), one row per expectation."""
+    batch_id = uuid.uuid4().hex
+    now = datetime.now(UTC).replace(tzinfo=None)
+    with transaction(con):
+        for r in results:
+            con.execute(
+                "insert into audit.suite_batches values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    model.table,
+                    batch_id,
+                    partitions,
+                    inputs_fp,
+                    suite_fp,
+                    run_id,
+                    now,
+                    r.check_name,
+                    r.severity,
+                    r.passed,
+                    r.rows_checked,
+                    r.rows_failed,
+                    r.description,
+                    r.sample_json(),
+                ],
+            )

@@ -140,6 +140,13 @@ def _select(contract: Contract, partitions: list[Path]) -> str:
     )
 
 
+def partition_rows_sql(con: duckdb.DuckDBPyConnection, contract: Contract, names: list[str]) -> str:
+    """A SELECT of some partitions' rows (by partition name), as staging.<dataset>_rows has them:
+    what a table built by file version reads of the partitions it builds (warehouse/by_file.py)."""
+    folder = staged_folder(con, contract.dataset)
+    return _select(contract, [folder / n for n in names])
+
+
 def refresh_views(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
     """(Re)create staging.<dataset>_rows over the partitions that count, and staging.<dataset>,
     its rows of loaded file versions (what everything else reads)."""

@@ -54,13 +54,16 @@ def test_both_limits_read_every_row_into_typed_columns(tmp_path: Path) -> None:
 
 def test_the_whole_job_is_measured_and_accounts_for_every_row(tmp_path: Path) -> None:
     """The benchmark's whole-job step (defect #14.2): `ecostat run` on the embedded default plus
-    a generated file succeeds, publishes, and the published copy accounts for every row."""
+        a generated file succeeds, publishes, and the published copy accounts for every row; so does
+    the next day's run with a small file more."""
     generated = write("cleanup", 2_000, "ru", tmp_path / "c.csv")
     result = step("full_run", path=generated["path"])
     assert result["success"], result
     assert check(result, generated) == [], result
     assert result["findings"] and result["finding_cases"] >= result["findings"]
     assert result["peak_rss_mb"] > 0
+    # The next day's two-row file is loaded by a second run of the same home.
+    assert result["next_day_success"] and result["next_day_rows_loaded"] == 2, result
 
 
 @pytest.mark.parametrize(

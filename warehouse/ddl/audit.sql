@@ -220,3 +220,42 @@ create table if not exists audit.file_reads (
     message     varchar,                 -- why a file was not read, and what to do
     read_at     timestamp
 );
+
+-- The file versions a table built by file version holds (core.<dataset>, partitioned_by:
+-- file_version in its YAML; warehouse/by_file.py): one row per table x file version, with the
+-- staged partition its rows were built from and the fingerprint of everything else they were
+-- built from (the SQL, the macros, the reference tables read). A run rebuilds the rows of the
+-- file versions whose partition changed, added or went, and the whole table only when that
+-- fingerprint changed.
+create table if not exists audit.model_partitions (
+    target             varchar not null,   -- schema.table
+    file_id            varchar not null,
+    partition_name     varchar not null,   -- staging.partitions.partition_name
+    inputs_fingerprint varchar not null,
+    rows_built         bigint not null,
+    built_at           timestamp not null,
+    primary key (target, file_id)
+);
+
+-- The Great Expectations results of a table built by file version, one row per check x batch
+-- (the file versions one suite run validated together). A batch's results stand while every
+-- one of its partitions is still in the table, built from the same inputs, and the suite is
+-- the same; the table's result is the sum of its batches'. A run validates only the rows of
+-- file versions no standing batch covers (the new ones, and those of a batch that lost one).
+create table if not exists audit.suite_batches (
+    target             varchar not null,
+    batch_id           varchar not null,
+    partitions         varchar[] not null, -- partition names (file_id~pass) validated together
+    inputs_fingerprint varchar not null,   -- audit.model_partitions' when they were validated
+    suite_fingerprint  varchar not null,
+    run_id             varchar not null,   -- the run that validated them
+    checked_at         timestamp not null,
+    check_name         varchar not null,
+    severity           varchar not null,
+    passed             boolean not null,
+    rows_checked       bigint,
+    rows_failed        bigint,             -- null when the expectation could not run
+    description        varchar,
+    failure_sample     json,
+    primary key (target, batch_id, check_name)
+);
