@@ -14,11 +14,12 @@ export GX_ANALYTICS_ENABLED := false
 CHROMIUM := /usr/bin/chromium
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test bench digest lint ui lock clean-home help
+.PHONY: run test servers bench digest lint ui lock clean-home help
 
 help:
 	@echo "make run     build .venv if needed, run the whole pipeline on the embedded default data"
-	@echo "make test    build .venv (and install Debian's chromium) if needed, run the test suite"
+	@echo "make test    build .venv (and install Debian's chromium, postgresql and redis-server)"
+	@echo "             if needed, run the test suite"
 	@echo "make bench   measure ecostat against Polars and DuckDB parse-only and pandas + Great Expectations"
 	@echo "make digest  rewrite tests/digests/embedded_default.json (every table's content) after a"
 	@echo "             change that is meant to change figures; a test compares it"
@@ -39,9 +40,17 @@ $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
 
+# The cluster profile's tests start PostgreSQL and Redis of their own on loopback
+# (pipelines/servers.py), from Debian's packages, installed here when missing.
+servers:
+	@missing="$$(command -v redis-server >/dev/null || echo redis-server) $$(ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || echo postgresql)"; \
+	if [ -n "$$(echo $$missing)" ]; then \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
 # Two workers: most of a test's time is single-threaded Python (Dagster, Great Expectations).
 TEST_WORKERS ?= 2
-test: $(STAMP) $(CHROMIUM)
+test: $(STAMP) $(CHROMIUM) servers
 	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 # Sizes and repetitions can be set: make bench SIZES="100000 1000000" REPS=3

@@ -16,6 +16,9 @@ ecostat extract    find candidate figures in narrative reports (.txt, .md, .html
 ecostat docs       regenerate docs/data_dictionary.md from the declarations
 ecostat digest     a digest of every table's content (JSON); --against FILE names the tables
                    whose content differs from a digest written before
+ecostat servers    start or stop PostgreSQL and Redis for the data home on this machine, which
+                   puts it in the cluster profile (docs/cluster.md)
+ecostat worker     a Celery worker that runs the data home's queued runs (cluster profile)
 ecostat reference build
                    rebuild the generated reference tables (gazetteer, population, exchange
                    rates) in seeds/reference/ from their sources; --check only compares
@@ -33,8 +36,9 @@ import sys
 import time
 from collections.abc import Sequence
 
-from pipelines.commands import declarations, files, read, run
+from pipelines.commands import cluster, declarations, files, read, run
 from pipelines.commands.common import EXIT_CODES, Clock, Exit, fail
+from warehouse.cluster import SettingsError
 from warehouse.home import Home, home_path
 
 
@@ -47,7 +51,7 @@ def parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = main_parser.add_subparsers(dest="command", required=True)
-    for group in (run, read, files, declarations):
+    for group in (run, read, files, declarations, cluster):
         group.register(sub)
     return main_parser
 
@@ -57,6 +61,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return int(args.func(args))
+    except SettingsError as e:  # the home's cluster.yaml, read by every command
+        return fail(args.command, str(e))
     except Exception as e:
         # A full disk can strike anywhere (the Dagster instance's log, DuckDB's write-ahead
         # log, a copy): said in one last line, whichever library raised it.

@@ -105,10 +105,13 @@ def _command_lines(page: Path) -> list[str]:
             words = [w.removeprefix("$") for w in words if w != "$"]
             while words and words[0] == "":
                 words = words[1:]
+            if words and words[-1] == "&":  # started in the background
+                words = words[:-1]
             if (
                 words
                 and words[0].endswith("ecostat")
                 and "/" not in words[0].removesuffix(".venv/bin/ecostat")
+                and not any(c in words[0] for c in "=$(")  # VAR=$(ecostat home): not a command
             ):
                 lines.append(shlex.join(words[1:]))
     return lines

@@ -23,6 +23,10 @@
                             the one line the command prints)
 <home>/dagster/             the Dagster instance (run history, logs); its dagster.yaml turns
                             telemetry off and lets one run at a time write the warehouse
+<home>/cluster.yaml         present in the cluster profile only: the PostgreSQL of Dagster's
+                            instance and the Redis its runs queue on (warehouse/cluster.py)
+<home>/servers/             PostgreSQL and Redis that `ecostat servers start` runs for this
+                            home, to try the cluster profile on one machine
 """
 
 from __future__ import annotations
@@ -33,18 +37,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from warehouse.cluster import write_dagster_config
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SEEDS_DIR = REPO_ROOT / "seeds"
-
-DAGSTER_YAML = """\
-# Written by ecostat (warehouse/home.py); rewritten by `ecostat init` and `ecostat run`.
-telemetry:
-  enabled: false
-# DuckDB has one writer at a time: runs queue instead of competing for the warehouse.
-concurrency:
-  runs:
-    max_concurrent_runs: 1
-"""
 
 
 @dataclass(frozen=True)
@@ -107,6 +103,11 @@ class Home:
     def logs(self) -> Path:
         """The trace of a command's unexpected error, one file each: the user sees one line."""
         return self.root / "logs"
+
+    @property
+    def servers(self) -> Path:
+        """PostgreSQL and Redis started for this home by `ecostat servers start` (one machine)."""
+        return self.root / "servers"
 
     @property
     def cache(self) -> Path:
@@ -172,7 +173,7 @@ def ensure_home(root: Path, seeds_dir: Path = SEEDS_DIR) -> tuple[Home, list[str
     home = Home(root)
     for d in (home.root, home.reports, home.dagster, home.sources):
         d.mkdir(parents=True, exist_ok=True)
-    (home.dagster / "dagster.yaml").write_text(DAGSTER_YAML, encoding="utf-8")
+    write_dagster_config(home.root, home.dagster)
     seeded: list[str] = []
     if not home.landing.exists() or not any(p.is_file() for p in home.landing.rglob("*")):
         for src in sorted((seeds_dir / "landing").rglob("*")):

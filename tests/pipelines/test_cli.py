@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.cli import main, parser
-from pipelines.commands import declarations, files, read, run
+from pipelines.commands import cluster, declarations, files, read, run
 from pipelines.commands.common import Exit
 
 
@@ -26,8 +26,10 @@ def test_every_command_is_registered_by_its_group_module() -> None:
         "extract",
         "docs",
         "reference",
+        "servers",
+        "worker",
     }
-    for module in (run, read, files, declarations):
+    for module in (run, read, files, declarations, cluster):
         assert callable(module.register)
 
 

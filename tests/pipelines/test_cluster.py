@@ -1,0 +1,300 @@
+"""The cluster profile (warehouse/cluster.py, pipelines/servers.py, `ecostat servers`,
+`ecostat worker`): Dagster's instance on PostgreSQL, runs queued and launched on Celery
+workers over Redis, both servers started by the project from Debian's packages."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+import yaml
+
+from pipelines import servers
+from warehouse.cluster import SettingsError, read_settings
+from warehouse.home import REPO_ROOT, Home, ensure_home
+
+BIN = Path(sys.executable).parent
+
+
+def _ecostat(home: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    env = {**os.environ, "ECOSTAT_HOME": str(home)}
+    return subprocess.run(
+        [str(BIN / "ecostat"), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=REPO_ROOT,
+        check=False,
+    )
+
+
+def test_a_home_is_local_until_it_has_cluster_settings(tmp_path: Path) -> None:
+    home, _ = ensure_home(tmp_path / "home")
+    config = yaml.safe_load((home.dagster / "dagster.yaml").read_text())
+    assert "storage" not in config and "run_launcher" not in config
+    assert config["concurrency"]["runs"]["max_concurrent_runs"] == 1
+    assert not (home.dagster / "celery.yaml").exists()
+
+    # A bare postgresql:// would make SQLAlchemy 2.1 want psycopg 3: the installed driver is named.
+    (home.root / "cluster.yaml").write_text(
+        "postgres_url: postgresql://u@db:5432/dagster\nredis_url: redis://q:6379/0\n"
+    )
+    ensure_home(home.root)
+    config = yaml.safe_load((home.dagster / "dagster.yaml").read_text())
+    assert (
+        config["storage"]["postgres"]["postgres_url"] == "postgresql+psycopg2://u@db:5432/dagster"
+    )
+    assert config["run_launcher"]["class"] == "CeleryRunLauncher"
+    assert config["run_launcher"]["config"] == {
+        "broker": "redis://q:6379/0",
+        "backend": "redis://q:6379/0",
+    }
+    assert config["concurrency"]["runs"]["max_concurrent_runs"] == 1  # one DuckDB writer
+    # The workers' settings in the executor's form, the one `dagster-celery worker -y` reads.
+    celery = yaml.safe_load((home.dagster / "celery.yaml").read_text())
+    assert celery == {
+        "execution": {"config": {"broker": "redis://q:6379/0", "backend": "redis://q:6379/0"}}
+    }
+
+    (home.root / "cluster.yaml").unlink()
+    ensure_home(home.root)
+    assert "storage" not in yaml.safe_load((home.dagster / "dagster.yaml").read_text())
+    assert not (home.dagster / "celery.yaml").exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("postgres_url: postgresql://u@db/dagster\n", "no redis_url"),
+        ("postgres_url: mysql://u@db/x\nredis_url: redis://q/0\n", "is not a PostgreSQL URL"),
+        ("postgres_url: postgresql://u@db/x\nredis_url: amqp://q//\n", "is not a Redis URL"),
+        ("postgres_url: postgresql://u@db/x\nredis_url: redis://q/0\nworkers: 3\n", "unknown key"),
+        ("[not, a, mapping]\n", "holds no settings"),
+    ],
+)
+def test_settings_that_cannot_be_used_say_what_to_write(
+    tmp_path: Path, text: str, said: str
+) -> None:
+    (tmp_path / "cluster.yaml").write_text(text)
+    with pytest.raises(SettingsError, match=said) as e:
+        read_settings(tmp_path)
+    assert "docs/cluster.md" in str(e.value)
+
+
+def test_commands_on_a_home_with_unusable_settings_fail_in_one_line(tmp_path: Path) -> None:
+    (tmp_path / "cluster.yaml").write_text("postgres_url: postgresql://u@db/x\n")
+    done = _ecostat(tmp_path, "init")
+    assert done.returncode == 2
+    assert done.stderr.startswith("ecostat init: ") and "no redis_url" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_worker_needs_the_cluster_profile(tmp_path: Path) -> None:
+    done = _ecostat(tmp_path, "worker")
+    assert done.returncode == 2
+    assert "local profile" in done.stderr and "ecostat servers start" in done.stderr
+
+
+# --- the real servers ---------------------------------------------------------------------
+
+
+def _start(args: list[str], home: Home, log: Path) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "ECOSTAT_HOME": str(home.root),
+        "DAGSTER_HOME": str(home.dagster),
+        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
+    return subprocess.Popen(
+        args,
+        env=env,
+        cwd=REPO_ROOT,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # stopped with its children (dagster-celery starts celery)
+    )
+
+
+def _stop(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def _wait_for(condition, what: str, limit_s: float, logs: list[Path]) -> None:
+    deadline = time.monotonic() + limit_s
+    while not condition():
+        if time.monotonic() > deadline:
+            tails = "\n".join(f"--- {p.name}\n{p.read_text()[-3000:]}" for p in logs if p.exists())
+            pytest.fail(f"{what} not within {limit_s:g} s\n{tails}")
+        time.sleep(0.5)
+
+
+@pytest.fixture()
+def cluster_home(tmp_path: Path):
+    """A data home in the cluster profile, its PostgreSQL and Redis started by
+    `ecostat servers start`, stopped (and PostgreSQL's data removed) at the end."""
+    root = tmp_path / "home"
+    done = _ecostat(root, "servers", "start", timeout=120)
+    assert done.returncode == 0, done.stderr
+    home = Home(root)
+    running = servers.status(home)
+    assert running is not None
+    yield home
+    servers.stop(home)
+    shutil.rmtree(running.postgres_data, ignore_errors=True)
+
+
+def test_queued_runs_go_to_two_celery_workers_and_load_every_row_once(
+    cluster_home: Home, tmp_path: Path
+) -> None:
+    import dagster as dg
+
+    home = cluster_home
+    # The first run in the process of `ecostat run`: the cluster profile keeps the CLI's way,
+    # its run recorded in PostgreSQL.
+    first = _ecostat(home.root, "run", timeout=600)
+    assert first.returncode == 0, first.stdout + first.stderr
+    instance = dg.DagsterInstance.from_config(str(home.dagster))
+    assert type(instance.run_storage).__name__ == "PostgresRunStorage"
+    assert type(instance.run_launcher).__name__ == "CeleryRunLauncher"
+    assert len(instance.get_runs()) == 1
+
+    logs = {name: tmp_path / f"{name}.log" for name in ("daemon", "w1", "w2")}
+    # The landing sensor would queue runs of its own for the files this test adds: stopped, so
+    # that the test counts the runs it queued itself.
+    stopped = subprocess.run(
+        [str(BIN / "dagster"), "sensor", "stop", "landing_sensor", "-m", "pipelines.definitions"],
+        env={**os.environ, "ECOSTAT_HOME": str(home.root), "DAGSTER_HOME": str(home.dagster)},
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert stopped.returncode == 0, stopped.stderr
+    processes = [
+        _start(
+            [str(BIN / "dagster-daemon"), "run", "-m", "pipelines.definitions"],
+            home,
+            logs["daemon"],
+        ),
+        *(
+            _start(
+                [str(BIN / "ecostat"), "worker", "--name", name, "--loglevel", "INFO"],
+                home,
+                logs[name],
+            )
+            for name in ("w1", "w2")
+        ),
+    ]
+    try:
+        for name in ("w1", "w2"):
+            _wait_for(
+                lambda n=name: f"{n}@" in logs[n].read_text() and " ready." in logs[n].read_text(),
+                f"worker {name} ready",
+                120,
+                list(logs.values()),
+            )
+        landing = home.landing / "cleanup"
+        header = (
+            "Region,Date,Campaign,Participants,Events,Waste collected (t),Glass (t),Plastic (t),"
+            "Rubber (t),Paper (t),Metal (t),Volume (m3),Source,URL,Confidence\n"
+        )
+        rows = [
+            'Kazakhstan,2021-09-18,World Cleanup Day,"100,000",,"5,000",,,,,,,"test",,high\n',
+            'Atlantis,2021-09-18,World Cleanup Day,"10",,"5",,,,,,,"test",,high\n',
+            'Kazakhstan,2023-09-16,World Cleanup Day,"120,000",,"5,500",,,,,,,"test",,high\n',
+        ]
+        versions = [
+            None,  # a run with nothing new: loads nothing
+            header + rows[0] + rows[1],  # a new file: one row loads, one is rejected
+            header + rows[0] + rows[1] + rows[2],  # its second version supersedes the first
+        ]
+        run_ids = []
+        for content in versions:
+            if content is not None:
+                (landing / "kz_extra.csv").write_text(content, encoding="utf-8")
+            before = {r.run_id for r in instance.get_runs()}
+            launched = subprocess.run(
+                [
+                    str(BIN / "dagster"),
+                    "job",
+                    "launch",
+                    "-m",
+                    "pipelines.definitions",
+                    "-j",
+                    "ecostat_all",
+                ],
+                env={
+                    **os.environ,
+                    "ECOSTAT_HOME": str(home.root),
+                    "DAGSTER_HOME": str(home.dagster),
+                },
+                cwd=REPO_ROOT,
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+            )
+            assert launched.returncode == 0, launched.stderr
+            (new,) = [r.run_id for r in instance.get_runs() if r.run_id not in before]
+            run_ids.append(new)
+            _wait_for(
+                lambda r=new: instance.get_run_by_id(r).is_finished,
+                f"run {new[:8]} finished",
+                300,
+                list(logs.values()),
+            )
+            assert instance.get_run_by_id(new).status == dg.DagsterRunStatus.SUCCESS, (
+                logs["w1"].read_text()[-3000:] + logs["w2"].read_text()[-3000:]
+            )
+    finally:
+        for p in processes:
+            _stop(p)
+
+    # Each run went through the queue to a Celery task, and both workers took some.
+    for run_id in run_ids:
+        assert "dagster-celery/task_id" in instance.get_run_by_id(run_id).tags
+    taken = {
+        name: sum("execute_job[" in line and "succeeded" in line for line in logs[name].open())
+        for name in ("w1", "w2")
+    }
+    assert sum(taken.values()) == len(run_ids) and all(taken.values()), taken
+
+    con = duckdb.connect(str(home.published), read_only=True)
+    try:
+        files = con.execute(
+            "select path, sha256, status, rows_read, rows_loaded, rows_rejected "
+            "from audit.source_files where dataset = 'cleanup' and path like '%kz_extra.csv'"
+            " order by landed_at"
+        ).fetchall()
+        # Two versions, each read once: the first loaded then superseded, the second current.
+        assert [(f[2], f[3], f[4], f[5]) for f in files] == [
+            ("superseded", 2, 1, 1),
+            ("loaded", 3, 2, 1),
+        ]
+        unaccounted = con.execute(
+            "select count(*) from audit.source_files "
+            "where rows_read is not null and rows_read <> rows_loaded + rows_rejected"
+        ).fetchone()[0]
+        assert unaccounted == 0
+        twice = con.execute(
+            "select count(*) from (select file_id, row_number from staging.cleanup "
+            "group by all having count(*) > 1)"
+        ).fetchone()[0]
+        assert twice == 0
+    finally:
+        con.close()
