@@ -10,8 +10,9 @@ each gives.
 
   Dagster's instance (runs, events, schedules, sensors) is in that PostgreSQL database
   (dagster-postgres); runs go through the instance's queue and are launched as Celery tasks on
-  that Redis (dagster-celery's CeleryRunLauncher), so that any machine with the code, the home's
-  path and these two servers runs them (`ecostat worker`). docs/cluster.md says how.
+  that Redis (dagster-celery's CeleryRunLauncher, which warehouse/launcher.py extends to see a
+  worker that is gone), so that any machine with the code, the home's path and these two
+  servers runs them (`ecostat worker`). docs/cluster.md says how.
 
 Both profiles run the same code: only <home>/dagster/dagster.yaml differs, written by every
 `ecostat` command from this module (warehouse/home.py: ensure_home), and, in the cluster profile,
@@ -58,9 +59,17 @@ class ClusterSettings:
             **_LOCAL,
             "storage": {"postgres": {"postgres_url": self.postgres_url}},
             "run_launcher": {
-                "module": "dagster_celery.launcher",
-                "class": "CeleryRunLauncher",
+                "module": "warehouse.launcher",
+                "class": "WatchedCeleryRunLauncher",
                 "config": {"broker": self.redis_url, "backend": self.redis_url},
+            },
+            # A run whose worker is gone is failed (warehouse/launcher.py), then started again
+            # once; a run that failed on its data is not.
+            "run_monitoring": {"enabled": True, "poll_interval_seconds": 10},
+            "run_retries": {
+                "enabled": True,
+                "max_retries": 1,
+                "retry_on_asset_or_op_failure": False,
             },
         }
         return _HEADER + yaml.safe_dump(config, sort_keys=False)

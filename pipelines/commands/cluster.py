@@ -79,9 +79,12 @@ def cmd_worker(args: argparse.Namespace) -> int:
         args.loglevel,
         *(["-n", args.name] if args.name else []),
         # Celery's default pool forks daemonic children, which may not start processes of
-        # their own: a run there fails at once. Each worker runs one run at a time, in itself.
+        # their own: a run there fails at once. One thread runs one run at a time, and the
+        # worker's main thread still answers `inspect active`, by which a worker that is gone
+        # is told from a busy one (warehouse/launcher.py).
         "--",
-        "--pool=solo",
+        "--pool=threads",
+        "--concurrency=1",
     ]
     os.execve(command[0], command, env)
     return Exit.OK  # not reached

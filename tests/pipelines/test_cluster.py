@@ -53,7 +53,9 @@ def test_a_home_is_local_until_it_has_cluster_settings(tmp_path: Path) -> None:
     assert (
         config["storage"]["postgres"]["postgres_url"] == "postgresql+psycopg2://u@db:5432/dagster"
     )
-    assert config["run_launcher"]["class"] == "CeleryRunLauncher"
+    assert config["run_launcher"]["class"] == "WatchedCeleryRunLauncher"
+    assert config["run_monitoring"]["enabled"] is True
+    assert config["run_retries"]["retry_on_asset_or_op_failure"] is False
     assert config["run_launcher"]["config"] == {
         "broker": "redis://q:6379/0",
         "backend": "redis://q:6379/0",
@@ -169,7 +171,7 @@ def test_queued_runs_go_to_two_celery_workers_and_load_every_row_once(
     assert first.returncode == 0, first.stdout + first.stderr
     instance = dg.DagsterInstance.from_config(str(home.dagster))
     assert type(instance.run_storage).__name__ == "PostgresRunStorage"
-    assert type(instance.run_launcher).__name__ == "CeleryRunLauncher"
+    assert type(instance.run_launcher).__name__ == "WatchedCeleryRunLauncher"
     assert len(instance.get_runs()) == 1
 
     logs = {name: tmp_path / f"{name}.log" for name in ("daemon", "w1", "w2")}
@@ -223,10 +225,9 @@ def test_queued_runs_go_to_two_celery_workers_and_load_every_row_once(
             header + rows[0] + rows[1],  # a new file: one row loads, one is rejected
             header + rows[0] + rows[1] + rows[2],  # its second version supersedes the first
         ]
-        run_ids = []
-        for content in versions:
-            if content is not None:
-                (landing / "kz_extra.csv").write_text(content, encoding="utf-8")
+        env = {**os.environ, "ECOSTAT_HOME": str(home.root), "DAGSTER_HOME": str(home.dagster)}
+
+        def launch() -> str:
             before = {r.run_id for r in instance.get_runs()}
             launched = subprocess.run(
                 [
@@ -238,11 +239,7 @@ def test_queued_runs_go_to_two_celery_workers_and_load_every_row_once(
                     "-j",
                     "ecostat_all",
                 ],
-                env={
-                    **os.environ,
-                    "ECOSTAT_HOME": str(home.root),
-                    "DAGSTER_HOME": str(home.dagster),
-                },
+                env=env,
                 cwd=REPO_ROOT,
                 capture_output=True,
                 text=True,
@@ -251,28 +248,81 @@ def test_queued_runs_go_to_two_celery_workers_and_load_every_row_once(
             )
             assert launched.returncode == 0, launched.stderr
             (new,) = [r.run_id for r in instance.get_runs() if r.run_id not in before]
-            run_ids.append(new)
+            return new
+
+        def finished(run_id: str) -> dg.DagsterRun:
             _wait_for(
-                lambda r=new: instance.get_run_by_id(r).is_finished,
-                f"run {new[:8]} finished",
+                lambda: instance.get_run_by_id(run_id).is_finished,
+                f"run {run_id[:8]} finished",
                 300,
                 list(logs.values()),
             )
-            assert instance.get_run_by_id(new).status == dg.DagsterRunStatus.SUCCESS, (
+            return instance.get_run_by_id(run_id)
+
+        run_ids = []
+        for content in versions:
+            if content is not None:
+                (landing / "kz_extra.csv").write_text(content, encoding="utf-8")
+            run_ids.append(launch())
+            assert finished(run_ids[-1]).status == dg.DagsterRunStatus.SUCCESS, (
                 logs["w1"].read_text()[-3000:] + logs["w2"].read_text()[-3000:]
             )
+
+        # Each run went through the queue to a Celery task that a worker ran. (Which worker
+        # takes a task is the broker's choice: the killed run below makes both take one.)
+        for run_id in run_ids:
+            assert "dagster-celery/task_id" in instance.get_run_by_id(run_id).tags
+        taken = sum(
+            "execute_job[" in line and "succeeded" in line
+            for name in ("w1", "w2")
+            for line in logs[name].open()
+        )
+        assert taken == len(run_ids)
+
+        # A worker killed in mid-run: the run is failed (no live worker holds its task), then
+        # retried on the other worker, which loads the new file once.
+        (landing / "kz_more.csv").write_text(header + rows[2] + rows[1], encoding="utf-8")
+        killed_run = launch()
+        _wait_for(
+            lambda: (
+                instance.get_run_by_id(killed_run).status == dg.DagsterRunStatus.STARTED
+                and instance.get_records_for_run(
+                    killed_run, of_type=dg.DagsterEventType.STEP_START
+                ).records
+            ),
+            f"run {killed_run[:8]} started",
+            300,
+            list(logs.values()),
+        )
+        task_id = instance.get_run_by_id(killed_run).tags["dagster-celery/task_id"]
+        (holder,) = [
+            n for n in ("w1", "w2") if f"execute_job[{task_id}] received" in logs[n].read_text()
+        ]
+        os.killpg(processes[1 + ("w1", "w2").index(holder)].pid, signal.SIGKILL)
+        assert finished(killed_run).status == dg.DagsterRunStatus.FAILURE
+        _wait_for(
+            lambda: any(
+                r.tags.get("dagster/parent_run_id") == killed_run for r in instance.get_runs()
+            ),
+            "the retry of the killed run",
+            120,
+            list(logs.values()),
+        )
+        (retry,) = [
+            r.run_id
+            for r in instance.get_runs()
+            if r.tags.get("dagster/parent_run_id") == killed_run
+        ]
+        assert finished(retry).status == dg.DagsterRunStatus.SUCCESS, (
+            logs["w1"].read_text()[-3000:] + logs["w2"].read_text()[-3000:]
+        )
+        other = "w2" if holder == "w1" else "w1"
+        assert f"execute_job[{instance.get_run_by_id(retry).tags['dagster-celery/task_id']}]" in (
+            logs[other].read_text()
+        )
     finally:
         for p in processes:
             _stop(p)
-
-    # Each run went through the queue to a Celery task, and both workers took some.
-    for run_id in run_ids:
-        assert "dagster-celery/task_id" in instance.get_run_by_id(run_id).tags
-    taken = {
-        name: sum("execute_job[" in line and "succeeded" in line for line in logs[name].open())
-        for name in ("w1", "w2")
-    }
-    assert sum(taken.values()) == len(run_ids) and all(taken.values()), taken
 
     con = duckdb.connect(str(home.published), read_only=True)
     try:
@@ -286,6 +336,11 @@ def test_queued_runs_go_to_two_celery_workers_and_load_every_row_once(
             ("superseded", 2, 1, 1),
             ("loaded", 3, 2, 1),
         ]
+        more = con.execute(
+            "select status, rows_read, rows_loaded, rows_rejected from audit.source_files "
+            "where dataset = 'cleanup' and path like '%kz_more.csv'"
+        ).fetchall()
+        assert more == [("loaded", 2, 1, 1)]  # loaded once, though its first run was killed
         unaccounted = con.execute(
             "select count(*) from audit.source_files "
             "where rows_read is not null and rows_read <> rows_loaded + rows_rejected"
@@ -298,3 +353,46 @@ def test_queued_runs_go_to_two_celery_workers_and_load_every_row_once(
         assert twice == 0
     finally:
         con.close()
+
+
+def test_a_started_run_that_no_live_worker_holds_is_failed_after_two_checks(monkeypatch) -> None:
+    """The launcher's health check (warehouse/launcher.py), the Celery answers faked: a started
+    task held by a live worker is running; one no worker holds is failed the second time in a
+    row, never the first (a worker slow to answer once is not gone)."""
+    from dagster._core.launcher import CheckRunHealthResult, WorkerStatus
+    from dagster_celery.launcher import CeleryRunLauncher
+
+    from warehouse.launcher import WatchedCeleryRunLauncher
+
+    launcher = WatchedCeleryRunLauncher(
+        default_queue="dagster", broker="redis://127.0.0.1:1/0", backend="redis://127.0.0.1:1/0"
+    )
+    monkeypatch.setattr(
+        CeleryRunLauncher,
+        "check_run_worker_health",
+        lambda self, run: CheckRunHealthResult(WorkerStatus.RUNNING),
+    )
+    answers: dict = {"celery@w1": [{"id": "task-1"}]}
+
+    class Inspect:
+        def active(self):
+            return answers
+
+    monkeypatch.setattr(launcher.celery.control, "inspect", lambda timeout: Inspect())
+
+    from types import SimpleNamespace
+
+    # What the check reads of a DagsterRun.
+    def Run() -> SimpleNamespace:
+        return SimpleNamespace(run_id="run-1", tags={"dagster-celery/task_id": "task-1"})
+
+    assert launcher.check_run_worker_health(Run()).status == WorkerStatus.RUNNING
+    answers = {"celery@w2": []}
+    assert launcher.check_run_worker_health(Run()).status == WorkerStatus.RUNNING
+    answers = {"celery@w1": [{"id": "task-1"}]}  # it answered after all: the count starts again
+    assert launcher.check_run_worker_health(Run()).status == WorkerStatus.RUNNING
+    answers = {"celery@w2": []}
+    assert launcher.check_run_worker_health(Run()).status == WorkerStatus.RUNNING
+    failed = launcher.check_run_worker_health(Run())
+    assert failed.status == WorkerStatus.FAILED
+    assert "no live worker runs it" in failed.msg and "celery@w2" in failed.msg
