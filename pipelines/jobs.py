@@ -85,40 +85,46 @@ def loaded_versions(home: HomeResource) -> set[tuple[str, str]] | None:
 
 
 @dg.sensor(
-    jobs=list(LOAD_JOBS.values()),
+    jobs=[ALL, *LOAD_JOBS.values()],
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.RUNNING,
     description=(
         "Starts a load of a dataset when landing/<dataset>/ holds a file version (path and "
         "SHA-256) the warehouse has not recorded: a file loaded by an earlier run, from the CLI "
-        "or the UI, never starts one."
+        "or the UI, never starts one. Before the first published warehouse, one run of "
+        "everything instead."
     ),
 )
 def landing_sensor(context: dg.SensorEvaluationContext, home: HomeResource):
     seen = json.loads(context.cursor) if context.cursor else {}
     current = landing_versions(home, seen)
     context.update_cursor(json.dumps(current))
-    loaded = loaded_versions(home) or set()
+    recorded = loaded_versions(home)
+    loaded = recorded or set()
     waiting = sorted(k for k, v in current.items() if (k, v.rpartition(":")[2]) not in loaded)
     if not waiting:
         return dg.SkipReason(
             "every file in landing/ is recorded in the warehouse (loaded, failed or superseded)"
         )
-    requests = []
-    for ds in sorted({k.split("/", 1)[0] for k in waiting}):
-        files = [k for k in waiting if k.startswith(ds + "/")]
+
+    def request(files: list[str], job_name: str) -> dg.RunRequest:
         # The run key names the file versions: Dagster never starts two runs for the same
         # ones, even before the first has loaded them.
         versions = {f: current[f].rpartition(":")[2] for f in files}
         run_key = hashlib.sha256(json.dumps(versions, sort_keys=True).encode()).hexdigest()[:16]
-        requests.append(
-            dg.RunRequest(
-                run_key=run_key,
-                job_name=load_job_name(ds),
-                tags={"ecostat/files": ", ".join(files)[:1000]},
-            )
+        return dg.RunRequest(
+            run_key=run_key, job_name=job_name, tags={"ecostat/files": ", ".join(files)[:1000]}
         )
-    return requests
+
+    if recorded is None:
+        # No published warehouse yet: one run of everything. A dataset's load rebuilds the
+        # marts, which read the other datasets' tables, and those do not exist before a first
+        # whole run (each dataset's first load failed at the marts).
+        return [request(waiting, ALL_JOB)]
+    return [
+        request([k for k in waiting if k.startswith(ds + "/")], load_job_name(ds))
+        for ds in sorted({k.split("/", 1)[0] for k in waiting})
+    ]
 
 
 daily_schedule = dg.ScheduleDefinition(

@@ -155,7 +155,9 @@ def test_sensor_requests_a_load_for_new_or_changed_files_only(tmp_path: Path) ->
 
     ctx = dg.build_sensor_context(resources={"home": home})
     first = landing_sensor(ctx)
-    assert [r.job_name for r in first] == ["load_cleanup"]
+    # No published warehouse yet: one run of everything, since a dataset's load rebuilds
+    # marts that read the other datasets' tables, which a first run has not made.
+    assert [r.job_name for r in first] == ["ecostat_all"]
     assert first[0].tags["ecostat/files"] == "cleanup/a.csv"
 
     # Not loaded yet (no warehouse): asked for again under the same run key, which Dagster
