@@ -144,8 +144,11 @@ def start(home: Home) -> Servers:
             "initdb",
         )
     servers = Servers(str(data), _free_port(), str(home.servers / "redis"), _free_port())
+    # Connections go over TCP on loopback; the Unix socket goes to the temporary folder, since
+    # a socket's path must stay under about 100 characters and a home's may not.
     options = (
-        f"-p {servers.postgres_port} -k {data} -c listen_addresses=127.0.0.1 -c max_connections=200"
+        f"-p {servers.postgres_port} -k {tempfile.gettempdir()} "
+        "-c listen_addresses=127.0.0.1 -c max_connections=200"
     )
     _run(
         _as_postgres(
