@@ -14,13 +14,14 @@ export GX_ANALYTICS_ENABLED := false
 CHROMIUM := /usr/bin/chromium
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test servers bench digest lint ui lock clean-home help
+.PHONY: run test servers bench bench-cluster digest lint ui lock clean-home help
 
 help:
 	@echo "make run     build .venv if needed, run the whole pipeline on the embedded default data"
 	@echo "make test    build .venv (and install Debian's chromium, postgresql and redis-server)"
 	@echo "             if needed, run the test suite"
 	@echo "make bench   measure ecostat against Polars and DuckDB parse-only and pandas + Great Expectations"
+	@echo "make bench-cluster  the cluster profile loading generated files with 1 and 2 workers"
 	@echo "make digest  rewrite tests/digests/embedded_default.json (every table's content) after a"
 	@echo "             change that is meant to change figures; a test compares it"
 	@echo "make lint    ruff check"
@@ -58,6 +59,12 @@ SIZES ?= 100000 1000000 10000000
 REPS  ?= 3
 bench: $(STAMP)
 	$(BIN)/python -m bench.run --sizes $(SIZES) --reps $(REPS)
+
+# The cluster profile (docs/cluster.md) with 1 and 2 Celery workers: make bench-cluster FILES=6 ROWS=20000
+FILES ?= 6
+ROWS  ?= 20000
+bench-cluster: $(STAMP) servers
+	$(BIN)/python -m bench.cluster --files $(FILES) --rows $(ROWS)
 
 # The digest of every table after a fresh run on the embedded default data. A refactor leaves it
 # unchanged (tests/test_digest.py); a change meant to alter figures rewrites it, and the diff of

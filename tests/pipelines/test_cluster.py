@@ -4,22 +4,18 @@ workers over Redis, both servers started by the project from Debian's packages."
 
 from __future__ import annotations
 
-import contextlib
 import os
-import shutil
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import duckdb
 import pytest
 import yaml
 
-from pipelines import servers
+from bench.cluster import Cluster
 from warehouse.cluster import SettingsError, read_settings
-from warehouse.home import REPO_ROOT, Home, ensure_home
+from warehouse.home import REPO_ROOT, ensure_home
 
 BIN = Path(sys.executable).parent
 
@@ -109,181 +105,61 @@ def test_a_worker_needs_the_cluster_profile(tmp_path: Path) -> None:
 # --- the real servers ---------------------------------------------------------------------
 
 
-def _start(args: list[str], home: Home, log: Path) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "ECOSTAT_HOME": str(home.root),
-        "DAGSTER_HOME": str(home.dagster),
-        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-    }
-    return subprocess.Popen(
-        args,
-        env=env,
-        cwd=REPO_ROOT,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # stopped with its children (dagster-celery starts celery)
-    )
+HEADER = (
+    "Region,Date,Campaign,Participants,Events,Waste collected (t),Glass (t),Plastic (t),"
+    "Rubber (t),Paper (t),Metal (t),Volume (m3),Source,URL,Confidence\n"
+)
+ROWS = [
+    'Kazakhstan,2021-09-18,World Cleanup Day,"100,000",,"5,000",,,,,,,"test",,high\n',
+    'Atlantis,2021-09-18,World Cleanup Day,"10",,"5",,,,,,,"test",,high\n',
+    'Kazakhstan,2023-09-16,World Cleanup Day,"120,000",,"5,500",,,,,,,"test",,high\n',
+]
 
 
-def _stop(process: subprocess.Popen) -> None:
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-
-
-def _wait_for(condition, what: str, limit_s: float, logs: list[Path]) -> None:
-    deadline = time.monotonic() + limit_s
-    while not condition():
-        if time.monotonic() > deadline:
-            tails = "\n".join(f"--- {p.name}\n{p.read_text()[-3000:]}" for p in logs if p.exists())
-            pytest.fail(f"{what} not within {limit_s:g} s\n{tails}")
-        time.sleep(0.5)
-
-
-@pytest.fixture()
-def cluster_home(tmp_path: Path):
-    """A data home in the cluster profile, its PostgreSQL and Redis started by
-    `ecostat servers start`, stopped (and PostgreSQL's data removed) at the end."""
-    root = tmp_path / "home"
-    done = _ecostat(root, "servers", "start", timeout=120)
-    assert done.returncode == 0, done.stderr
-    home = Home(root)
-    running = servers.status(home)
-    assert running is not None
-    yield home
-    servers.stop(home)
-    shutil.rmtree(running.postgres_data, ignore_errors=True)
-
-
-def test_queued_runs_go_to_two_celery_workers_and_load_every_row_once(
-    cluster_home: Home, tmp_path: Path
+def test_queued_runs_go_to_celery_workers_a_killed_one_is_retried_and_every_row_loads_once(
+    tmp_path: Path,
 ) -> None:
+    """PostgreSQL and Redis from `ecostat servers start`; a first run from the CLI; then the
+    daemon and two workers (bench/cluster.py: Cluster), and runs queued as the UI would."""
     import dagster as dg
 
-    home = cluster_home
-    # The first run in the process of `ecostat run`: the cluster profile keeps the CLI's way,
-    # its run recorded in PostgreSQL.
-    first = _ecostat(home.root, "run", timeout=600)
-    assert first.returncode == 0, first.stdout + first.stderr
-    instance = dg.DagsterInstance.from_config(str(home.dagster))
-    assert type(instance.run_storage).__name__ == "PostgresRunStorage"
-    assert type(instance.run_launcher).__name__ == "WatchedCeleryRunLauncher"
-    assert len(instance.get_runs()) == 1
-
-    logs = {name: tmp_path / f"{name}.log" for name in ("daemon", "w1", "w2")}
-    # The landing sensor would queue runs of its own for the files this test adds: stopped, so
-    # that the test counts the runs it queued itself.
-    stopped = subprocess.run(
-        [str(BIN / "dagster"), "sensor", "stop", "landing_sensor", "-m", "pipelines.definitions"],
-        env={**os.environ, "ECOSTAT_HOME": str(home.root), "DAGSTER_HOME": str(home.dagster)},
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert stopped.returncode == 0, stopped.stderr
-    processes = [
-        _start(
-            [str(BIN / "dagster-daemon"), "run", "-m", "pipelines.definitions"],
-            home,
-            logs["daemon"],
-        ),
-        *(
-            _start(
-                [str(BIN / "ecostat"), "worker", "--name", name, "--loglevel", "INFO"],
-                home,
-                logs[name],
-            )
-            for name in ("w1", "w2")
-        ),
-    ]
+    cluster = Cluster(tmp_path / "home")
     try:
-        for name in ("w1", "w2"):
-            _wait_for(
-                lambda n=name: f"{n}@" in logs[n].read_text() and " ready." in logs[n].read_text(),
-                f"worker {name} ready",
-                120,
-                list(logs.values()),
-            )
-        landing = home.landing / "cleanup"
-        header = (
-            "Region,Date,Campaign,Participants,Events,Waste collected (t),Glass (t),Plastic (t),"
-            "Rubber (t),Paper (t),Metal (t),Volume (m3),Source,URL,Confidence\n"
-        )
-        rows = [
-            'Kazakhstan,2021-09-18,World Cleanup Day,"100,000",,"5,000",,,,,,,"test",,high\n',
-            'Atlantis,2021-09-18,World Cleanup Day,"10",,"5",,,,,,,"test",,high\n',
-            'Kazakhstan,2023-09-16,World Cleanup Day,"120,000",,"5,500",,,,,,,"test",,high\n',
-        ]
+        cluster.start_servers()
+        # The first run in the process of `ecostat run`: the cluster profile keeps the CLI's
+        # way, its run recorded in PostgreSQL.
+        first = cluster.ecostat("run")
+        assert first.returncode == 0, first.stdout + first.stderr
+        instance = cluster.instance
+        assert type(instance.run_storage).__name__ == "PostgresRunStorage"
+        assert type(instance.run_launcher).__name__ == "WatchedCeleryRunLauncher"
+        assert len(instance.get_runs()) == 1
+
+        # The landing sensor stopped: the runs are those the test queues.
+        cluster.start_daemon(sensor=False)
+        cluster.start_workers(["w1", "w2"])
+        landing = cluster.home.landing / "cleanup"
         versions = [
             None,  # a run with nothing new: loads nothing
-            header + rows[0] + rows[1],  # a new file: one row loads, one is rejected
-            header + rows[0] + rows[1] + rows[2],  # its second version supersedes the first
+            HEADER + ROWS[0] + ROWS[1],  # a new file: one row loads, one is rejected
+            HEADER + ROWS[0] + ROWS[1] + ROWS[2],  # its second version supersedes the first
         ]
-        env = {**os.environ, "ECOSTAT_HOME": str(home.root), "DAGSTER_HOME": str(home.dagster)}
-
-        def launch() -> str:
-            before = {r.run_id for r in instance.get_runs()}
-            launched = subprocess.run(
-                [
-                    str(BIN / "dagster"),
-                    "job",
-                    "launch",
-                    "-m",
-                    "pipelines.definitions",
-                    "-j",
-                    "ecostat_all",
-                ],
-                env=env,
-                cwd=REPO_ROOT,
-                capture_output=True,
-                text=True,
-                timeout=120,
-                check=False,
-            )
-            assert launched.returncode == 0, launched.stderr
-            (new,) = [r.run_id for r in instance.get_runs() if r.run_id not in before]
-            return new
-
-        def finished(run_id: str) -> dg.DagsterRun:
-            _wait_for(
-                lambda: instance.get_run_by_id(run_id).is_finished,
-                f"run {run_id[:8]} finished",
-                300,
-                list(logs.values()),
-            )
-            return instance.get_run_by_id(run_id)
-
         run_ids = []
         for content in versions:
             if content is not None:
                 (landing / "kz_extra.csv").write_text(content, encoding="utf-8")
-            run_ids.append(launch())
-            assert finished(run_ids[-1]).status == dg.DagsterRunStatus.SUCCESS, (
-                logs["w1"].read_text()[-3000:] + logs["w2"].read_text()[-3000:]
-            )
-
+            run_ids.append(cluster.launch())
+            status = cluster.finished(run_ids[-1], 300).status
+            assert status == dg.DagsterRunStatus.SUCCESS, cluster.tails()
         # Each run went through the queue to a Celery task that a worker ran. (Which worker
         # takes a task is the broker's choice: the killed run below makes both take one.)
-        for run_id in run_ids:
-            assert "dagster-celery/task_id" in instance.get_run_by_id(run_id).tags
-        taken = sum(
-            "execute_job[" in line and "succeeded" in line
-            for name in ("w1", "w2")
-            for line in logs[name].open()
-        )
-        assert taken == len(run_ids)
+        assert all(cluster.holder(r) for r in run_ids), cluster.tails()
 
         # A worker killed in mid-run: the run is failed (no live worker holds its task), then
         # retried on the other worker, which loads the new file once.
-        (landing / "kz_more.csv").write_text(header + rows[2] + rows[1], encoding="utf-8")
-        killed_run = launch()
-        _wait_for(
+        (landing / "kz_more.csv").write_text(HEADER + ROWS[2] + ROWS[1], encoding="utf-8")
+        killed_run = cluster.launch()
+        cluster.wait_for(
             lambda: (
                 instance.get_run_by_id(killed_run).status == dg.DagsterRunStatus.STARTED
                 and instance.get_records_for_run(
@@ -292,50 +168,35 @@ def test_queued_runs_go_to_two_celery_workers_and_load_every_row_once(
             ),
             f"run {killed_run[:8]} started",
             300,
-            list(logs.values()),
         )
-        task_id = instance.get_run_by_id(killed_run).tags["dagster-celery/task_id"]
-        (holder,) = [
-            n for n in ("w1", "w2") if f"execute_job[{task_id}] received" in logs[n].read_text()
-        ]
-        os.killpg(processes[1 + ("w1", "w2").index(holder)].pid, signal.SIGKILL)
-        assert finished(killed_run).status == dg.DagsterRunStatus.FAILURE
-        _wait_for(
-            lambda: any(
-                r.tags.get("dagster/parent_run_id") == killed_run for r in instance.get_runs()
-            ),
-            "the retry of the killed run",
-            120,
-            list(logs.values()),
-        )
-        (retry,) = [
-            r.run_id
-            for r in instance.get_runs()
-            if r.tags.get("dagster/parent_run_id") == killed_run
-        ]
-        assert finished(retry).status == dg.DagsterRunStatus.SUCCESS, (
-            logs["w1"].read_text()[-3000:] + logs["w2"].read_text()[-3000:]
-        )
-        other = "w2" if holder == "w1" else "w1"
-        assert f"execute_job[{instance.get_run_by_id(retry).tags['dagster-celery/task_id']}]" in (
-            logs[other].read_text()
-        )
-    finally:
-        for p in processes:
-            _stop(p)
+        holder = cluster.holder(killed_run)
+        assert holder is not None, cluster.tails()
+        cluster.kill(holder)
+        assert cluster.finished(killed_run, 300).status == dg.DagsterRunStatus.FAILURE
 
-    con = duckdb.connect(str(home.published), read_only=True)
+        def retries() -> list[str]:
+            return [
+                r.run_id
+                for r in instance.get_runs()
+                if r.tags.get("dagster/parent_run_id") == killed_run
+            ]
+
+        cluster.wait_for(retries, "the retry of the killed run", 120)
+        (retry,) = retries()
+        status = cluster.finished(retry, 300).status
+        assert status == dg.DagsterRunStatus.SUCCESS, cluster.tails()
+        assert cluster.holder(retry) == ("w2" if holder == "w1" else "w1")
+    finally:
+        cluster.stop()
+
+    con = duckdb.connect(str(cluster.home.published), read_only=True)
     try:
         files = con.execute(
-            "select path, sha256, status, rows_read, rows_loaded, rows_rejected "
-            "from audit.source_files where dataset = 'cleanup' and path like '%kz_extra.csv'"
-            " order by landed_at"
+            "select status, rows_read, rows_loaded, rows_rejected from audit.source_files "
+            "where dataset = 'cleanup' and path like '%kz_extra.csv' order by landed_at"
         ).fetchall()
         # Two versions, each read once: the first loaded then superseded, the second current.
-        assert [(f[2], f[3], f[4], f[5]) for f in files] == [
-            ("superseded", 2, 1, 1),
-            ("loaded", 3, 2, 1),
-        ]
+        assert files == [("superseded", 2, 1, 1), ("loaded", 3, 2, 1)]
         more = con.execute(
             "select status, rows_read, rows_loaded, rows_rejected from audit.source_files "
             "where dataset = 'cleanup' and path like '%kz_more.csv'"
