@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import json
 import os
 import shutil
@@ -206,6 +207,11 @@ def measure(workers: int, files: int, rows: int, scratch: Path) -> dict:
         runs = [cluster.launch("load_cleanup") for _ in range(files)]
         statuses = [cluster.finished(r).status.value for r in runs]
         seconds = time.perf_counter() - started
+        records = [cluster.instance.get_run_record_by_id(r) for r in runs]
+        # Each run's time in its worker, and before it: queued behind the others, then waiting
+        # for the daemon's next look at the queue and for a worker to take it.
+        in_worker = [r.end_time - r.start_time for r in records]
+        gaps = [b.start_time - a.end_time for a, b in itertools.pairwise(records)]
         taken = {
             n: sum(
                 "execute_job[" in line and "succeeded" in line
@@ -220,6 +226,8 @@ def measure(workers: int, files: int, rows: int, scratch: Path) -> dict:
             "seconds": round(seconds, 2),
             "rows_per_s": round(files * rows / seconds),
             "runs": statuses,
+            "run_seconds_mean": round(sum(in_worker) / len(in_worker), 2),
+            "gap_seconds_mean": round(sum(gaps) / len(gaps), 2) if gaps else None,
             "taken": taken,
             **_checks(cluster.home, files, rows, injected),
         }
@@ -271,11 +279,16 @@ def main() -> None:
             results.append(measure(workers, args.files, args.rows, scratch))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    print(f"{'workers':>7} {'seconds':>8} {'rows/s':>8}  runs taken      correct")
+    print(
+        f"{'workers':>7} {'seconds':>8} {'rows/s':>8} {'run s':>6} {'gap s':>6}  "
+        "runs taken      correct"
+    )
     for r in results:
         taken = ", ".join(f"{k} {v}" for k, v in r["taken"].items())
         print(
-            f"{r['workers']:>7} {r['seconds']:>8.1f} {r['rows_per_s']:>8,}  {taken:<15} {r['correct']}"
+            f"{r['workers']:>7} {r['seconds']:>8.1f} {r['rows_per_s']:>8,} "
+            f"{r['run_seconds_mean']:>6.1f} {r['gap_seconds_mean'] or 0:>6.1f}  "
+            f"{taken:<15} {r['correct']}"
         )
     out = (
         REPO_ROOT
