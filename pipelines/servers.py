@@ -168,62 +168,67 @@ def start(home: Home) -> Servers:
         ),
         "starting PostgreSQL",
     )
-    exists = subprocess.run(
-        [
-            str(bin_dir / "psql"),
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(servers.postgres_port),
-            "-U",
-            USER,
-            "-d",
-            "postgres",
-            "-tAc",
-            f"select 1 from pg_database where datname = '{DATABASE}'",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if exists.stdout.strip() != "1":
-        _run(
+    try:
+        exists = subprocess.run(
             [
-                str(bin_dir / "createdb"),
+                str(bin_dir / "psql"),
                 "-h",
                 "127.0.0.1",
                 "-p",
                 str(servers.postgres_port),
                 "-U",
                 USER,
-                DATABASE,
+                "-d",
+                "postgres",
+                "-tAc",
+                f"select 1 from pg_database where datname = '{DATABASE}'",
             ],
-            "creating the database",
+            capture_output=True,
+            text=True,
+            check=False,
         )
-    Path(servers.redis_dir).mkdir(parents=True, exist_ok=True)
-    _run(
-        [
-            redis_server,
-            "--port",
-            str(servers.redis_port),
-            "--bind",
-            "127.0.0.1",
-            "--dir",
-            servers.redis_dir,
-            "--daemonize",
-            "yes",
-            "--pidfile",
-            str(Path(servers.redis_dir) / "redis.pid"),
-            "--logfile",
-            str(Path(servers.redis_dir) / "redis.log"),
-            "--appendonly",
-            "yes",
-            "--save",
-            "",
-        ],
-        "starting Redis",
-    )
-    _wait_for_port(servers.redis_port, "Redis")
+        if exists.stdout.strip() != "1":
+            _run(
+                [
+                    str(bin_dir / "createdb"),
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    str(servers.postgres_port),
+                    "-U",
+                    USER,
+                    DATABASE,
+                ],
+                "creating the database",
+            )
+        Path(servers.redis_dir).mkdir(parents=True, exist_ok=True)
+        _run(
+            [
+                redis_server,
+                "--port",
+                str(servers.redis_port),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                servers.redis_dir,
+                "--daemonize",
+                "yes",
+                "--pidfile",
+                str(Path(servers.redis_dir) / "redis.pid"),
+                "--logfile",
+                str(Path(servers.redis_dir) / "redis.log"),
+                "--appendonly",
+                "yes",
+                "--save",
+                "",
+            ],
+            "starting Redis",
+        )
+        _wait_for_port(servers.redis_port, "Redis")
+    except BaseException:
+        # Nothing half-started is left behind: the next start begins again.
+        _pg_ctl_stop(data)
+        raise
     _record(home).write_text(json.dumps(asdict(servers), indent=2), encoding="utf-8")
     (home.root / SETTINGS_FILE).write_text(
         "# Written by `ecostat servers start`: this home's servers on this machine.\n"
@@ -259,23 +264,27 @@ def status(home: Home) -> Servers | None:
     return servers
 
 
+def _pg_ctl_stop(data: Path) -> bool:
+    """Stop the PostgreSQL whose data folder is ``data``; whether one was running."""
+    if not (data / "postmaster.pid").exists():
+        return False
+    subprocess.run(
+        _as_postgres(
+            [str(_postgres_bin() / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]
+        ),
+        capture_output=True,
+        check=False,
+    )
+    return True
+
+
 def stop(home: Home) -> bool:
     """Stop the home's servers (their data is kept). Returns whether any was running."""
     try:
         servers = Servers(**json.loads(_record(home).read_text(encoding="utf-8")))
     except (OSError, ValueError, TypeError):
         return False
-    stopped = False
-    data = Path(servers.postgres_data)
-    if (data / "postmaster.pid").exists():
-        subprocess.run(
-            _as_postgres(
-                [str(_postgres_bin() / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]
-            ),
-            capture_output=True,
-            check=False,
-        )
-        stopped = True
+    stopped = _pg_ctl_stop(Path(servers.postgres_data))
     pidfile = Path(servers.redis_dir) / "redis.pid"
     try:
         os.kill(int(pidfile.read_text().strip()), signal.SIGTERM)
