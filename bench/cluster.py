@@ -4,8 +4,10 @@ each, with 1 and then 2 Celery workers, from the first queued run to the last on
 Each configuration gets a new data home in the cluster profile, its PostgreSQL and Redis
 started by `ecostat servers start`, a first `ecostat run` of the embedded default (not timed),
 then the daemon and the workers. The files are landed at once and one `load_cleanup` run per
-file is queued with `dagster job launch`, as the landing sensor would queue them. Printed per
-configuration: the wall time, the rows per second, how many runs each worker took, and the
+file is queued with `dagster job launch` (the landing sensor would group the files it finds in
+one tick into one run: one run per file is the case of files arriving apart). Printed per
+configuration: the wall time, the rows per second, a run's mean time in its worker and the mean
+gap between one run's end and the next one's start, how many runs each worker took, and the
 correctness checks (every run succeeded; every file version read once; rows read = loaded +
 rejected; rejected = the bad rows injected; no staged row twice).
 
