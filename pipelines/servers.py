@@ -61,6 +61,14 @@ def _record(home: Home) -> Path:
     return home.servers / "servers.json"
 
 
+def _recorded(home: Home) -> Servers | None:
+    """The servers the last `start` recorded for the home, or None."""
+    try:
+        return Servers(**json.loads(_record(home).read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        return None
+
+
 def _postgres_bin() -> Path:
     """The newest PostgreSQL server Debian installed (/usr/lib/postgresql/<version>/bin)."""
     found = sorted(
@@ -169,15 +177,11 @@ def start(home: Home) -> Servers:
         "starting PostgreSQL",
     )
     try:
+        client = ["-h", "127.0.0.1", "-p", str(servers.postgres_port), "-U", USER]
         exists = subprocess.run(
             [
                 str(bin_dir / "psql"),
-                "-h",
-                "127.0.0.1",
-                "-p",
-                str(servers.postgres_port),
-                "-U",
-                USER,
+                *client,
                 "-d",
                 "postgres",
                 "-tAc",
@@ -188,19 +192,7 @@ def start(home: Home) -> Servers:
             check=False,
         )
         if exists.stdout.strip() != "1":
-            _run(
-                [
-                    str(bin_dir / "createdb"),
-                    "-h",
-                    "127.0.0.1",
-                    "-p",
-                    str(servers.postgres_port),
-                    "-U",
-                    USER,
-                    DATABASE,
-                ],
-                "creating the database",
-            )
+            _run([str(bin_dir / "createdb"), *client, DATABASE], "creating the database")
         Path(servers.redis_dir).mkdir(parents=True, exist_ok=True)
         _run(
             [
@@ -253,9 +245,8 @@ def _wait_for_port(port: int, what: str, limit_s: float = 30.0) -> None:
 
 def status(home: Home) -> Servers | None:
     """The home's servers when both are running, else None."""
-    try:
-        servers = Servers(**json.loads(_record(home).read_text(encoding="utf-8")))
-    except (OSError, ValueError, TypeError):
+    servers = _recorded(home)
+    if servers is None:
         return None
     for port in (servers.postgres_port, servers.redis_port):
         with socket.socket() as s:
@@ -280,9 +271,8 @@ def _pg_ctl_stop(data: Path) -> bool:
 
 def stop(home: Home) -> bool:
     """Stop the home's servers (their data is kept). Returns whether any was running."""
-    try:
-        servers = Servers(**json.loads(_record(home).read_text(encoding="utf-8")))
-    except (OSError, ValueError, TypeError):
+    servers = _recorded(home)
+    if servers is None:
         return False
     stopped = _pg_ctl_stop(Path(servers.postgres_data))
     pidfile = Path(servers.redis_dir) / "redis.pid"

@@ -4,8 +4,6 @@ workers over Redis, both servers started by the project from Debian's packages."
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -15,22 +13,9 @@ import yaml
 
 from bench.cluster import Cluster
 from warehouse.cluster import SettingsError, read_settings
-from warehouse.home import REPO_ROOT, ensure_home
+from warehouse.home import ensure_home
 
 BIN = Path(sys.executable).parent
-
-
-def _ecostat(home: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    env = {**os.environ, "ECOSTAT_HOME": str(home)}
-    return subprocess.run(
-        [str(BIN / "ecostat"), *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        cwd=REPO_ROOT,
-        check=False,
-    )
 
 
 def test_a_home_is_local_until_it_has_cluster_settings(tmp_path: Path) -> None:
@@ -90,14 +75,14 @@ def test_settings_that_cannot_be_used_say_what_to_write(
 
 def test_commands_on_a_home_with_unusable_settings_fail_in_one_line(tmp_path: Path) -> None:
     (tmp_path / "cluster.yaml").write_text("postgres_url: postgresql://u@db/x\n")
-    done = _ecostat(tmp_path, "init")
+    done = Cluster(tmp_path).ecostat("init")
     assert done.returncode == 2
     assert done.stderr.startswith("ecostat init: ") and "no redis_url" in done.stderr
     assert "Traceback" not in done.stderr
 
 
 def test_a_worker_needs_the_cluster_profile(tmp_path: Path) -> None:
-    done = _ecostat(tmp_path, "worker")
+    done = Cluster(tmp_path).ecostat("worker")
     assert done.returncode == 2
     assert "local profile" in done.stderr and "ecostat servers start" in done.stderr
 
