@@ -14,12 +14,13 @@ export GX_ANALYTICS_ENABLED := false
 CHROMIUM := /usr/bin/chromium
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test servers bench bench-cluster digest lint ui lock clean-home help
+.PHONY: run test servers ocr bench bench-cluster digest lint ui lock clean-home help
 
 help:
 	@echo "make run     build .venv if needed, run the whole pipeline on the embedded default data"
-	@echo "make test    build .venv (and install Debian's chromium, postgresql and redis-server)"
-	@echo "             if needed, run the test suite"
+	@echo "make test    build .venv (and install Debian's chromium, postgresql, redis-server and"
+	@echo "             tesseract-ocr if needed), run the test suite"
+	@echo "make ocr     install Tesseract (Debian's tesseract-ocr, Russian, Kazakh, Kyrgyz) for scans"
 	@echo "make bench   measure ecostat against Polars and DuckDB parse-only and pandas + Great Expectations"
 	@echo "make bench-cluster  the cluster profile loading generated files with 1 and 2 workers"
 	@echo "make digest  rewrite tests/digests/embedded_default.json (every table's content) after a"
@@ -49,9 +50,18 @@ servers:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 
+# Scanned reports are read by Tesseract (assets/extract/ocr.py), with its Russian, Kazakh and
+# Kyrgyz data, from Debian's packages; installed here when missing.
+OCR_PACKAGES := tesseract-ocr tesseract-ocr-rus tesseract-ocr-kaz tesseract-ocr-kir
+ocr:
+	@missing="$$(for p in $(OCR_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done)"; \
+	if [ -n "$$(echo $$missing)" ]; then \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
 # Two workers: most of a test's time is single-threaded Python (Dagster, Great Expectations).
 TEST_WORKERS ?= 2
-test: $(STAMP) $(CHROMIUM) servers
+test: $(STAMP) $(CHROMIUM) servers ocr
 	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 # Sizes and repetitions can be set: make bench SIZES="100000 1000000" REPS=3

@@ -447,6 +447,7 @@ def _sentences(extra: str | None, quote: Quoter | None) -> list[dict]:
                 "quote": sentence.strip() if sentence else None,
                 "rule": cell.get("rule"),
                 "confidence": cell.get("confidence"),
+                "ocr_confidence": cell.get("ocr_confidence"),  # a figure read from a scan
                 "edited": cell.get("edited") or {},
                 "note": note,
             }

@@ -77,6 +77,9 @@ class Candidate:
     sentence_end: int
     quote: str = field(repr=False)
     topic_paragraph: int = field(default=0, repr=False)  # where its topic was last named
+    # For a scan: the mean OCR confidence of its paragraph's words (0..1), beside the rule's own
+    # confidence; None for text a document holds as text.
+    ocr_confidence: float | None = None
 
 
 @dataclass(frozen=True)
@@ -384,6 +387,7 @@ def _paragraph_candidates(
             sentence_start=paragraph.start + a,
             sentence_end=paragraph.start + len(sentence.rstrip()) + a,
             quote=sentence.strip(),
+            ocr_confidence=paragraph.ocr_confidence,
         )
 
     # Text figures (an event's title after the date that starts its line): confidence 0.8

@@ -13,6 +13,7 @@ HTML page). Offsets count characters of that text, not bytes of the file.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import re
 import shutil
@@ -21,6 +22,8 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
+from assets.extract.layout import Block, Box, PageWords, Table, read_pages
+from assets.extract.words import is_dictionary_word
 from assets.ingest.decode import decode
 
 KINDS = {
@@ -30,6 +33,11 @@ KINDS = {
     ".htm": "html",
     ".docx": "docx",
     ".pdf": "pdf",
+    ".png": "image",
+    ".jpg": "image",
+    ".jpeg": "image",
+    ".tif": "image",
+    ".tiff": "image",
 }
 
 
@@ -42,7 +50,8 @@ class Paragraph:
     number: int  # 1-based, in reading order
     start: int  # offset of its first character in Document.text
     text: str
-    page: int | None = None  # 1-based page of a PDF
+    page: int | None = None  # 1-based page of a PDF or a scan
+    ocr_confidence: float | None = None  # mean OCR confidence of its words, for a scan
 
     @property
     def end(self) -> int:
@@ -68,61 +77,96 @@ def read_document(path: Path) -> Document:
     if kind is None:
         raise DocumentError(
             f"{path.name}: ecostat reads {', '.join(sorted(KINDS))} documents; save it as one "
-            "of those (a scanned image needs OCR first)"
+            "of those"
         )
     data = path.read_bytes()
     if not data.strip():
         raise DocumentError(f"{path.name} is empty: nothing to read")
-    pages = _pages(path, kind, data)
-    document = from_pages(path.name, hashlib.sha256(data).hexdigest(), kind, pages)
+    blocks = _blocks(path, kind, data)
+    document = from_blocks(path.name, hashlib.sha256(data).hexdigest(), kind, blocks)
     if not document.paragraphs:
-        if kind == "pdf":
+        if kind in ("pdf", "image"):
             raise DocumentError(
-                f"{path.name} has no text layer (a scanned image?): ecostat reads the text of "
-                "a PDF, not its pictures; run OCR on it first, or use the publisher's text version"
+                f"{path.name} gives no text, even by OCR (a blank page, or a picture without "
+                "words?): ask the publisher for a text version"
             )
         raise DocumentError(f"{path.name} holds no text: nothing to read")
     return document
 
 
 def from_pages(name: str, sha256: str, kind: str, pages: list[tuple[int | None, str]]) -> Document:
-    """A document from its pages' text (page number, text): each non-empty line a paragraph,
-    stripped, the paragraphs joined by newlines into the document's text."""
+    """A document from its pages' text (page number, text): each non-empty line a paragraph."""
+    return from_blocks(
+        name,
+        sha256,
+        kind,
+        [Block(page or 1, line) for page, text in pages for line in text.splitlines()],
+    )
+
+
+def from_blocks(name: str, sha256: str, kind: str, blocks: list[Block]) -> Document:
+    """A document from its blocks in reading order: each non-empty block a paragraph, stripped,
+    the paragraphs joined by newlines into the document's text. Pages are kept for PDFs and
+    scans, OCR confidences for scans."""
     text_parts: list[str] = []
     paragraphs: list[Paragraph] = []
     offset = 0
-    for page_number, page_text in pages:
-        for line in page_text.splitlines():
-            line = line.strip()
-            if not line:
-                continue
-            if text_parts:
-                text_parts.append("\n")
-                offset += 1
-            paragraphs.append(
-                Paragraph(len(paragraphs) + 1, offset, line, page_number if kind == "pdf" else None)
+    paged = kind in ("pdf", "image")
+    for block in blocks:
+        line = block.text.strip()
+        if not line:
+            continue
+        if text_parts:
+            text_parts.append("\n")
+            offset += 1
+        paragraphs.append(
+            Paragraph(
+                len(paragraphs) + 1,
+                offset,
+                line,
+                block.page if paged else None,
+                block.confidence,
             )
-            text_parts.append(line)
-            offset += len(line)
+        )
+        text_parts.append(line)
+        offset += len(line)
     return Document(name, sha256, kind, "".join(text_parts), tuple(paragraphs))
 
 
-def _pages(path: Path, kind: str, data: bytes) -> list[tuple[int, str]]:
-    """(page, text) of a document; one page for every kind but PDF."""
+def _blocks(path: Path, kind: str, data: bytes) -> list[Block]:
+    """The document's paragraphs (and table rows) in reading order."""
     if kind == "text":
-        return [(1, decode(data)[0].lstrip("\ufeff"))]
+        return _lines(decode(data)[0].lstrip("\ufeff"))
     if kind == "html":
         parser = _TextOfHtml()
         parser.feed(decode(data)[0])
         parser.close()
-        return [(1, "".join(parser.parts))]
+        return _lines("".join(parser.parts), cells=True)
     if kind == "docx":
-        return [(1, _docx_text(path))]
-    return _pdf_pages(path)
+        return _lines(_docx_text(path))
+    if kind == "image":
+        from assets.extract.ocr import ocr_image
+
+        return read_pages([ocr_image(path)], is_word=is_dictionary_word)
+    return read_pages(_pdf_pages(path), is_word=is_dictionary_word)
+
+
+def _lines(text: str, cells: bool = False) -> list[Block]:
+    """A block per line; with ``cells``, the spaces around each tab-separated cell closed up."""
+    lines = text.splitlines()
+    if cells:
+        lines = [
+            "\t".join(" ".join(c.split()) for c in line.split("\t")) if "\t" in line else line
+            for line in lines
+        ]
+    return [Block(1, line) for line in lines]
 
 
 def _docx_text(path: Path) -> str:
+    """A Word document's paragraphs and tables in the order they stand; a table row is one
+    line, its cells separated by tabs (a cell merged across columns once)."""
     import docx
+    from docx.table import Table as DocxTable
 
     try:
         document = docx.Document(str(path))
@@ -131,26 +175,97 @@ def _docx_text(path: Path) -> str:
             f"{path.name} is not a readable Word document ({type(e).__name__}); open it in Word "
             "or LibreOffice and save it again as .docx"
         ) from None
-    lines = [p.text for p in document.paragraphs]
-    # Figures often sit in tables: each cell's paragraphs, row by row.
-    for table in document.tables:
+    lines: list[str] = []
+
+    def table_lines(table: DocxTable) -> None:
         for row in table.rows:
+            cells, seen = [], set()
             for cell in row.cells:
-                lines += [p.text for p in cell.paragraphs]
+                if id(cell._tc) in seen:
+                    continue  # a merged cell is listed once per column it spans
+                seen.add(id(cell._tc))
+                cells.append(" ".join(" ".join(p.text for p in cell.paragraphs).split()))
+                for inner in cell.tables:
+                    table_lines(inner)
+            if any(cells):
+                lines.append("\t".join(cells))
+
+    for item in document.iter_inner_content():
+        if isinstance(item, DocxTable):
+            table_lines(item)
+        else:
+            lines.append(item.text)
     return "\n".join(lines)
 
 
-def _pdf_pages(path: Path) -> list[tuple[int, str]]:
+def _pdf_pages(path: Path) -> list[PageWords]:
+    """Every page's words with their boxes and its ruled tables; a page without a text layer
+    (a scan) is read by OCR."""
     import pdfplumber
 
+    pages: list[PageWords] = []
     try:
         with pdfplumber.open(str(path)) as pdf:
-            return [(n, page.extract_text() or "") for n, page in enumerate(pdf.pages, 1)]
+            for n, page in enumerate(pdf.pages, 1):
+                page = page.filter(_not_phantom_space(page.chars))
+                words = page.extract_words(extra_attrs=["size"])
+                if not words:
+                    pages.append(_scanned_page(path, n))
+                    continue
+                tables = []
+                for t in page.find_tables():
+                    x0, top, x1, bottom = t.bbox
+                    rows = [
+                        [_UNMAPPED.sub("", cell) if cell else cell for cell in row]
+                        for row in t.extract()
+                    ]
+                    tables.append(Table(x0, x1, top, bottom, rows))
+                pages.append(
+                    PageWords(
+                        n,
+                        float(page.width),
+                        float(page.height),
+                        [
+                            Box(text, w["x0"], w["x1"], w["top"], w["bottom"], w["size"])
+                            for w in words
+                            if (text := _UNMAPPED.sub("", w["text"]))
+                        ],
+                        tables,
+                    )
+                )
+    except DocumentError:
+        raise
     except Exception as e:  # pdfminer raises many kinds for a damaged or mislabelled file
         raise DocumentError(
             f"{path.name} is not a readable PDF ({type(e).__name__}); ask for the original or a "
             "text version"
         ) from None
+    return pages
+
+
+def _not_phantom_space(chars: list[dict]) -> Callable[[dict], bool]:
+    """A test that keeps every object but a space that takes no room: a space character drawn
+    where the next letter starts (Chromium writes each soft hyphen it did not break at so),
+    which would split the word in two."""
+    phantom = {
+        id(c)
+        for c, after in itertools.pairwise(chars)
+        if c["text"] == " "
+        and after["text"].strip()
+        and abs(after["x0"] - c["x0"]) < 0.05 * c["size"]
+        and abs(after["top"] - c["top"]) < 0.2 * c["size"]
+    }
+    return lambda obj: id(obj) not in phantom
+
+
+# pdfminer writes a glyph without a Unicode mapping (a bullet of a symbol font) as "(cid:N)".
+_UNMAPPED = re.compile(r"\(cid:\d+\)")
+
+
+def _scanned_page(path: Path, number: int) -> PageWords:
+    from assets.extract.ocr import ocr_pdf_page
+
+    return ocr_pdf_page(path, number)
 
 
 # Elements that start a line of their own, and elements whose text is not shown.
@@ -182,28 +297,45 @@ _HIDDEN = frozenset({"script", "style", "head"})
 
 
 class _TextOfHtml(HTMLParser):
-    """The visible text of an HTML page, a line per block element; scripts and styles left out."""
+    """The visible text of an HTML page, a line per block element and per table row (its cells
+    separated by tabs, as a tab-separated text gives them); scripts and styles left out."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self._hidden = 0
+        self._cells = 0  # cells of the current row so far
+        self._in_cell = 0
 
     def handle_starttag(self, tag: str, attrs) -> None:
         if tag in _HIDDEN:
             self._hidden += 1
-        elif tag in _BLOCKS:
+        elif tag in ("td", "th"):
+            self.parts.append("\t" if self._cells else "\n")
+            self._cells += 1
+            self._in_cell += 1
+        elif tag in ("tr", "table"):
             self.parts.append("\n")
+            self._cells = 0
+        elif tag in _BLOCKS:
+            # Within a cell a paragraph or a break is a space: the row stays one line.
+            self.parts.append(" " if self._in_cell else "\n")
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _HIDDEN:
             self._hidden = max(0, self._hidden - 1)
-        elif tag in _BLOCKS:
+        elif tag in ("td", "th"):
+            self._in_cell = max(0, self._in_cell - 1)
+        elif tag in ("tr", "table"):
             self.parts.append("\n")
+            self._cells = 0
+            self._in_cell = 0
+        elif tag in _BLOCKS:
+            self.parts.append(" " if self._in_cell else "\n")
 
     def handle_data(self, data: str) -> None:
         if not self._hidden:
-            self.parts.append(data.replace("\n", " "))
+            self.parts.append(data.replace("\n", " ").replace("\t", " "))
 
 
 def store_document(documents_dir: Path, path: Path, sha256: str) -> Path:

@@ -52,6 +52,7 @@ COLUMNS = [
     "quote",
     "territory_as_written",
     "confidence",
+    "ocr_confidence",
     "rule",
     "record",
     "document",
@@ -136,6 +137,7 @@ def review_rows(candidates: list[Candidate]) -> list[dict[str, object]]:
             "quote": c.quote,
             "territory_as_written": c.territory,
             "confidence": c.confidence,
+            "ocr_confidence": c.ocr_confidence,
             "rule": c.rule,
             "record": c.record,
             "document": c.document,
@@ -376,6 +378,7 @@ def _write_submissions(
             "as_written": candidate.as_written,
             "rule": candidate.rule,
             "confidence": candidate.confidence,
+            "ocr_confidence": candidate.ocr_confidence,
             "edited": {k: {"from": a, "to": b} for k, (a, b) in edits.items()},
         }
     files, written, warnings = [], 0, []

@@ -31,6 +31,15 @@ def _morph():
     return pymorphy3.MorphAnalyzer()
 
 
+def is_dictionary_word(word: str) -> bool:
+    """Whether pymorphy3's dictionary holds ``word`` (any case form); a Latin word is taken as
+    known. Used to tell a word hyphenated at a line's end from a compound word."""
+    w = word.lower().replace("ё", "е")
+    if not re.search("[а-я]", w):
+        return True
+    return _morph().word_is_known(w)
+
+
 @cache
 def lemma(word: str) -> str:
     """The dictionary form of one word, lower case: "учреждения" -> "учреждение", "PM2" ->

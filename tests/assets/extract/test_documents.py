@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import stat
+import subprocess
 from pathlib import Path
 
 import docx
@@ -68,8 +69,7 @@ def test_html_word_and_pdf_give_their_text_in_reading_order(tmp_path: Path) -> N
     assert [p.text for p in read_document(html).paragraphs] == [
         "Итоги",
         "Собрано 620,922 т\xa0отходов.",
-        "Пластик",
-        "425,885 т",
+        "Пластик\t425,885 т",  # a table row is a line, its cells separated by tabs
     ]
     word = tmp_path / "report.docx"
     document = docx.Document()
@@ -88,9 +88,9 @@ def test_html_word_and_pdf_give_their_text_in_reading_order(tmp_path: Path) -> N
 @pytest.mark.parametrize(
     ("name", "content", "says"),
     [
-        ("scan.pdf", None, "has no text layer (a scanned image?)"),
+        ("scan.pdf", None, "gives no text, even by OCR"),
         ("empty.txt", b"  \n", "is empty"),
-        ("old.doc", b"\xd0\xcf\x11\xe0 old Word", "ecostat reads .docx, .htm, .html, .md, .pdf"),
+        ("old.doc", b"\xd0\xcf\x11\xe0 old Word", "ecostat reads .docx, .htm, .html, .jpeg"),
         ("broken.docx", b"not a zip at all", "is not a readable Word document"),
         ("broken.pdf", b"%PDF-1.4 garbage", "is not a readable PDF"),
     ],
@@ -117,3 +117,78 @@ def test_a_document_is_kept_by_its_checksum_read_only_and_once(tmp_path: Path) -
     assert not kept.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
     assert store_document(tmp_path / "documents", source, sha) == kept
     assert [p.name for p in (tmp_path / "documents").iterdir()] == [kept.name]
+
+
+def test_a_word_document_gives_paragraphs_and_table_rows_in_the_order_they_stand(
+    tmp_path: Path,
+) -> None:
+    word = tmp_path / "events.docx"
+    document = docx.Document()
+    document.add_paragraph("Мероприятия совета за IV квартал 2023 года")
+    table = document.add_table(rows=3, cols=3)
+    for cells, row in zip(
+        table.rows,
+        [["№", "Дата", "Мероприятие"], ["1", "04.10.2023", "Круглый стол"], ["2", "", ""]],
+        strict=True,
+    ):
+        for cell, value in zip(cells.cells, row, strict=True):
+            cell.text = value
+    merged = table.rows[2].cells[1].merge(table.rows[2].cells[2])
+    merged.text = "06.10.2023 Заседание"
+    document.add_paragraph("Итого 2 мероприятия.")
+    document.save(str(word))
+    assert [p.text for p in read_document(word).paragraphs] == [
+        "Мероприятия совета за IV квартал 2023 года",
+        "№\tДата\tМероприятие",
+        "1\t04.10.2023\tКруглый стол",
+        "2\t06.10.2023 Заседание",  # a merged cell once
+        "Итого 2 мероприятия.",
+    ]
+
+
+def _cyrillic_font() -> str:
+    found = subprocess.run(
+        ["fc-match", "-f", "%{file}", "DejaVu Sans:lang=ru"], capture_output=True, text=True
+    ).stdout
+    if not found:
+        pytest.fail("no font with Cyrillic letters (fc-match): install fonts-dejavu-core")
+    return found
+
+
+def test_a_scanned_image_is_read_by_ocr_with_its_confidence(tmp_path: Path) -> None:
+    from PIL import Image, ImageDraw, ImageFont
+
+    image = Image.new("L", (1400, 220), "white")
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(_cyrillic_font(), 44)
+    draw.text((40, 40), "В 2023 году собрано 3346,259 тонн", font=font, fill="black")
+    draw.text((40, 110), "отходов морфологического состава.", font=font, fill="black")
+    image.save(tmp_path / "page.png")
+    (paragraph,) = read_document(tmp_path / "page.png").paragraphs
+    assert paragraph.text == "В 2023 году собрано 3346,259 тонн отходов морфологического состава."
+    assert paragraph.page == 1 and 0.8 <= paragraph.ocr_confidence <= 1
+
+
+def test_a_scan_without_an_ocr_engine_says_how_to_install_one(tmp_path: Path, monkeypatch):
+    import pytesseract
+
+    from assets.extract import ocr
+
+    monkeypatch.setattr(pytesseract.pytesseract, "tesseract_cmd", str(tmp_path / "none"))
+    ocr.languages.cache_clear()
+    try:
+        with pytest.raises(
+            DocumentError,
+            match=r"scan.pdf \(page 1 is a scan\): reading it needs OCR, but Tesseract is not "
+            "installed: install Tesseract with `make ocr`",
+        ):
+            read_document(_pdf(tmp_path / "scan.pdf", None))
+    finally:
+        ocr.languages.cache_clear()
+    monkeypatch.undo()  # Tesseract back; a language it does not have asked for
+    monkeypatch.setenv("ECOSTAT_OCR_LANGUAGES", "rus+xyz")
+    try:
+        with pytest.raises(DocumentError, match="asks for xyz, which Tesseract does not have"):
+            read_document(_pdf(tmp_path / "scan.pdf", None))
+    finally:
+        ocr.languages.cache_clear()
