@@ -15,12 +15,18 @@ How a figure is found, in order:
    column's dimension; counts take bare numbers;
 3. a label names the column: a ``before`` phrase in the number's clause, or an ``after`` phrase
    in the few words after it; a number no rule names is not a candidate;
-4. the territory is the one the sentence names outside quotation marks (several of one country:
-   the country), else the document's (the first its opening paragraphs name); the period is
-   the sentence's, else the paragraph's, else the document's ("за 2023 год" in its title);
+4. the territory is the nearest one named outside quotation marks: the sentence's (several of
+   one country: the country), else a city that begins an organisation's name in the sentence
+   ("Бишкектеплоэнерго", with less confidence), else the paragraph's, else the section
+   heading's, else the document's (the first its opening paragraphs name); the period is the
+   sentence's, else the paragraph's, else the document's ("за 2023 год" in its title);
+   a number that is a change ("прирост ... 250 тыс. т", "увеличилась на 50 т") is taken only
+   by a rule whose label says it is one ("использование угля сократилось");
 5. the row's other values come from the rule (``set``), the contract's vocabulary named in the
-   figure's clause (a fee's budget, coal's consumer; an event's type after its date), a capture
-   pattern, a list's heading line (``inherit``), or the rule's defaults.
+   figure's clause, before the figure, else after it up to the clause's end (a fee's budget,
+   coal's consumer, a facility's status: "линия ... мощностью 120 тыс. т запущена"; an event's
+   type after its date), a capture pattern, a list's heading line (``inherit``), or the rule's
+   defaults.
 """
 
 from __future__ import annotations
@@ -28,11 +34,12 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cache
 
 from assets.extract.documents import Document, Paragraph
 from assets.extract.numbers import Number, read_numbers
 from assets.extract.periods import Period, find_periods
-from assets.extract.places import Place, find_places
+from assets.extract.places import Place, find_organisation_cities, find_places
 from assets.extract.words import Word, find_any, lemma, words
 from contracts import ColumnSpec, Contract, datasets, load_contract
 from contracts.extraction import ExtractRules, FigureRule, load_extract_rules
@@ -44,6 +51,16 @@ AFTER_WORDS = 4  # words after a number where an ``after`` label may stand
 BEFORE_WORDS = 12  # words before a number where a ``before`` label may stand
 _LIST_NUMBER = re.compile(r"^\W{0,3}\d+(?:\.\d+)*(?:[.)]\s*|\t)")
 _RATE = {"day": ["в день", "в сутки", "per day", "a day"], "year": ["в год", "per year", "a year"]}
+# A number after one of these in its clause is a change of a quantity, not the quantity:
+# "прирост мощности ... 250 тыс. т", "увеличена на 50 т", "снижение выбросов на 3 тыс. т".
+_CHANGE = ["прирост", "увеличение", "увеличить", "увеличиться", "рост", "вырасти", "снижение",
+           "снизить", "снизиться", "сокращение", "сократить", "сократиться", "уменьшение",
+           "уменьшить", "уменьшиться", "increase", "decrease", "growth", "reduction", "reduce",
+           "rise", "fall"]  # fmt: skip
+# Where a clause ends inside a sentence: a semicolon, or a comma before a conjunction that
+# starts another ("..., а новая линия запущена").
+_CLAUSE_END = re.compile(r";|,\s+(?=(?:а|но|однако|тогда как|при этом|whereas|but)\b)")
+_NEXT_FIGURE = re.compile(r"(?<![\d.,])(?!(?:19|20)\d\d(?!\d))\d")
 # Words a full stop follows without ending the sentence ("г. Бишкек", "млрд. долл. США").
 _ABBREVIATIONS = frozenset(
     ["г", "гг", "ул", "им", "тыс", "млн", "млрд", "долл", "руб", "т", "др", "ст"]
@@ -225,22 +242,54 @@ def _vocabulary_value(
     return spellings[hit[0]] if hit else None
 
 
+@dataclass(frozen=True)
+class _Around:
+    """The territories named around a paragraph: its own first one, and its section heading's."""
+
+    paragraph: Place | None = None
+    section: Place | None = None
+
+
+def _first_place(text: str, index: TerritoryIndex) -> Place | None:
+    """The first territory ``text`` names unambiguously, outside quotation marks."""
+    return next((p for p in _places(text, index) if len(p.territory_ids) == 1), None)
+
+
+def _is_heading(text: str) -> bool:
+    """A short line that ends no sentence: a section's title ("Новокузнецкий городской округ",
+    "2. Обращение с отходами")."""
+    return len(text) <= 100 and not re.search(r"[.;,:!?…]\s*$", text) and "\t" not in text
+
+
 def _territory(
-    sentence: str, index: TerritoryIndex, context: _Context, rules: ExtractRules
-) -> tuple[str, str]:
-    """(as written, territory id) of a figure: its sentence's, else the document's."""
+    sentence: str,
+    index: TerritoryIndex,
+    context: _Context,
+    rules: ExtractRules,
+    around: _Around,
+) -> tuple[str, str, float]:
+    """(as written, territory id, confidence factor) of a figure: the nearest territory named,
+    from its sentence out to the document (see the module's step 4)."""
     if rules.territory == "sentence":
         places = _places(sentence, index)
         ids = {p.territory_ids[0] for p in places if len(p.territory_ids) == 1}
         if len(ids) == 1:
-            return places[0].as_written, ids.pop()
+            return places[0].as_written, ids.pop(), 1.0
         if len(ids) > 1:
             countries = {index.territories[i].country_code for i in ids if i in index.territories}
             if len(countries) == 1 and (country := countries.pop()) in index.territories:
-                return ", ".join(p.as_written for p in places), country
+                return ", ".join(p.as_written for p in places), country, 1.0
+        organisations = {p.territory_ids[0]: p for p in find_organisation_cities(sentence, index)}
+        if len(organisations) == 1:
+            # A city named only inside a company's name: likely where it works, not certain.
+            ((tid, place),) = organisations.items()
+            return place.as_written, tid, 0.8
+        for place in (around.paragraph, around.section):
+            if place is not None:
+                return place.as_written, place.territory_ids[0], 1.0
     if context.territory and len(context.territory.territory_ids) == 1:
-        return context.territory.as_written, context.territory.territory_ids[0]
-    return "", ""
+        return context.territory.as_written, context.territory.territory_ids[0], 1.0
+    return "", "", 1.0
 
 
 def _period(periods: list[Period], sentence: tuple[int, int], context: _Context) -> str:
@@ -303,7 +352,10 @@ def find_candidates(
     ]
     topical_at: dict[str, int] = {}  # dataset -> last paragraph naming a topic phrase
     out: list[Candidate] = []
+    section: Place | None = None  # the territory the last section heading names
     for paragraph in document.paragraphs:
+        if _is_heading(paragraph.text):
+            section = _first_place(paragraph.text, index)
         ws = words(paragraph.text)
         named_here = set()
         for contract, rules in declared:
@@ -322,7 +374,10 @@ def find_candidates(
             )
         ]
         if about:
-            found = _paragraph_candidates(document, paragraph, ws, about, index, units, context)
+            around = _Around(_first_place(paragraph.text, index), section)
+            found = _paragraph_candidates(
+                document, paragraph, ws, about, index, units, context, around
+            )
             for c in found:
                 c.topic_paragraph = topical_at[c.dataset]
             out += found
@@ -339,6 +394,7 @@ def _paragraph_candidates(
     index: TerritoryIndex,
     units: Units,
     context: _Context,
+    around: _Around,
 ) -> list[Candidate]:
     text = paragraph.text
     sentences = _sentences(text)
@@ -362,8 +418,9 @@ def _paragraph_candidates(
     ) -> Candidate:
         a, b = sentence_of(start)
         sentence = text[a:b]
-        written, tid = _territory(sentence, index, context, rules)
-        values = _row_values(contract, rules, rule, ws, text, start, (a, b))
+        written, tid, factor = _territory(sentence, index, context, rules, around)
+        clause = _clause(text, (a, b), start)
+        values = _row_values(contract, rules, rule, ws, text, start, end, clause)
         return Candidate(
             candidate_id=f"{document.sha256[:8]}-{paragraph.start + start}",
             dataset=contract.dataset,
@@ -376,7 +433,7 @@ def _paragraph_candidates(
             period=_period(periods, (a, b), context),
             values=values,
             record="",
-            confidence=round(min(confidence, 1.0), 2),
+            confidence=round(min(confidence * factor, 1.0), 2),
             rule=f"{contract.dataset}.{rule.column}: {label}",
             document=document.name,
             sha256=document.sha256,
@@ -402,13 +459,14 @@ def _paragraph_candidates(
             after = periods[0].end if periods else 0
             m = re.search(rule.text, text[after:])
             if m and m.group("value").strip():
-                s, e = after + m.start("value"), after + m.end("value")
+                s = after + m.start("value")
+                e = s + len(_name(m.group("value")))
                 found.append(
                     make(
                         contract,
                         rules,
                         rule,
-                        m.group("value").strip(),
+                        text[s:e].strip(),
                         "",
                         s,
                         e,
@@ -430,13 +488,14 @@ def _paragraph_candidates(
         unit = _unit_after(text, number.end, units)
         a, _ = sentence_of(number.start)
         clause_start = max(clause_start, a)
+        change = _is_change(ws, number, clause_start, text)
         best: tuple[float, _Hit, Contract, ExtractRules] | None = None
         for contract, rules in about:
             for rule in (r for r in rules.figures if not r.text):
                 column = contract.column(rule.column)
                 dims = _dimension(column, units)
                 hit = _label(rule, ws, number, unit, clause_start)
-                if hit is None:
+                if hit is None or (change and not _says_change(hit.label)):
                     continue
                 dimension = units.dimension_of.get(unit.code) if unit else None
                 if unit is None:
@@ -477,6 +536,49 @@ def _paragraph_candidates(
     return found
 
 
+def _name(value: str) -> str:
+    """A text figure is a name, not the paragraph around it: its first sentence, and within it
+    up to the end of its first quoted name ("Круглый стол «Экоактивисты в решении
+    экологических проблем»", "Проведена экологическая акция «Чистый берег»")."""
+    first = value[: _sentences(value)[0][1]].rstrip()
+    quoted = re.search(r"«[^»]*»|“[^”]*”", first)
+    return first[: quoted.end()] if quoted else first.rstrip(".")
+
+
+@cache
+def _change_lemmas() -> frozenset[str]:
+    return frozenset(lemma(w) for w in _CHANGE)
+
+
+def _is_change(ws: list[Word], number: Number, clause_start: int, text: str) -> bool:
+    """Whether a change word stands among the six words before the number in its clause, the
+    number not in parentheses ("Сокращение добычи по сравнению с 2024-м (198,4 млн т)": the
+    earlier level, given aside)."""
+    before = text[clause_start : number.start]
+    if before.count("(") > before.count(")"):
+        return False
+    back = [w for w in ws if clause_start <= w.start and w.end <= number.start][-6:]
+    return any(w.lemma in _change_lemmas() for w in back)
+
+
+def _says_change(label: str) -> bool:
+    """Whether a rule's label is itself a change ("использование угля сократилось")."""
+    return any(lemma(w) in _change_lemmas() for w in re.findall(r"\w+", label))
+
+
+def _clause(text: str, sentence: tuple[int, int], at: int) -> tuple[int, int]:
+    """The span of the clause of ``text`` around offset ``at`` within its sentence."""
+    a, b = sentence
+    start, end = a, b
+    for m in _CLAUSE_END.finditer(text, a, b):
+        if m.end() <= at:
+            start = m.end()
+        elif m.start() >= at:
+            end = m.start()
+            break
+    return start, end
+
+
 def _value(number: Number, unit: _Unit | None, column: ColumnSpec, units: Units) -> str | None:
     """The figure as the submission's column writes it: in the column's unit for a quantity
     (3,6 тыс. т -> 3600 in a tonnes column), with its unit for a measure ("392900000 KGS")."""
@@ -497,16 +599,24 @@ def _row_values(
     ws: list[Word],
     text: str,
     at: int,
-    sentence: tuple[int, int],
+    figure_end: int,
+    clause: tuple[int, int],
 ) -> dict[str, str]:
-    """The other values of the figure's row: the rule's, the vocabulary its sentence names,
-    captured ones, then the defaults."""
+    """The other values of the figure's row: the rule's, the vocabulary its clause names (before
+    the figure, else after it), captured ones, then the defaults."""
     values = dict(rule.set)
-    a, b = sentence
+    a, b = clause
+    # After a number, its clause speaks of it up to the clause's end ("мощностью 120 тыс. т
+    # запущена"), or where another figure's words begin: "добыто 220,7 млн т, из них открытым
+    # способом 150,1 млн т" (the second figure's method, not the first's) stops at the comma
+    # before the next number that is not a year.
+    if not rule.text and (following := _NEXT_FIGURE.search(text, figure_end, b)):
+        comma = text.rfind(",", figure_end, following.start())
+        b = comma if comma >= 0 else following.start()
     for column in contract.columns:
         if column.name in values or not isinstance(column.allowed, dict):
             continue
-        named = _vocabulary_value(column, ws, a, b, at, after=bool(rule.text))
+        named = _vocabulary_value(column, ws, a, b, at)
         if named:
             values[column.name] = named
     for name, pattern in rules.capture.items():

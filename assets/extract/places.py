@@ -20,6 +20,15 @@ from contracts.territories import TerritoryIndex
 
 _WORD = re.compile(r"[A-Za-zА-Яа-яЁё][\w-]*")
 _LONGEST = 4  # words in a territory's name as prose writes it ("Кемеровская область - Кузбасс")
+# A city's municipal form is named by its adjective: "Новокузнецкий городской округ" is the city
+# of Новокузнецк. A "муниципальный район/округ" of the same adjective is the district around a
+# city, not the city: it resolves only when the gazetteer lists it.
+_URBAN_OKRUG = ["городской", "округ"]
+# Adjective endings of city names and the endings of the names they come from:
+# Новокузнецк-ий, Прокопьевск-ий, Кемеров-ский -> Кемерово, Бишкек-ский, Осинников-ский -> Осинники.
+_ADJECTIVE_TO_NAME = [("ий", ""), ("ский", ""), ("ский", "о"), ("ский", "а"), ("ский", "ы"),
+                      ("ский", "и"), ("ский", "ь")]  # fmt: skip
+_CITY_TYPES = frozenset({"city"})
 
 
 @dataclass(frozen=True)
@@ -51,6 +60,11 @@ def nominative(word: str) -> str:
     return inflected.word if inflected else word
 
 
+@cache
+def _lemma(word: str) -> str:
+    return _morph().parse(word.lower())[0].normal_form
+
+
 def find_places(text: str, index: TerritoryIndex) -> list[Place]:
     """Every territory named in ``text``, in order, longest names first where names overlap."""
     words = list(_WORD.finditer(text))
@@ -74,7 +88,11 @@ def find_places(text: str, index: TerritoryIndex) -> list[Place]:
             written = text[run[0].start() : run[-1].end()]
             if code_key(written) is not None:
                 continue
-            candidates = index.candidates(" ".join(nominative(w.group()) for w in run))
+            names = [nominative(w.group()) for w in run]
+            candidates = index.candidates(" ".join(names))
+            if not candidates and n >= 3 and [_lemma(w.group()) for w in run[-2:]] == _URBAN_OKRUG:
+                # "в Новокузнецком городском округе": the city whose adjective it is.
+                candidates = _city_of_adjective(" ".join(names[:-2]), index)
             if candidates:
                 best = max(candidates.values())
                 start, end = run[0].start(), run[-1].end()
@@ -90,4 +108,53 @@ def find_places(text: str, index: TerritoryIndex) -> list[Place]:
             i += 1
         else:
             out.append(found)
+    return out
+
+
+def _city_of_adjective(adjective: str, index: TerritoryIndex) -> dict[str, int]:
+    """The city an adjective names ("новокузнецкий" -> Новокузнецк), among the gazetteer's
+    cities only; {} when none."""
+    adjective = adjective.lower()
+    for ending, name_ending in _ADJECTIVE_TO_NAME:
+        if adjective.endswith(ending) and len(adjective) > len(ending) + 1:
+            name = adjective[: -len(ending)] + name_ending
+            found = {
+                t: s
+                for t, s in index.candidates(name).items()
+                if index.territories[t].place_type in _CITY_TYPES
+            }
+            if found:
+                return found
+    return {}
+
+
+def _cities(index: TerritoryIndex) -> list[tuple[str, str]]:
+    """(name in lower case, territory id) of the gazetteer's cities, longest names first; names
+    of five letters or more (shorter ones start too many words)."""
+    if id(index) not in _CITY_NAMES:
+        names = {
+            (name.lower().replace("ё", "е"), tid)
+            for _, name, tid in index.spellings
+            if index.territories[tid].place_type in _CITY_TYPES and len(name) >= 5
+        }
+        _CITY_NAMES[id(index)] = sorted(names, key=lambda n: -len(n[0]))
+    return _CITY_NAMES[id(index)]
+
+
+_CITY_NAMES: dict[int, list[tuple[str, str]]] = {}
+
+
+def find_organisation_cities(text: str, index: TerritoryIndex) -> list[Place]:
+    """Cities named only at the start of an organisation's name written as one word
+    ("Бишкектеплоэнерго", "Новокузнецкводоканал", "Алматыэнергосбыт"): a word that begins with
+    a city's name and goes on for at least four letters that are not an adjective's ending
+    ("Бишкекская" is an adjective, not an organisation)."""
+    out = []
+    for m in re.finditer(r"[A-ZА-ЯЁ][A-Za-zА-Яа-яЁё]{8,}", text):
+        word = m.group().lower().replace("ё", "е")
+        for name, tid in _cities(index):
+            rest = word[len(name) :]
+            if word.startswith(name) and len(rest) >= 4 and not rest.startswith("ск"):
+                out.append(Place(m.start(), m.end(), m.group(), (tid,)))
+                break
     return out
