@@ -123,7 +123,7 @@ def test_documents_ecostat_cannot_read_get_clear_messages(tmp_path, monkeypatch,
     )
     captured = capsys.readouterr()
     assert "empty.txt is empty: nothing to read" in captured.err
-    assert "scan.pdf has no text layer (a scanned image?)" in captured.err
+    assert "scan.pdf gives no text, even by OCR" in captured.err
     assert "old.doc: ecostat reads" in captured.err and "save it as one of those" in captured.err
     # A readable document with no figure says so, and nothing is written to review.
     assert (
