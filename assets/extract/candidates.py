@@ -310,6 +310,7 @@ class _Hit:
     # (so a label before the number wins over one after it).
     position: int
     unit_ok: bool  # the label is the unit's own word ("18 участников": providers, not persons)
+    end: int = 0  # where an ``after`` label ends: the next figure's clause starts after it
 
 
 def _label(
@@ -325,7 +326,7 @@ def _label(
             re.search(r"\d|[.;:]\s", w.text) for w in ws if number.end <= w.start < hit[1][0].start
         ):
             covers_unit = unit is not None and hit[1][0].start < unit.end
-            return _Hit(rule, hit[0], -hit[1][0].start, covers_unit)
+            return _Hit(rule, hit[0], -hit[1][0].start, covers_unit, hit[1][-1].end)
     if rule.before:
         back = [w for w in ws if clause_start <= w.start and w.end <= number.start]
         back = back[-BEFORE_WORDS:]
@@ -480,7 +481,7 @@ def _paragraph_candidates(
     clause_start = 0
     # The paragraph's own language decides (an English quote inside a Russian report).
     decimal = _decimal(text) if re.search("[A-Za-zА-Яа-яЁё]", text) else context.decimal
-    for number in read_numbers(text, decimal):
+    for number in read_numbers(text, units.scales, decimal):
         if number.year or any(a <= number.start < b for a, b in taken):
             continue
         if numbering and number.start < numbering.end():
@@ -514,6 +515,9 @@ def _paragraph_candidates(
                 if best is None or key > (best[0], best[1].position):
                     best = (score, hit, contract, rules)
         end = unit.end if unit else number.end
+        # A label after the figure is its own ("12 тонна пластик, 8 тонна резеңке"): the next
+        # figure's words begin after it.
+        clause_end = max(end, best[1].end) if best is not None else end
         if best is not None:
             score, hit, contract, rules = best
             column = contract.column(hit.rule.column)
@@ -532,7 +536,7 @@ def _paragraph_candidates(
                         score,
                     )
                 )
-        clause_start = end
+        clause_start = clause_end
     return found
 
 

@@ -11,41 +11,35 @@ as a period or as a figure. The decimal separator is the text's: a comma in Russ
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 
-# Scale words and their factors, Russian and English, longest spelling first within a factor.
-SCALES = {
-    "тысяч": 1e3,
-    "тысячи": 1e3,
-    "тысяча": 1e3,
-    "тыс.": 1e3,
-    "тыс": 1e3,
-    "миллионов": 1e6,
-    "миллиона": 1e6,
-    "миллион": 1e6,
-    "млн.": 1e6,
-    "млн": 1e6,
-    "миллиардов": 1e9,
-    "миллиарда": 1e9,
-    "миллиард": 1e9,
-    "млрд.": 1e9,
-    "млрд": 1e9,
-    "thousand": 1e3,
-    "million": 1e6,
-    "mn": 1e6,
-    "billion": 1e9,
-    "bn": 1e9,
-}
+from assets.extract.words import TURKIC_ENDINGS
+from contracts.vocabulary import normalise_key
+
 _SPACE = "[ \u00a0\u202f]"  # space, no-break space, narrow no-break space (thousands)
 _NUMBER = rf"\d{{1,3}}(?:{_SPACE}\d{{3}})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?"
-_SCALE = "|".join(re.escape(w) for w in sorted(SCALES, key=len, reverse=True))
-_PATTERN = re.compile(
-    rf"(?<![\w.,])(?P<low>{_NUMBER})"
-    rf"(?:\s*[-–—]\s*(?P<high>{_NUMBER}))?"
-    rf"(?![\w])(?:\s*(?P<scale>{_SCALE})(?![\w]))?",
-    re.IGNORECASE,
-)
+
+
+@cache
+def _pattern(words: tuple[str, ...]) -> re.Pattern[str]:
+    """A number, a range, and the scale word after it (one of ``words``, longest first), with
+    its full stop ("тыс.") or a Turkic case ending ("миллиондан")."""
+    # The words are normalised keys (ё as е): either letter matches in the text.
+    scale = "|".join(
+        re.escape(w).replace("е", "[её]") for w in sorted(words, key=len, reverse=True)
+    )
+    endings = "|".join(TURKIC_ENDINGS)
+    return re.compile(
+        rf"(?<![\w.,])(?P<low>{_NUMBER})"
+        rf"(?:\s*[-–—]\s*(?P<high>{_NUMBER}))?"
+        rf"(?![\w])(?:\s*(?P<scale>(?P<word>{scale})(?:\.|-?(?:{endings}))?)(?![\w]))?",
+        re.IGNORECASE,
+    )
+
+
 # 10.10.2023, 10-12.10.2023, 6.4.23: day(s).month.year
 _DATE = re.compile(r"(?<![\w.])\d{1,2}(?:\s*[-–]\s*\d{1,2})?\.\d{1,2}\.\d{2,4}(?![\w])")
 
@@ -57,7 +51,7 @@ class Number:
     as_written: str
     value: float  # the low end of a range
     high: float | None = None  # the high end of a range ("10-15")
-    scale: str | None = None  # the scale word as written ("тыс.", "млн")
+    scale: str | None = None  # the scale word as written ("тыс.", "млн", "миллиондан")
     year: bool = False  # a four-digit integer from 1900 to 2100, without a scale
 
     @property
@@ -76,18 +70,19 @@ def _read(text: str, decimal: str, factor: float) -> float:
     return float(Decimal(digits) * Decimal(int(factor)))
 
 
-def read_numbers(text: str, decimal: str = ",") -> list[Number]:
-    """Every number of ``text`` outside dates, in order. ``decimal`` is "," (Russian) or "."
-    (English)."""
+def read_numbers(text: str, scales: Mapping[str, float], decimal: str = ",") -> list[Number]:
+    """Every number of ``text`` outside dates, in order. ``scales`` are the scale words of
+    seeds/reference/scales.csv (``Units.scales``: normalised word -> factor); ``decimal`` is ","
+    (Russian) or "." (English)."""
     if decimal not in (",", "."):
         raise ValueError(f"decimal separator must be ',' or '.', not {decimal!r}")
     dates = [m.span() for m in _DATE.finditer(text)]
     out = []
-    for m in _PATTERN.finditer(text):
+    for m in _pattern(tuple(scales)).finditer(text):
         if any(a <= m.start() < b for a, b in dates):
             continue
         scale = m.group("scale")
-        factor = SCALES[scale.lower()] if scale else 1.0
+        factor = scales[normalise_key(m.group("word"))] if scale else 1.0
         low = _read(m.group("low"), decimal, factor)
         high = _read(m.group("high"), decimal, factor) if m.group("high") else None
         plain = m.group("low")
@@ -106,10 +101,10 @@ def read_numbers(text: str, decimal: str = ",") -> list[Number]:
                 and 1900 <= int(plain) <= 2100,
             )
         )
-    return _compounds(text, out)
+    return _compounds(text, out, scales)
 
 
-def _compounds(text: str, numbers: list[Number]) -> list[Number]:
+def _compounds(text: str, numbers: list[Number], scales: Mapping[str, float]) -> list[Number]:
     """Numbers written in parts, each part below the scale before it: "620 тыс. 922" is
     620,922, "1 млн 603 тыс" is 1,603,000, "21 тысячи 425" is 21,425."""
     out: list[Number] = []
@@ -122,8 +117,8 @@ def _compounds(text: str, numbers: list[Number]) -> list[Number]:
             and not n.is_range
             and not n.year
             and re.fullmatch(r"\s+", text[last.end : n.start])
-            and n.value < SCALES[last.scale.lower()]
-            and last.value % SCALES[last.scale.lower()] == 0
+            and n.value < (factor := _factor(last.scale, scales))
+            and last.value % factor == 0
         ):
             out[-1] = Number(
                 start=last.start,
@@ -135,3 +130,11 @@ def _compounds(text: str, numbers: list[Number]) -> list[Number]:
         else:
             out.append(n)
     return out
+
+
+def _factor(written: str, scales: Mapping[str, float]) -> float:
+    """The factor of a scale word as written (its full stop or case ending aside)."""
+    for word in sorted(scales, key=len, reverse=True):
+        if normalise_key(written).startswith(word):
+            return scales[word]
+    raise KeyError(written)

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from functools import cache
 from itertools import pairwise
 
+from assets.extract.words import OTHER_CYRILLIC, TURKIC_ENDINGS, turkic_stem
 from contracts.place_names import code_key
 from contracts.territories import TerritoryIndex
 
-_WORD = re.compile(r"[A-Za-zА-Яа-яЁё][\w-]*")
+_WORD = re.compile(r"[^\W\d_][\w-]*")  # from any letter: Kazakh "Қостанай" too
 _LONGEST = 4  # words in a territory's name as prose writes it ("Кемеровская область - Кузбасс")
 # A city's municipal form is named by its adjective: "Новокузнецкий городской округ" is the city
 # of Новокузнецк. A "муниципальный район/округ" of the same adjective is the district around a
@@ -49,15 +50,34 @@ def _morph():
 @cache
 def nominative(word: str) -> str:
     """A word in the nominative, its gender and number kept ("Кемеровской" -> "кемеровская");
-    a word pymorphy3 does not know, or a Latin one, as written."""
+    a Kazakh, Kyrgyz or Uzbek common noun without its case ending ("облысында" -> "облыс"); a
+    word pymorphy3 does not know, or a Latin one, as written."""
     if not re.search("[А-Яа-яЁё]", word):
         return word
+    lower = word.lower()
+    if any(c in OTHER_CYRILLIC for c in lower):
+        # Kazakh, Kyrgyz, Uzbek: a name ("Қостанай") as written, a common noun without its
+        # case ending ("қаласында" -> "қала"; find_places tries the other ways to cut it).
+        return word if word[:1].isupper() else turkic_stem(lower)
+    stem = turkic_stem(lower)
+    if word[:1].islower() and stem != lower and not _morph().word_is_known(lower):
+        return stem  # "облысында", "облусунда"
     parse = _morph().parse(word)[0]
     if "NOUN" not in parse.tag and "ADJF" not in parse.tag:
         return word  # prepositions, verbs: never part of a name's nominative
     number = "plur" if "plur" in parse.tag else "sing"
     inflected = parse.inflect({"nomn", number}) or parse.inflect({"nomn"})
     return inflected.word if inflected else word
+
+
+@cache
+def _stems(word: str) -> tuple[str, ...]:
+    """Every stem of a word with one Turkic ending taken off (a stem of three letters or
+    more), longest stem first."""
+    found = {
+        word[: -len(e)] for e in TURKIC_ENDINGS if word.endswith(e) and len(word) - len(e) >= 3
+    }
+    return tuple(sorted(found, key=lambda s: (-len(s), s)))
 
 
 @cache
@@ -90,6 +110,13 @@ def find_places(text: str, index: TerritoryIndex) -> list[Place]:
                 continue
             names = [nominative(w.group()) for w in run]
             candidates = index.candidates(" ".join(names))
+            if not candidates and n >= 2:
+                # A Kazakh or Kyrgyz case ending on the name's last word: each way to take it
+                # off ("облысының" -> "облыс", "қаласында" -> "қаласы").
+                for stem in _stems(run[-1].group().lower()):
+                    candidates = index.candidates(" ".join([*names[:-1], stem]))
+                    if candidates:
+                        break
             if not candidates and n >= 3 and [_lemma(w.group()) for w in run[-2:]] == _URBAN_OKRUG:
                 # "в Новокузнецком городском округе": the city whose adjective it is.
                 candidates = _city_of_adjective(" ".join(names[:-2]), index)

@@ -13,7 +13,31 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-_WORD = re.compile(r"[A-Za-zА-Яа-яЁё0-9][\w-]*")
+_WORD = re.compile(r"[^\W_][\w-]*")  # from any letter or digit: Kazakh "қоқыс" too
+# Letters of Kazakh, Kyrgyz, Uzbek, Tajik and Belarusian Cyrillic that Russian has not (and the
+# Latin barred o some Kyrgyz pages type for "ө").
+OTHER_CYRILLIC = "әғқңөұүһіўҳҷӣӯɵ"
+# Kazakh, Kyrgyz and Uzbek endings a noun takes after its stem, longest first: plural, then
+# the cases (genitive, dative, accusative, locative, ablative, instrumental), and a case after
+# the possessive ("ішінде", Uzbek "ҳашарида"). "тоннадан" is "тонна" + ablative,
+# "шығарындылар" "шығарынды" + plural. One- and two-letter endings that are also Russian
+# endings ("а", "е", "на") are left out.
+_ENDINGS = {
+    "plural": "лар лер дар дер тар тер лор лөр дор дөр тор төр",
+    "genitive": "ның нің дың дің тың тің нын нин нун нүн дын дин дун дүн тын тин тун түн нинг",
+    "dative": "ға ге қа ке га ка го гө ко кө",
+    "accusative": "ны ні ды ді ты ті ну нү ду дү ту тү ни",
+    "locative": "да де та те нда нде до дө то тө",
+    "ablative": "дан ден тан тен нан нен дон дөн тон төн нон нөн",
+    "instrumental": "мен бен пен",
+    "possessive and case": "ында інде сында сінде ына іне сына сіне ынан інен сынан сінен "
+    "ының інің сының сінің ида ига идан ини ининг",
+}
+TURKIC_ENDINGS = tuple(
+    sorted(
+        {e for endings in _ENDINGS.values() for e in endings.split()}, key=lambda e: (-len(e), e)
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -40,13 +64,36 @@ def is_dictionary_word(word: str) -> bool:
     return _morph().word_is_known(w)
 
 
+def turkic_stem(word: str) -> str:
+    """A Kazakh, Kyrgyz or Uzbek word without its plural and case endings (up to two, the stem
+    kept at three letters or more): "тоннадан" -> "тонна", "шығарындылардан" -> "шығарынды"."""
+    for _ in range(2):
+        ending = next(
+            (e for e in TURKIC_ENDINGS if word.endswith(e) and len(word) - len(e) >= 3), None
+        )
+        if ending is None:
+            break
+        word = word[: -len(ending)]
+    return word
+
+
 @cache
 def lemma(word: str) -> str:
     """The dictionary form of one word, lower case: "учреждения" -> "учреждение", "PM2" ->
-    "pm2", "stations" -> "station"."""
+    "pm2", "stations" -> "station". A word with letters Russian has not is Kazakh, Kyrgyz,
+    Uzbek or Belarusian: its stem ("қоқысты" -> "қоқыс"). A Cyrillic word pymorphy3 does not
+    know loses a Turkic ending first, and is then read as its stem would be ("тоннадан" ->
+    "тонна", "заттар" as "зат")."""
     w = word.lower().replace("ё", "е")
+    if any(c in OTHER_CYRILLIC for c in w):
+        return turkic_stem(w)
     if re.search("[а-я]", w):
-        return _morph().parse(w)[0].normal_form.replace("ё", "е")
+        morph = _morph()
+        if not morph.word_is_known(w):
+            # Not Russian: without a Turkic ending it has, read as the bare stem would be
+            # ("заттар" as "зат", "тоннадан" as "тонна").
+            w = turkic_stem(w)
+        return morph.parse(w)[0].normal_form.replace("ё", "е")
     if len(w) > 3 and w.endswith("s") and not w.endswith("ss"):
         return w[:-1]
     return w

@@ -5,6 +5,11 @@ from __future__ import annotations
 import pytest
 
 from assets.extract.numbers import read_numbers
+from contracts.vocabulary import Units
+from tests.conftest import REFERENCE
+
+# The scale words as declared once, in seeds/reference/scales.csv.
+SCALES = Units.from_csv(REFERENCE / "units.csv", REFERENCE / "scales.csv").scales
 
 
 @pytest.mark.parametrize(
@@ -26,7 +31,7 @@ from assets.extract.numbers import read_numbers
 def test_a_russian_figure_is_read_as_written(
     text: str, as_written: str, value: float, high: float | None
 ) -> None:
-    (number, *_) = read_numbers(text)
+    (number, *_) = read_numbers(text, SCALES)
     assert number.as_written == as_written
     assert text[number.start : number.end] == as_written  # offsets quote it exactly
     assert number.value == pytest.approx(value)
@@ -35,24 +40,26 @@ def test_a_russian_figure_is_read_as_written(
 
 def test_dates_are_not_numbers_and_years_are_flagged() -> None:
     text = "10-12.10.2023 форум; 06.04.2023 открыта лаборатория; за 2023 год 22 котла"
-    numbers = read_numbers(text)
+    numbers = read_numbers(text, SCALES)
     assert [(n.as_written, n.year) for n in numbers] == [("2023", True), ("22", False)]
 
 
 def test_codes_and_names_with_digits_are_not_figures() -> None:
     text = "PM2.5, SO2 и NO2; распоряжение № 279-р; 20+1+2 станции"
-    assert [n.as_written for n in read_numbers(text)] == ["279", "20", "1", "2"]
+    assert [n.as_written for n in read_numbers(text, SCALES)] == ["279", "20", "1", "2"]
 
 
 def test_english_text_reads_the_comma_as_thousands() -> None:
-    (fell, million) = read_numbers("coal use fell by 3,600 t; a 50.0 million USD project", ".")
+    (fell, million) = read_numbers(
+        "coal use fell by 3,600 t; a 50.0 million USD project", SCALES, "."
+    )
     assert (fell.value, million.value, million.scale) == (3600, 50_000_000, "million")
     with pytest.raises(ValueError, match="decimal separator"):
-        read_numbers("1", ";")
+        read_numbers("1", SCALES, ";")
 
 
 def test_a_scaled_figure_is_exact() -> None:
-    (number,) = read_numbers("поддержка отопления (32,3 млн долларов США)")
+    (number,) = read_numbers("поддержка отопления (32,3 млн долларов США)", SCALES)
     assert number.value == 32_300_000  # exactly, not 32,299,999.999999996
 
 
@@ -65,11 +72,11 @@ def test_a_scaled_figure_is_exact() -> None:
     ],
 )
 def test_a_number_written_in_parts_is_one_number(text, value):
-    (number,) = read_numbers(text)
+    (number,) = read_numbers(text, SCALES)
     assert number.value == value and text[number.start : number.end] == number.as_written
 
 
 def test_parts_stay_apart_when_they_are_not_one_number():
     # A second number as large as the first's scale, or after a word, is a number of its own.
-    assert [n.value for n in read_numbers("32,3 млн долларов, 2024")] == [32_300_000, 2024]
-    assert [n.value for n in read_numbers("5 тыс. 1500 человек")] == [5000, 1500]
+    assert [n.value for n in read_numbers("32,3 млн долларов, 2024", SCALES)] == [32_300_000, 2024]
+    assert [n.value for n in read_numbers("5 тыс. 1500 человек", SCALES)] == [5000, 1500]

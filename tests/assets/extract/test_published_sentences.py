@@ -5,8 +5,12 @@ holds, its measure, value and unit.
 Each quote is read as a document of two paragraphs, the page's title and the quote (a title
 often says what a figure is about: "субботник"). A figure counts as found when a candidate
 proposes its dataset column with its value. Measures that no dataset column takes (exchange
-rates, population, funds, rates of a fee) are left out; so are figures written in Kazakh,
-Kyrgyz, Uzbek or Belarusian, which the rules do not read (they count as misses).
+rates, population, funds, rates of a fee) are left out. Of the 15 figures written in Kazakh,
+Kyrgyz, Uzbek or Belarusian, 11 are read (#32.5): Turkic case endings, scale words and the
+languages' words for garbage, glass, people and emissions were declared after reading these
+sentences, so this part is no blind test either; test_languages.py tests them on sentences
+written for it. Missed: figures given aside without a label ("2015 жылы – 55,0 мың тонна"), a
+level after a verb of change ("150 мың тоннаға кеміді"), a number in words ("тры мільёны").
 
 Not a blind test: the rules were written against the three reports in ../shared/docs (19% here
 at first), then generalised after reading the misses here (compound numbers such as "620 тыс.
@@ -46,7 +50,7 @@ COLUMN_OF = {
     "water_tax_revenue_federal_budget": ("water_fees", "amount"),
     "water_use_payments_total_federal_budget": ("water_fees", "amount"),
 }
-RECALL_FLOOR = 0.45
+RECALL_FLOOR = 0.55
 
 
 def _document(title: str, quote: str) -> Document:
