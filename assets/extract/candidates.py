@@ -33,7 +33,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from functools import cache
 
 from assets.extract.documents import Document, Paragraph
@@ -244,10 +245,27 @@ def _vocabulary_value(
 
 @dataclass(frozen=True)
 class _Around:
-    """The territories named around a paragraph: its own first one, and its section heading's."""
+    """What surrounds a paragraph: the first territory it names (a table row: else its
+    caption's), its section heading's, and for a row of a table under a header row, the header's
+    cells and the caption above the table."""
 
     paragraph: Place | None = None
     section: Place | None = None
+    header: tuple[str, ...] = ()
+    caption: str = ""
+
+
+def _header_row(text: str) -> tuple[str, ...]:
+    """The cells of a table's first row when it is a header (no number in it but periods:
+    "Область\t2022\t2023", "Регион\tСобрано, тыс. тонн"); () otherwise."""
+    cells = tuple(c.strip() for c in text.split("\t"))
+    numbers = [c for c in cells if re.search(r"\d", c) and not _is_period(c)]
+    return () if numbers else cells
+
+
+def _is_period(text: str) -> bool:
+    found = find_periods(text)
+    return len(found) == 1 and not re.sub(r"\W|год\w*|year", "", text.replace(found[0].text, ""))
 
 
 def _first_place(text: str, index: TerritoryIndex) -> Place | None:
@@ -354,7 +372,16 @@ def find_candidates(
     topical_at: dict[str, int] = {}  # dataset -> last paragraph naming a topic phrase
     out: list[Candidate] = []
     section: Place | None = None  # the territory the last section heading names
+    header: tuple[str, ...] = ()  # the header row of the table being read
+    caption = ""  # the paragraph above that table
+    previous: Paragraph | None = None
     for paragraph in document.paragraphs:
+        row = "\t" in paragraph.text
+        if row and not (previous and "\t" in previous.text):
+            header = _header_row(paragraph.text)  # a table begins
+            caption = previous.text if previous else ""
+        elif not row:
+            header, caption = (), ""
         if _is_heading(paragraph.text):
             section = _first_place(paragraph.text, index)
         ws = words(paragraph.text)
@@ -363,6 +390,9 @@ def find_candidates(
             if find_any(ws, rules.topic):
                 topical_at[contract.dataset] = paragraph.number
                 named_here.add(contract.dataset)
+            elif row and previous and topical_at.get(contract.dataset) == previous.number:
+                topical_at[contract.dataset] = paragraph.number  # a table is read whole
+        previous = paragraph
         # A topic carries over a few paragraphs (a heading, a list), unless this paragraph
         # names another dataset's topic: then it is about that one.
         about = [
@@ -375,7 +405,13 @@ def find_candidates(
             )
         ]
         if about:
-            around = _Around(_first_place(paragraph.text, index), section)
+            around = _Around(
+                _first_place(paragraph.text, index)
+                or (_first_place(caption, index) if row else None),
+                section,
+                header,
+                caption,
+            )
             found = _paragraph_candidates(
                 document, paragraph, ws, about, index, units, context, around
             )
@@ -416,6 +452,7 @@ def _paragraph_candidates(
         end: int,
         label: str,
         confidence: float,
+        period: str | None = None,
     ) -> Candidate:
         a, b = sentence_of(start)
         sentence = text[a:b]
@@ -431,7 +468,7 @@ def _paragraph_candidates(
             as_written=text[start:end],
             territory=written,
             territory_id=tid,
-            period=_period(periods, (a, b), context),
+            period=period or _period(periods, (a, b), context),
             values=values,
             record="",
             confidence=round(min(confidence * factor, 1.0), 2),
@@ -490,12 +527,19 @@ def _paragraph_candidates(
         a, _ = sentence_of(number.start)
         clause_start = max(clause_start, a)
         change = _is_change(ws, number, clause_start, text)
+        # A number alone in its cell under a header row: the header's cell (then the caption)
+        # says what it is, its unit and scale ("Собрано, тыс. тонн"), and its period ("2023").
+        cell = _cell_under_header(text, number, unit, around, units)
+        if cell is not None and unit is None and cell.unit is not None:
+            number, unit = cell.scaled(number)
         best: tuple[float, _Hit, Contract, ExtractRules] | None = None
         for contract, rules in about:
             for rule in (r for r in rules.figures if not r.text):
                 column = contract.column(rule.column)
                 dims = _dimension(column, units)
                 hit = _label(rule, ws, number, unit, clause_start)
+                if hit is None and cell is not None:
+                    hit = cell.label(rule)
                 if hit is None or (change and not _says_change(hit.label)):
                     continue
                 dimension = units.dimension_of.get(unit.code) if unit else None
@@ -532,12 +576,66 @@ def _paragraph_candidates(
                         unit.code if unit else "",
                         number.start,
                         end,
-                        f"'{hit.label}'",
+                        f"'{hit.label}'" + (" (table header)" if hit.position == 0 else ""),
                         score,
+                        cell.period if cell is not None else None,
                     )
                 )
         clause_start = clause_end
     return found
+
+
+@dataclass(frozen=True)
+class _Cell:
+    """What a table's header (and caption) says of a number alone in its cell."""
+
+    words: list[Word]  # of the header's cell, then the caption
+    unit: tuple[float, str | None] | None  # scale and unit the header or caption gives
+    period: str | None  # the header's cell when it is a period
+
+    def label(self, rule: FigureRule) -> _Hit | None:
+        hit = find_any(self.words, [*rule.before, *rule.after])
+        return _Hit(rule, hit[0], 0, False) if hit else None
+
+    def scaled(self, number: Number) -> tuple[Number, _Unit | None]:
+        factor, code = self.unit or (1.0, None)
+        value = float(Decimal(str(number.value)) * Decimal(str(factor)))
+        scaled = replace(
+            number, value=value, high=None if number.high is None else number.high * factor
+        )
+        return scaled, (_Unit(code, number.end) if code else None)
+
+
+def _cell_under_header(
+    text: str, number: Number, unit: _Unit | None, around: _Around, units: Units
+) -> _Cell | None:
+    """The header's view of ``number`` when it stands alone in a cell of a table under a header
+    row (its unit, if any, beside it), else None."""
+    if not around.header or "\t" not in text:
+        return None
+    k = text.count("\t", 0, number.start)
+    start = text.rfind("\t", 0, number.start) + 1
+    stop = text.find("\t", number.start)
+    cell = text[start : stop if stop >= 0 else len(text)]
+    end = unit.end if unit else number.end
+    if cell.strip() != text[number.start : end].strip() or k >= len(around.header):
+        return None
+    head = around.header[k]
+    return _Cell(
+        words(f"{head}. {around.caption}"),
+        _unit_of_heading(head, units) or _unit_of_heading(around.caption, units),
+        head if _is_period(head) else None,
+    )
+
+
+def _unit_of_heading(text: str, units: Units) -> tuple[float, str | None] | None:
+    """The unit a heading gives its figures, after a comma or in parentheses ("Собрано, тыс.
+    тонн", "Выбросы (тыс. т)"): the last such part that names one."""
+    for part in reversed(re.split(r"[,(;]", text)[1:]):
+        found = units.resolve(part.strip(" )."))
+        if found and found[1]:
+            return found
+    return None
 
 
 def _name(value: str) -> str:

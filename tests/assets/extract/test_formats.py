@@ -153,6 +153,8 @@ def test_a_two_column_pdf_with_running_headers_and_hyphens_reads_as_its_paragrap
     hyphenated = [line for line in raw if re.search(r"[а-яё] ?[-\u00ad\u2010]$", line)]
     assert pages >= 2 and len(hyphenated) >= 5  # the layout this test is about did happen
     assert sum("Доклад за 2023 год" in line for line in raw) == pages  # a header on each page
+    # The text layer read line by line interleaves the columns and breaks the figure's sentence.
+    assert FIGURE_SENTENCE not in " ".join(raw)
 
     document = read_document(pdf)
     assert [p.text for p in document.paragraphs] == [OWN_REPORT[0], *paragraphs]
