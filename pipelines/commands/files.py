@@ -207,7 +207,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     extract = sub.add_parser(
         "extract",
         help="find candidate figures in narrative reports and write a review workbook",
-        description="Reads each DOC (.txt, .md, .html, .docx, or a .pdf with a text layer), "
+        description="Reads each DOC (.txt, .md, .html, .docx, .pdf, or a scan as .pdf, .png, "
+        ".jpg or .tif, read by OCR with Tesseract: `make ocr` installs it), "
         "keeps it in <home>/documents/ by its SHA-256, and finds the figures each dataset's "
         "rules recognise (contracts/<dataset>/extract.yaml): value as written and as read, "
         "unit, territory, period and the sentence it stands in. Writes a review workbook "
