@@ -23,13 +23,16 @@ from contracts.vocabulary import normalise_key
 CONTRACTS_DIR = Path(__file__).parent
 SOURCES_DIR = CONTRACTS_DIR / "sources"
 
-ColumnType = Literal["territory", "period", "date", "text", "count", "quantity", "measure"]
+ColumnType = Literal[
+    "territory", "period", "date", "timestamp", "text", "count", "quantity", "measure"
+]
 
 # DuckDB type of each staged column type (a measure adds <name>_unit, a territory territory_id).
 _DUCK_TYPES = {
     "territory": "varchar",
     "text": "varchar",
     "date": "date",
+    "timestamp": "timestamptz",  # an instant, stored in UTC
     "count": "bigint",
     "quantity": "double",
     "measure": "double",
@@ -56,6 +59,16 @@ class ColumnSpec(_Strict):
     unit_column: str | None = (
         None  # a measure: the text column giving the unit when cells have none
     )
+    # A timestamp written in local time: the text column naming its IANA time zone
+    # ("Asia/Bishkek"), from the file or a source spec's constant. The row's period is the
+    # local day. A timestamp written with its UTC offset needs none.
+    timezone_column: str | None = None
+    # Cells that mean "no value" in a publisher's layout (AirNow's -999): the row is refused
+    # with rule missing_value, and counted as such, never read as a number.
+    missing_markers: list[str] = Field(default_factory=list)
+    # Values of the vocabulary that refuse their row (a publisher's QC flag "invalid"): rule
+    # refused_value, the row counted and kept in quarantine, never averaged.
+    refuse: list[str] = Field(default_factory=list)
     # A fixed vocabulary: a list of values, or value -> the spellings submissions use for it.
     allowed: list[str] | dict[str, list[str]] | None = None
     aliases: list[str] = Field(default_factory=list)
@@ -151,6 +164,15 @@ class Contract(_Strict):
                 raise ValueError(f"{self.dataset}.{c.name}: a {c.type} column needs a unit")
             if c.type == "measure" and not c.dimensions:
                 raise ValueError(f"{self.dataset}.{c.name}: a measure column needs its dimensions")
+            if c.timezone_column and c.timezone_column not in names:
+                raise ValueError(
+                    f"{self.dataset}.{c.name}: timezone_column names unknown column "
+                    f"{c.timezone_column}"
+                )
+            if c.refuse and not set(c.refuse) <= set(c.vocabulary().values()):
+                raise ValueError(
+                    f"{self.dataset}.{c.name}: refuse names values its vocabulary does not allow"
+                )
             if c.unit_column and c.unit_column not in names:
                 raise ValueError(
                     f"{self.dataset}.{c.name}: unit_column names unknown column {c.unit_column}"

@@ -19,7 +19,13 @@ import polars as pl
 
 from contracts import Contract
 
-_DTYPES = {"varchar": pl.String, "double": pl.Float64, "bigint": pl.Int64, "date": pl.Date}
+_DTYPES = {
+    "varchar": pl.String,
+    "double": pl.Float64,
+    "bigint": pl.Int64,
+    "date": pl.Date,
+    "timestamptz": pl.Datetime("us", "UTC"),
+}
 _ALWAYS_REQUIRED = {"territory_id", "period_start", "period_end"}
 _NUMBERS = ("quantity", "count", "measure")
 
@@ -68,7 +74,14 @@ def schema(contract: Contract) -> pa.DataFrameSchema:
         if name in numbers and "non_negative" in rules:
             checks.append(pa.Check(non_negative, name="non_negative"))
         checks += own.get(name, [])
-        columns[name] = pa.Column(_DTYPES[duck_type], nullable=name not in required, checks=checks)
+        columns[name] = pa.Column(
+            _DTYPES[duck_type],
+            nullable=name not in required,
+            checks=checks,
+            # An instant read back from DuckDB carries the session's name for UTC ("Etc/UTC"):
+            # the same instants, so the type is made "UTC" before it is compared.
+            coerce=duck_type == "timestamptz",
+        )
     checks = [pa.Check(end_not_before_start, name="end_not_before_start")]
     checks += getattr(module, "CHECKS", [])
     # file_id and row_number travel with the rows (strict=False); staging produces the types, so

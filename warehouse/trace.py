@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import duckdb
 import polars as pl
@@ -491,7 +492,10 @@ def _readings(
 def _typed(typed: dict, column: str) -> str:
     """The staged value(s) a column became: itself, its unit column, or a period's dates."""
     if column in typed:
-        return repr(typed[column])
+        value = typed[column]
+        if isinstance(value, datetime):  # an instant: as ISO 8601 in UTC, not Python's repr
+            return value.astimezone(UTC).isoformat().replace("+00:00", " UTC")
+        return repr(value)
     if column == "period" and "period_start" in typed:
         return f"{typed['period_start']} .. {typed.get('period_end')}"
     for suffix in ("_unit", "_currency"):

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 
 import pandera.polars as pa
 import polars as pl
@@ -199,7 +200,162 @@ def _parse_text(c: _Column) -> _Parsed:
     msg = pl.repeat(None, len(c.values), dtype=pl.String, eager=True).set(
         bad, f"{c.col.name} must be one of {', '.join(sorted(set(vocabulary.values())))}"
     )
-    return {c.col.name: canonical}, [_errors(c.records, c.col.name, "allowed_value", c.values, msg)]
+    errors = [_errors(c.records, c.col.name, "allowed_value", c.values, msg)]
+    if c.col.refuse:
+        refused = pl.select(
+            pl.when(canonical.is_in(c.col.refuse)).then(
+                pl.format(
+                    "{} is {}: the publisher marks this row so; it is counted and kept in "
+                    "quarantine, never used in a figure",
+                    pl.lit(c.col.name),
+                    canonical,
+                )
+            )
+        ).to_series()
+        errors.append(_errors(c.records, c.col.name, "refused_value", c.values, refused))
+    return {c.col.name: canonical}, errors
+
+
+def _missing(c: _Column) -> tuple[_Column, pl.DataFrame]:
+    """Cells that are the layout's mark of no value (AirNow's -999): each refuses its row with
+    rule missing_value; the column is parsed without them."""
+    marked = c.values.str.strip_chars().is_in(c.col.missing_markers)
+    msg = pl.repeat(None, len(c.values), dtype=pl.String, eager=True).set(
+        marked,
+        f"{c.col.name} holds this layout's mark of a missing value: the row is counted as "
+        "missing and not loaded",
+    )
+    errors = _errors(c.records, c.col.name, "missing_value", c.values, msg)
+    blanked = pl.select(pl.when(marked).then(None).otherwise(c.values)).to_series()
+    frame = c.frame.with_columns(blanked.alias(c.col.name))
+    return _Column(c.col, blanked.alias(c.col.name), frame, c.units, c.options), errors
+
+
+# Local date and time as publishers write them; a text with a UTC offset is read as an instant.
+_LOCAL_FORMATS = (
+    "%Y-%m-%d %I:%M %p",  # AirNow: 2023-01-01 01:00 AM
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%dT%H:%M",
+    "%d.%m.%Y %H:%M:%S",
+    "%d.%m.%Y %H:%M",
+)
+_OFFSET_FORMATS = ("%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M%z", "%Y-%m-%d %H:%M:%S%z")
+
+
+@cache
+def _time_zones() -> frozenset[str]:
+    import zoneinfo
+
+    return frozenset(zoneinfo.available_timezones())
+
+
+def _parse_timestamp(c: _Column) -> _Parsed:
+    """timestamp: an instant in UTC, read from a local time in the row's time zone (its
+    timezone_column) or from a time with its UTC offset; the row's period is its local day. A
+    local time the clock skipped (a change to summer time) or showed twice (back to winter
+    time) is refused: which instant it was cannot be told."""
+    name = c.col.name
+    text = c.values.str.strip_chars()
+    local = pl.select(
+        pl.coalesce([text.str.strptime(pl.Datetime("us"), f, strict=False) for f in _LOCAL_FORMATS])
+    ).to_series()
+    offset = pl.select(
+        pl.coalesce(
+            [text.str.strptime(pl.Datetime("us", "UTC"), f, strict=False) for f in _OFFSET_FORMATS]
+        )
+    ).to_series()
+    zones = (
+        c.frame.get_column(c.col.timezone_column).str.strip_chars()
+        if c.col.timezone_column
+        else pl.repeat(None, len(text), dtype=pl.String, eager=True)
+    )
+    utc = offset
+    skipped = pl.repeat(False, len(text), dtype=pl.Boolean, eager=True)
+    for zone in zones.drop_nulls().unique().to_list():
+        if zone not in _time_zones():
+            continue
+        in_zone = (zones == zone) & offset.is_null() & local.is_not_null()
+        converted = pl.select(
+            local.dt.replace_time_zone(
+                zone, ambiguous="null", non_existent="null"
+            ).dt.convert_time_zone("UTC")
+        ).to_series()
+        utc = pl.select(pl.when(in_zone).then(converted).otherwise(utc)).to_series()
+        # A time the clocks skipped is null even when a repeated one may take its first instant.
+        never = pl.select(
+            local.dt.replace_time_zone(zone, ambiguous="earliest", non_existent="null").is_null()
+        ).to_series()
+        skipped = skipped | (in_zone & never)
+    # The local day is the day as written (for a time with an offset too: its wall clock's).
+    day = pl.select(
+        pl.when(local.is_not_null())
+        .then(local.dt.date())
+        .otherwise(text.str.slice(0, 10).str.strptime(pl.Date, "%Y-%m-%d", strict=False))
+    ).to_series()
+    known_zone = zones.is_in(list(_time_zones()))
+    frame = pl.DataFrame(
+        {"t": text, "local": local, "offset": offset, "utc": utc, "zone": zones, "skip": skipped}
+    )
+    message = frame.select(
+        pl.when(pl.col("t").is_null())
+        .then(None)
+        .when(pl.col("local").is_null() & pl.col("offset").is_null())
+        .then(
+            pl.format(
+                "{} is not a date and time ecostat reads (2023-01-01 13:00, "
+                "2023-01-01 01:00 PM, 01.01.2023 13:00, or with its UTC offset: "
+                "2023-01-01T13:00:00+06:00)",
+                pl.col("t"),
+            )
+        )
+        .when(pl.col("offset").is_null() & pl.col("zone").is_null())
+        .then(
+            pl.lit(
+                f"a local time needs its time zone: give {c.col.timezone_column} "
+                "(Asia/Bishkek) in the file or its source spec, or write the UTC offset"
+            )
+        )
+        .when(pl.col("offset").is_null() & ~known_zone)
+        .then(
+            pl.format(
+                "{} is no IANA time zone (Asia/Bishkek, Asia/Almaty, Europe/Moscow)", pl.col("zone")
+            )
+        )
+        .when(pl.col("utc").is_null() & pl.col("skip"))
+        .then(
+            pl.format(
+                "{} never happened in {}: the clocks skipped that hour (summer time began); "
+                "write it with its UTC offset",
+                pl.col("t"),
+                pl.col("zone"),
+            )
+        )
+        .when(pl.col("utc").is_null())
+        .then(
+            pl.format(
+                "{} happened twice in {} (the clocks went back): which instant it was "
+                "cannot be told; write it with its UTC offset",
+                pl.col("t"),
+                pl.col("zone"),
+            )
+        )
+    ).to_series()
+    rule = frame.select(
+        pl.when(pl.col("local").is_null() & pl.col("offset").is_null())
+        .then(pl.lit("timestamp_format"))
+        .when(pl.col("offset").is_null() & (pl.col("zone").is_null() | ~known_zone))
+        .then(pl.lit("time_zone"))
+        .otherwise(pl.lit("local_time_exists"))
+    ).to_series()
+    errors = _errors(c.records, name, rule, c.values, message)
+    typed = {
+        name: utc.alias(name),
+        "_period_start": day.alias("_period_start"),
+        "_period_end": day.alias("_period_end"),
+    }
+    return typed, [errors]
 
 
 # The parser of each contract column type.
@@ -209,6 +365,7 @@ _PARSERS_BY_TYPE: dict[str, Callable[[_Column], _Parsed]] = {
     "measure": _parse_measure,
     "period": _parse_period,
     "date": _parse_period,
+    "timestamp": _parse_timestamp,
     "territory": lambda c: ({c.col.name: c.values}, []),
 }
 
@@ -269,7 +426,7 @@ class Changed:
 
 
 def _periods(
-    out: pl.DataFrame, frame: pl.DataFrame, rows: pl.Series
+    out: pl.DataFrame, frame: pl.DataFrame, rows: pl.Series, contract: Contract
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """period_start and period_end of each row (an explicit start or end wins over a period
     written in one cell), and the rows that have none."""
@@ -278,7 +435,15 @@ def _periods(
         period_end=pl.coalesce("period_end", "_period_end"),
     ).drop("_period_start", "_period_end")
     no_period = out.get_column("period_start").is_null() | out.get_column("period_end").is_null()
-    period_text = frame.get_column("period")
+    # The text the period was read from: the period column, else a timestamp's.
+    source = next(
+        (c.name for c in contract.columns if c.name == "period" or c.type == "timestamp"), None
+    )
+    period_text = (
+        frame.get_column(source)
+        if source
+        else pl.repeat(None, len(rows), dtype=pl.String, eager=True)
+    )
     parse_failed = period_text.is_not_null() & out.get_column("period_start").is_null()
     msg = pl.repeat(None, len(rows), dtype=pl.String, eager=True).set(
         no_period & ~parse_failed,
@@ -417,13 +582,16 @@ def stage(
         column = _Column(col, frame.get_column(col.name), frame, units, options)
         if col.required:
             errors.append(_required(column))
+        if col.missing_markers:
+            column, missing = _missing(column)
+            errors.append(missing)
         parsed, parse_errors = _PARSERS_BY_TYPE.get(col.type, _parse_text)(column)
         typed.update(parsed)
         errors.extend(parse_errors)
 
     out = pl.DataFrame({"_record": rows, **typed})
     if "_period_start" in out.columns:
-        out, period_errors = _periods(out, frame, rows)
+        out, period_errors = _periods(out, frame, rows, contract)
         errors.append(period_errors)
     errors.append(_year_errors(out, contract, rows))
     if options.reported_by is not None and "period_end" in out.columns:
