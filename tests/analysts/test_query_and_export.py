@@ -213,8 +213,8 @@ def test_a_reader_of_the_published_copy_never_blocks_a_run(fresh_home: Path) -> 
 def test_export_writes_every_mart_with_a_complete_codebook(home_env, tmp_path, capsys) -> None:
     out = tmp_path / "export"
     assert main(["export", "--out", str(out)]) == 0
-    assert "Exported 8 marts" in capsys.readouterr().out
     marts = [d for d in table_docs() if d.layer == "marts"]
+    assert f"Exported {len(marts)} marts" in capsys.readouterr().out
     book = pl.read_csv(out / "codebook.csv")
     workbook = openpyxl.load_workbook(out / "marts.xlsx", read_only=True)
     for d in marts:

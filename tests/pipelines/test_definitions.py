@@ -17,6 +17,7 @@ from warehouse.resources import HomeResource
 
 DATASETS = (
     "air_monitoring",
+    "air_quality",
     "cleanup",
     "coal_usage",
     "eco_events",
@@ -36,9 +37,13 @@ REFERENCE = (
     "fx_rates",
     "coal_factors",
     "materials",
+    "air_quality_standards",
+    "air_quality_completeness",
+    "heating_seasons",
 )
 CORE_MODELS = (
     "air_monitoring",
+    "air_quality",
     "cleanup",
     "coal_usage",
     "eco_events",
@@ -49,6 +54,8 @@ CORE_MODELS = (
     "water_fees",
 )
 MARTS = (
+    "air_quality_annual",
+    "air_quality_daily",
     "cleanup_comparison",
     "coal_and_emissions",
     "coal_by_period",
@@ -96,6 +103,7 @@ EXPECTED_CHECKS = (
         "marts/coal_and_emissions:estimates_say_how",
         "marts/waste_capacity:derived_capacity_is_flagged",
         "marts/cleanup_comparison:volume_never_in_tonnes",
+        "marts/air_quality_daily:a_mean_only_for_a_complete_day",
         "audit/findings:no_warnings",
     }
 )
