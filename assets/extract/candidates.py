@@ -329,6 +329,7 @@ class _Hit:
     position: int
     unit_ok: bool  # the label is the unit's own word ("18 участников": providers, not persons)
     end: int = 0  # where an ``after`` label ends: the next figure's clause starts after it
+    from_header: bool = False  # the label is a table's header cell or caption
 
 
 def _label(
@@ -576,7 +577,7 @@ def _paragraph_candidates(
                         unit.code if unit else "",
                         number.start,
                         end,
-                        f"'{hit.label}'" + (" (table header)" if hit.position == 0 else ""),
+                        f"'{hit.label}'" + (" (table header)" if hit.from_header else ""),
                         score,
                         cell.period if cell is not None else None,
                     )
@@ -595,7 +596,7 @@ class _Cell:
 
     def label(self, rule: FigureRule) -> _Hit | None:
         hit = find_any(self.words, [*rule.before, *rule.after])
-        return _Hit(rule, hit[0], 0, False) if hit else None
+        return _Hit(rule, hit[0], 0, False, from_header=True) if hit else None
 
     def scaled(self, number: Number) -> tuple[Number, _Unit | None]:
         factor, code = self.unit or (1.0, None)

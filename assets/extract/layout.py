@@ -52,7 +52,7 @@ class Box:
     x1: float
     top: float
     bottom: float
-    size: float  # font size, or the word's height for OCR
+    size: float  # font size; for OCR, the page's usual line height (ocr.py)
     confidence: float | None = None  # OCR's, 0..1; None for a text layer
 
 
