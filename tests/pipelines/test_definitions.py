@@ -56,6 +56,7 @@ CORE_MODELS = (
 MARTS = (
     "air_quality_annual",
     "air_quality_daily",
+    "air_quality_monthly",
     "cleanup_comparison",
     "coal_and_emissions",
     "coal_by_period",

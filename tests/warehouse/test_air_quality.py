@@ -197,6 +197,32 @@ def test_exceedance_days_and_heating_season_means_equal_a_recomputation(airnow, 
     assert got[2023][4] is None and got[2020][4] is not None
 
 
+def test_monthly_means_equal_a_recomputation(airnow, con) -> None:
+    _, raw = airnow
+    days = _recomputed_days(raw, _landed(con))
+    got = {
+        (year, month): (complete, mean)
+        for year, month, complete, mean in con.execute(
+            "select year, month, days_complete, monthly_mean from marts.air_quality_monthly "
+            "where pollutant = 'pm25'"
+        ).fetchall()
+    }
+    by_month: dict[tuple[int, int], list[float]] = defaultdict(list)
+    for d, (_, m) in days.items():
+        if m is not None:
+            by_month[(d.year, d.month)].append(m)
+    assert {k for k, (n, _) in got.items() if n} == set(by_month)
+    for key, means in by_month.items():
+        days_in_month = (date(key[0] + key[1] // 12, key[1] % 12 + 1, 1) - date(*key, 1)).days
+        complete, mean = got[key]
+        assert complete == len(means), key
+        if len(means) >= 0.75 * days_in_month:
+            assert mean == pytest.approx(sum(means) / len(means), abs=1e-9), key
+        else:
+            assert mean is None, key
+    assert got[(2019, 2)][1] is not None  # from 6 February: 23 of 28 days, 82%
+
+
 def _stage(rows: list[dict[str, str]], territories, units, **constants):
     raw = pl.DataFrame(
         [{"row_number": str(i), **r} for i, r in enumerate(rows, 2)],
