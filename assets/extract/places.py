@@ -157,18 +157,21 @@ def _city_of_adjective(adjective: str, index: TerritoryIndex) -> dict[str, int]:
 
 def _cities(index: TerritoryIndex) -> list[tuple[str, str]]:
     """(name in lower case, territory id) of the gazetteer's cities, longest names first; names
-    of five letters or more (shorter ones start too many words)."""
-    if id(index) not in _CITY_NAMES:
+    of five letters or more (shorter ones start too many words). Built once per index (the
+    entry holds the index, so its id is not reused by another while cached)."""
+    cached = _CITY_NAMES.get(id(index))
+    if cached is None or cached[0] is not index:
         names = {
             (name.lower().replace("ё", "е"), tid)
             for _, name, tid in index.spellings
             if index.territories[tid].place_type in _CITY_TYPES and len(name) >= 5
         }
-        _CITY_NAMES[id(index)] = sorted(names, key=lambda n: -len(n[0]))
-    return _CITY_NAMES[id(index)]
+        cached = (index, sorted(names, key=lambda n: (-len(n[0]), n)))
+        _CITY_NAMES[id(index)] = cached
+    return cached[1]
 
 
-_CITY_NAMES: dict[int, list[tuple[str, str]]] = {}
+_CITY_NAMES: dict[int, tuple[TerritoryIndex, list[tuple[str, str]]]] = {}
 
 
 def find_organisation_cities(text: str, index: TerritoryIndex) -> list[Place]:

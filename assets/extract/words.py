@@ -78,21 +78,24 @@ def turkic_stem(word: str) -> str:
 
 
 @cache
-def lemma(word: str) -> str:
+def lemma(word: str, turkic: bool = False) -> str:
     """The dictionary form of one word, lower case: "учреждения" -> "учреждение", "PM2" ->
     "pm2", "stations" -> "station". A word with letters Russian has not is Kazakh, Kyrgyz,
-    Uzbek or Belarusian: its stem ("қоқысты" -> "қоқыс"). A Cyrillic word pymorphy3 does not
-    know loses a Turkic ending first, and is then read as its stem would be ("тоннадан" ->
-    "тонна", "заттар" as "зат")."""
+    Uzbek or Belarusian: its stem ("қоқысты" -> "қоқыс"). A word pymorphy3 does not know is
+    that stem too in a ``turkic`` text ("ишембиликке" -> "ишембилик"); in a Russian one it is
+    pymorphy3's guess ("нацпроекта" -> "нацпроект"), unless it is a Russian loanword with a
+    Turkic ending ("тоннадан" -> "тонна")."""
     w = word.lower().replace("ё", "е")
     if any(c in OTHER_CYRILLIC for c in w):
         return turkic_stem(w)
     if re.search("[а-я]", w):
         morph = _morph()
         if not morph.word_is_known(w):
-            # Not Russian: without a Turkic ending it has, read as the bare stem would be
-            # ("заттар" as "зат", "тоннадан" as "тонна").
-            w = turkic_stem(w)
+            stem = turkic_stem(w)
+            if turkic:
+                return stem
+            if stem != w and morph.word_is_known(stem):
+                w = stem
         return morph.parse(w)[0].normal_form.replace("ё", "е")
     if len(w) > 3 and w.endswith("s") and not w.endswith("ss"):
         return w[:-1]
@@ -100,13 +103,21 @@ def lemma(word: str) -> str:
 
 
 def words(text: str) -> list[Word]:
-    """Every word of ``text`` with its offsets and its dictionary form."""
-    return [Word(m.start(), m.end(), m.group(), lemma(m.group())) for m in _WORD.finditer(text)]
+    """Every word of ``text`` with its offsets and its dictionary form. A text with a letter of
+    Kazakh, Kyrgyz, Uzbek or Belarusian is read as one: its unknown words lose their endings."""
+    turkic = any(c in OTHER_CYRILLIC for c in text.lower())
+    return [
+        Word(m.start(), m.end(), m.group(), lemma(m.group(), turkic)) for m in _WORD.finditer(text)
+    ]
 
 
 @cache
-def phrase_lemmas(phrase: str) -> tuple[str, ...]:
-    return tuple(lemma(m.group()) for m in _WORD.finditer(phrase))
+def phrase_lemmas(phrase: str) -> tuple[frozenset[str], ...]:
+    """Each word's dictionary forms as a Russian and as a Turkic text would give them (a
+    phrase of the rules may be either: "ишембилик" matches "ишембиликке" in a Kyrgyz text)."""
+    return tuple(
+        frozenset({lemma(m.group()), lemma(m.group(), True)}) for m in _WORD.finditer(phrase)
+    )
 
 
 def find_phrase(ws: list[Word], phrase: str, start: int = 0, end: int | None = None) -> list[Word]:
@@ -118,7 +129,7 @@ def find_phrase(ws: list[Word], phrase: str, start: int = 0, end: int | None = N
     inside = [w for w in ws if w.start >= start and (end is None or w.end <= end)]
     for i in range(len(inside) - len(target) + 1):
         run = inside[i : i + len(target)]
-        if tuple(w.lemma for w in run) == target:
+        if all(w.lemma in forms for w, forms in zip(run, target, strict=True)):
             return run
     return []
 
