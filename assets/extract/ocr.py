@@ -68,6 +68,20 @@ def _ready(path: Path, what: str) -> None:
         raise DocumentError(f"{path.name}{what}: {e}") from None
 
 
+def _read(path: Path, where: str, image, number: int = 1) -> PageWords:
+    """ocr_words, with Tesseract's own failure (a broken language file, an image it cannot
+    take) said as this document's DocumentError: the other documents are still read."""
+    import pytesseract
+
+    try:
+        return ocr_words(image, number)
+    except pytesseract.TesseractError as e:
+        raise _error(
+            f"{path.name}{where}: Tesseract could not read it ({e.message.strip() or e.status}); "
+            f"check its installation: {_INSTALL}"
+        ) from None
+
+
 def ocr_words(image, number: int = 1) -> PageWords:
     """The words of a page image (PIL) with their boxes and confidences. A word takes its
     line's top, bottom and height, so that the words of one line stand on one baseline."""
@@ -125,7 +139,7 @@ def ocr_pdf_page(path: Path, number: int) -> PageWords:
         image = pdf[number - 1].render(scale=DPI / 72).to_pil()
     finally:
         pdf.close()
-    return ocr_words(image, number)
+    return _read(path, f" (page {number})", image, number)
 
 
 def ocr_image(path: Path) -> PageWords:
@@ -135,7 +149,7 @@ def ocr_image(path: Path) -> PageWords:
     _ready(path, " (an image)")
     try:
         with Image.open(path) as image:
-            return ocr_words(image.convert("RGB"))
+            return _read(path, "", image.convert("RGB"))
     except (UnidentifiedImageError, OSError) as e:
         raise _error(
             f"{path.name} is not a readable image ({type(e).__name__}); scan it again or save it "

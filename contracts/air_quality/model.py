@@ -12,13 +12,12 @@ kept, as measured).
 
 from __future__ import annotations
 
-import csv
-
 import pandera.polars as pa
 import polars as pl
 
 from contracts import CONTRACTS_DIR, load_contract
 from contracts.schema import explain_period
+from contracts.vocabulary import Units
 
 CONTRACT = load_contract("air_quality")
 FLOOR_UGM3 = float(CONTRACT.rule("above_noise_floor").floor_ugm3)
@@ -26,12 +25,13 @@ FLOOR_UGM3 = float(CONTRACT.rule("above_noise_floor").floor_ugm3)
 
 def _factors() -> dict[str, float]:
     """Concentration unit -> its factor to µg/m³, as seeds/reference/units.csv declares them."""
-    with (CONTRACTS_DIR.parent / "seeds" / "reference" / "units.csv").open(encoding="utf-8") as f:
-        return {
-            r["unit"]: float(r["factor_to_base"])
-            for r in csv.DictReader(f)
-            if r["dimension"] == "concentration_mass"
-        }
+    reference = CONTRACTS_DIR.parent / "seeds" / "reference"
+    units = Units.from_csv(reference / "units.csv", reference / "scales.csv")
+    return {
+        unit: units.factor_of[unit]
+        for unit, dimension in units.dimension_of.items()
+        if dimension == "concentration_mass"
+    }
 
 
 _FACTOR = _factors()

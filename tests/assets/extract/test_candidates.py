@@ -3,25 +3,7 @@ reports are scored in test_recall.py)."""
 
 from __future__ import annotations
 
-import hashlib
-
 import pytest
-
-from assets.extract.candidates import find_candidates
-from assets.extract.documents import Document, from_pages
-from contracts.vocabulary import Units
-from tests.conftest import REFERENCE
-
-
-def _document(*lines: str) -> Document:
-    text = "\n".join(lines)
-    return from_pages("d.txt", hashlib.sha256(text.encode()).hexdigest(), "text", [(1, text)])
-
-
-@pytest.fixture(scope="module")
-def find(territories):
-    units = Units.from_csv(REFERENCE / "units.csv", REFERENCE / "scales.csv")
-    return lambda *lines: find_candidates(_document(*lines), territories, units)
 
 
 @pytest.mark.parametrize(

@@ -192,3 +192,16 @@ def test_a_scan_without_an_ocr_engine_says_how_to_install_one(tmp_path: Path, mo
             read_document(_pdf(tmp_path / "scan.pdf", None))
     finally:
         ocr.languages.cache_clear()
+
+
+def test_tesseract_failing_on_a_scan_is_that_documents_message(tmp_path: Path, monkeypatch):
+    import pytesseract
+    from PIL import Image
+
+    def fails(*args, **kwargs):
+        raise pytesseract.TesseractError(1, "Failed loading language 'kir'")
+
+    monkeypatch.setattr(pytesseract, "image_to_data", fails)
+    Image.new("L", (200, 80), "white").save(tmp_path / "page.png")
+    with pytest.raises(DocumentError, match=r"page.png: Tesseract could not read it \(Failed"):
+        read_document(tmp_path / "page.png")

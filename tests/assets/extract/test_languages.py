@@ -5,19 +5,11 @@ tests in the way regional news and reports put them."""
 
 from __future__ import annotations
 
-import hashlib
-
 import pytest
 
-from assets.extract.candidates import find_candidates
-from assets.extract.documents import Document, from_pages
 from assets.extract.numbers import read_numbers
 from assets.extract.places import find_places
 from assets.extract.words import lemma
-from contracts.vocabulary import Units
-from tests.conftest import REFERENCE
-
-UNITS = Units.from_csv(REFERENCE / "units.csv", REFERENCE / "scales.csv")
 
 
 @pytest.mark.parametrize(
@@ -31,8 +23,8 @@ UNITS = Units.from_csv(REFERENCE / "units.csv", REFERENCE / "scales.csv")
         ("7 мільёнаў 420 тысяч рублёў", 7_420_000),
     ],
 )
-def test_numbers_with_kazakh_kyrgyz_uzbek_and_belarusian_scale_words(text, value) -> None:
-    (number, *_) = read_numbers(text, UNITS.scales)
+def test_numbers_with_kazakh_kyrgyz_uzbek_and_belarusian_scale_words(units, text, value) -> None:
+    (number, *_) = read_numbers(text, units.scales)
     assert number.value == value
 
 
@@ -61,11 +53,6 @@ def test_a_territory_with_a_case_ending(territories, text, territory) -> None:
     assert place.territory_ids == (territory,)
 
 
-def _document(*lines: str) -> Document:
-    text = "\n".join(lines)
-    return from_pages("d.txt", hashlib.sha256(text.encode()).hexdigest(), "text", [(1, text)])
-
-
 @pytest.mark.parametrize(
     ("sentence", "expected"),
     [
@@ -92,6 +79,6 @@ def _document(*lines: str) -> Document:
         ),
     ],
 )  # fmt: skip
-def test_kazakh_and_kyrgyz_sentences_give_their_figures(territories, sentence, expected) -> None:
-    found = find_candidates(_document(sentence), territories, UNITS)
+def test_kazakh_and_kyrgyz_sentences_give_their_figures(find, sentence, expected) -> None:
+    found = find(sentence)
     assert [(c.column, c.value, c.territory_id) for c in found] == expected

@@ -3,28 +3,12 @@ these tests in the language of regional reports (none is taken from the shared r
 
 from __future__ import annotations
 
-import hashlib
-
 import pytest
 
-from assets.extract.candidates import Candidate, find_candidates
-from assets.extract.documents import Document, from_pages
+from assets.extract.candidates import Candidate
 from assets.extract.places import find_organisation_cities, find_places
-from contracts.vocabulary import Units
-from tests.conftest import REFERENCE
 
 TITLE = "Доклад о состоянии окружающей среды Кемеровской области – Кузбасса за 2023 год"
-
-
-def _document(*lines: str) -> Document:
-    text = "\n".join(lines)
-    return from_pages("d.txt", hashlib.sha256(text.encode()).hexdigest(), "text", [(1, text)])
-
-
-@pytest.fixture(scope="module")
-def find(territories):
-    units = Units.from_csv(REFERENCE / "units.csv", REFERENCE / "scales.csv")
-    return lambda *lines: find_candidates(_document(*lines), territories, units)
 
 
 def _facility(found: list[Candidate]) -> list[tuple]:

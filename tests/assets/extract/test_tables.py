@@ -5,19 +5,14 @@ same candidates."""
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from assets.extract.candidates import find_candidates
-from assets.extract.documents import from_pages, read_document
-from contracts.vocabulary import Units
+from assets.extract.documents import read_document
+from tests.assets.extract.conftest import text_document
 from tests.assets.extract.printed import print_pdf, to_docx, to_html
-from tests.conftest import REFERENCE
-
-UNITS = Units.from_csv(REFERENCE / "units.csv", REFERENCE / "scales.csv")
 
 CLEANUP = "\n".join(
     [
@@ -40,25 +35,25 @@ EMISSIONS = "\n".join(
 )
 
 
-def _figures(text_or_path) -> Counter:
-    if isinstance(text_or_path, Path):
-        document = read_document(text_or_path)
-    else:
-        sha = hashlib.sha256(text_or_path.encode()).hexdigest()
-        document = from_pages("t.txt", sha, "text", [(1, text_or_path)])
-    return Counter(
-        (c.dataset, c.column, c.value, c.territory_id, c.period)
-        for c in find_candidates(document, _figures.territories, UNITS)
-    )
+@pytest.fixture
+def figures(find):
+    """What the rules propose from a table given as text, or as a document's path."""
+
+    def proposed(text_or_path: str | Path) -> Counter:
+        document = (
+            read_document(text_or_path)
+            if isinstance(text_or_path, Path)
+            else text_document(*text_or_path.splitlines())
+        )
+        return Counter(
+            (c.dataset, c.column, c.value, c.territory_id, c.period) for c in find(document)
+        )
+
+    return proposed
 
 
-@pytest.fixture(autouse=True)
-def _index(territories):
-    _figures.territories = territories
-
-
-def test_a_row_per_region_gives_its_figures_with_the_headers_unit() -> None:
-    assert _figures(CLEANUP) == Counter(
+def test_a_row_per_region_gives_its_figures_with_the_headers_unit(figures) -> None:
+    assert figures(CLEANUP) == Counter(
         [
             ("cleanup", "participants", "12500", "KG-O", "2023"),
             ("cleanup", "waste_collected_t", "340.5", "KG-O", "2023"),
@@ -70,8 +65,8 @@ def test_a_row_per_region_gives_its_figures_with_the_headers_unit() -> None:
     )
 
 
-def test_years_in_the_header_are_the_periods_and_the_caption_gives_unit_and_scale() -> None:
-    assert _figures(EMISSIONS) == Counter(
+def test_years_in_the_header_are_the_periods_and_the_caption_gives_unit_and_scale(figures) -> None:
+    assert figures(EMISSIONS) == Counter(
         [
             ("emissions", "emissions_t", "560400", "KZ-KAR", "2021"),
             ("emissions", "emissions_t", "548100", "KZ-KAR", "2022"),
@@ -81,7 +76,7 @@ def test_years_in_the_header_are_the_periods_and_the_caption_gives_unit_and_scal
     )
 
 
-def test_a_number_inside_a_sentence_of_a_cell_is_not_labelled_by_the_header() -> None:
+def test_a_number_inside_a_sentence_of_a_cell_is_not_labelled_by_the_header(figures) -> None:
     text = "\n".join(
         [
             "Итоги субботников за 2023 год",
@@ -89,15 +84,15 @@ def test_a_number_inside_a_sentence_of_a_cell_is_not_labelled_by_the_header() ->
             "1\tУборка парка, где работали 3 бригады",
         ]
     )
-    assert _figures(text) == Counter()
+    assert figures(text) == Counter()
 
 
 @pytest.mark.parametrize("text", [CLEANUP, EMISSIONS], ids=["cleanup", "emissions"])
-def test_the_same_table_in_word_and_in_pdf(tmp_path: Path, text: str) -> None:
-    want = _figures(text)
+def test_the_same_table_in_word_and_in_pdf(figures, tmp_path: Path, text: str) -> None:
+    want = figures(text)
     html = tmp_path / "table.html"
     html.write_text(to_html(text), encoding="utf-8")
     pdf = print_pdf(html, tmp_path / "table.pdf")
     docx = to_docx(text, tmp_path / "table.docx")
-    assert _figures(docx) == want
-    assert _figures(pdf) == want
+    assert figures(docx) == want
+    assert figures(pdf) == want
