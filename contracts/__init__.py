@@ -24,12 +24,13 @@ CONTRACTS_DIR = Path(__file__).parent
 SOURCES_DIR = CONTRACTS_DIR / "sources"
 
 ColumnType = Literal[
-    "territory", "period", "date", "timestamp", "text", "count", "quantity", "measure"
+    "territory", "station", "period", "date", "timestamp", "text", "count", "quantity", "measure"
 ]
 
 # DuckDB type of each staged column type (a measure adds <name>_unit, a territory territory_id).
 _DUCK_TYPES = {
     "territory": "varchar",
+    "station": "varchar",  # as written; station_id beside it
     "text": "varchar",
     "date": "date",
     "timestamp": "timestamptz",  # an instant, stored in UTC
@@ -69,6 +70,10 @@ class ColumnSpec(_Strict):
     # Values of the vocabulary that refuse their row (a publisher's QC flag "invalid"): rule
     # refused_value, the row counted and kept in quarantine, never averaged.
     refuse: list[str] = Field(default_factory=list)
+    # A day of the month (a wide bulletin's column header "1".."31") whose month is written in
+    # the named column ("январь 2023", from the file's title): together they give the row's
+    # day, and a timestamp column left empty is that day's local midnight.
+    day_of: str | None = None
     # A fixed vocabulary: a list of values, or value -> the spellings submissions use for it.
     allowed: list[str] | dict[str, list[str]] | None = None
     aliases: list[str] = Field(default_factory=list)
@@ -173,6 +178,13 @@ class Contract(_Strict):
                 raise ValueError(
                     f"{self.dataset}.{c.name}: refuse names values its vocabulary does not allow"
                 )
+            if c.type == "station" and not any(o.type == "territory" for o in self.columns):
+                raise ValueError(
+                    f"{self.dataset}.{c.name}: a station is found within its territory: the "
+                    "contract needs a territory column"
+                )
+            if c.day_of and c.day_of not in names:
+                raise ValueError(f"{self.dataset}.{c.name}: day_of names unknown column {c.day_of}")
             if c.unit_column and c.unit_column not in names:
                 raise ValueError(
                     f"{self.dataset}.{c.name}: unit_column names unknown column {c.unit_column}"
@@ -198,12 +210,14 @@ class Contract(_Strict):
 
     def staged_columns(self) -> list[tuple[str, str]]:
         """(name, DuckDB type) of staging.<dataset>'s value columns, in order: a territory adds
-        territory_id after it, a measure adds <name>_unit."""
+        territory_id after it, a station station_id, a measure <name>_unit."""
         out = []
         for c in self.stored_columns:
             out.append((c.name, _DUCK_TYPES[c.type]))
             if c.type == "territory":
                 out.append(("territory_id", "varchar"))
+            if c.type == "station":
+                out.append(("station_id", "varchar"))
             if c.type == "measure":
                 out.append((f"{c.name}_unit", "varchar"))
         return out
@@ -262,6 +276,10 @@ class SourceSpec(_Strict):
     )  # headers left unused on purpose (kept in raw.extra)
     constants: dict[str, str] = Field(default_factory=dict)  # column -> value for every row
     unpivot: UnpivotSpec | None = None  # wide tables: one record per matching column
+    # Values the title above the header gives every row (a bulletin's month): column -> a
+    # regular expression searched in the text of the rows above the header; its first group
+    # (or the whole match) is the value. A file whose title does not match is refused.
+    from_title: dict[str, str] = Field(default_factory=dict)
     # Names this publisher uses for territories that should not become gazetteer aliases for
     # everyone (a district named like a town elsewhere): name as written -> territory id.
     territories: dict[str, str] = Field(default_factory=dict)
@@ -279,6 +297,7 @@ class SourceSpec(_Strict):
     def validate_against(self, contract: Contract) -> None:
         names = {c.name for c in contract.columns}
         unknown = {m.column for m in self.mapping().values()} | set(self.constants)
+        unknown |= set(self.from_title)
         if self.unpivot:
             unknown |= {self.unpivot.name_to, self.unpivot.value_to}
         unknown -= names

@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from contracts.air import AirReference
 from contracts.territories import TerritoryIndex
 from contracts.vocabulary import Units
 from warehouse.home import REPO_ROOT, SEEDS_DIR
@@ -45,6 +46,21 @@ def territories() -> TerritoryIndex:
     """The gazetteer as seeds/reference holds it."""
     return TerritoryIndex.from_rows(
         _rows("regions"), _rows("territory_names"), _rows("territory_codes")
+    )
+
+
+def air_reference(*stations: dict[str, str]) -> AirReference:
+    """The air-quality reference as seeds/reference holds it, with ``stations`` added to the
+    register (rows of air_quality_stations.csv)."""
+    regions = _rows("regions")
+    return AirReference.from_rows(
+        _rows("air_quality_stations") + list(stations),
+        _rows("air_quality_station_names"),
+        {r["territory_id"]: r["parent_id"] or None for r in regions},
+        {r["territory_id"]: r["country_code"] for r in regions},
+        _rows("air_quality_pollutants"),
+        _rows("air_quality_conversion_bases"),
+        _rows("air_quality_standards"),
     )
 
 

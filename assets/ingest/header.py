@@ -55,6 +55,8 @@ class HeaderMatcher:
         key = normalise_key(header)
         if key in self.explicit:
             return self.explicit[key]
+        if key in self.ignored:
+            return None  # left unused on purpose, though a contract alias (AirNow's "Day")
         if key in self.aliases:
             return ColumnMapping(column=self.aliases[key])
         m = re.match(r"^(.*?)\s*(?:,|\(|\[)\s*([^,()\[\]]+?)\s*[)\]]?\s*$", header.strip())
@@ -227,6 +229,9 @@ def row_exprs(layout: Layout) -> list[pl.Expr]:
     ]
 
 
+_NO_VALUE = "-–— \t"
+
+
 def unpivot(
     body: pl.DataFrame,
     common: list[pl.Expr],
@@ -242,7 +247,9 @@ def unpivot(
         raise SubmissionError(
             f"the source spec unpivots into {u.name_to} and {u.value_to}, but a header already maps to one of them"
         )
-    filled = lambda c: (pl.col(c).str.strip_chars().str.len_chars() > 0).fill_null(False)  # noqa: E731
+    # A lone dash is "no value" in a statistical table (staging reads it so): a day or year
+    # column holding one gives no record, as an empty cell does.
+    filled = lambda c: (pl.col(c).str.strip_chars(_NO_VALUE).str.len_chars() > 0).fill_null(False)  # noqa: E731
     records = [
         body.filter(filled(c)).select(
             *common,

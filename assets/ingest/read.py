@@ -12,6 +12,7 @@ cells), header (the header row and the column map) and stream (large CSV files).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from assets.ingest.cells import read_csv_cells, read_excel_cells
 from assets.ingest.decode import SubmissionError
 from assets.ingest.header import (
     HeaderMatcher,
+    Layout,
     find_header,
     layout_of,
     non_blank,
@@ -116,6 +118,9 @@ def read_submission(
     body = frame.slice(h + 1).filter(non_blank(layout.cell_cols))
     common = row_exprs(layout)
     column_map = layout.column_map
+    for column, value in title_values(frame.slice(0, h).select(cell_cols), spec, layout).items():
+        common.append(pl.lit(value, dtype=pl.String).alias(column))
+        column_map[f"title: {value}"] = {"column": column, "unit": None}
     if layout.wide:
         rows = unpivot(body, common, layout.wide, spec, layout.taken)
         column_map[f"{len(layout.wide)} columns {layout.wide[0][1]}..{layout.wide[-1][1]}"] = {
@@ -133,6 +138,33 @@ def read_submission(
         column_map,
         layout.unmapped,
     )
+
+
+def title_values(above: pl.DataFrame, spec: SourceSpec, layout: Layout) -> dict[str, str]:
+    """The values the title above the header gives every row (``from_title`` of the spec): a
+    bulletin's month, "январь 2023". A title that does not give one refuses the file."""
+    if not spec.from_title:
+        return {}
+    text = " ".join(
+        str(cell).strip() for row in above.iter_rows() for cell in row if cell and str(cell).strip()
+    )
+    found = {}
+    for column, pattern in spec.from_title.items():
+        if column in layout.taken:
+            raise SubmissionError(
+                f"the source spec takes {column} from the title, but a header maps to it too: "
+                "map one of them"
+            )
+        match = re.search(pattern, text)
+        if match is None:
+            shown = text[:200] or "nothing (the header is the first row)"
+            raise SubmissionError(
+                f"the title above the table should give {column} (source spec {spec.name}: "
+                f"{pattern}), but it reads: {shown}. Write it above the header, as the "
+                "publisher does"
+            )
+        found[column] = (match.group(1) if match.groups() else match.group(0)).strip()
+    return found
 
 
 def _name_the_sheet_with_a_header(

@@ -49,7 +49,8 @@ def stream_csv(
 
     The header is found in the file's first MB, exactly as for a file read whole; the body is then
     shaped by the same expressions. Returns None, so that the file is read whole instead, where
-    the stream cannot give the same rows: a wide table to unpivot, a header beyond the first MB,
+    the stream cannot give the same rows: a wide table to unpivot or values from a title above
+    the header, a header beyond the first MB,
     or rows wider than the header row (Polars refuses them; the csv module keeps every cell).
     """
     with path.open("rb") as f:
@@ -88,8 +89,8 @@ def stream_csv(
     if [c or "" for c in first] != [c or "" for c in header_cells[: len(first)]]:
         return None
     layout = layout_of(header_cells[: len(cell_cols)], cell_cols, matcher, h + 1)
-    if layout.wide:
-        return None
+    if layout.wide or spec.from_title:
+        return None  # a bulletin's day columns and title: read whole
     rows_file = spill_dir / "rows.parquet"
     try:
         (

@@ -17,11 +17,13 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 import polars as pl
 import yaml
 
+from contracts.air import AirReference
 from contracts.territories import TerritoryIndex
 from contracts.vocabulary import Units
 from warehouse import ensure_schemas, scalar, units_in
@@ -246,26 +248,53 @@ def load_all(
     }
 
 
-def reference(con: duckdb.DuckDBPyConnection) -> tuple[Units, TerritoryIndex]:
-    """The unit vocabulary and the gazetteer as loaded in the warehouse (core.units, core.scales,
-    core.regions, core.territory_names, core.territory_codes, seeds and overlays), so that
-    staging uses exactly what the warehouse shows."""
-    units = units_in(con)
-    return units, TerritoryIndex.from_rows(
-        con.sql(
-            "select territory_id, iso_code, country_code, place_type, level, name_en, name_ru, "
-            "name_local, valid_from, valid_to from core.regions"
-        )
-        .pl()
-        .to_dicts(),
-        con.sql("select territory_id, name from core.territory_names").pl().to_dicts(),
-        con.sql("select territory_id, code from core.territory_codes").pl().to_dicts(),
+class StagingReference(NamedTuple):
+    """What staging reads from the reference tables."""
+
+    units: Units
+    territories: TerritoryIndex
+    air: AirReference
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
+    return con.sql(sql).pl().to_dicts()
+
+
+def air_reference(con: duckdb.DuckDBPyConnection) -> AirReference:
+    """The station register and the conversion facts as loaded in the warehouse."""
+    regions = _rows(con, "select territory_id, parent_id, country_code from core.regions")
+    return AirReference.from_rows(
+        _rows(con, "select * from core.air_quality_stations"),
+        _rows(con, "select * from core.air_quality_station_names"),
+        {r["territory_id"]: r["parent_id"] or None for r in regions},
+        {r["territory_id"]: r["country_code"] for r in regions},
+        _rows(con, "select * from core.air_quality_pollutants"),
+        _rows(con, "select * from core.air_quality_conversion_bases"),
+        _rows(con, "select * from core.air_quality_standards"),
     )
 
 
-def reference_in_memory(overlay_dir: Path | None = None) -> tuple[Units, TerritoryIndex]:
-    """The unit vocabulary and the gazetteer of the seeds and a home's overlays, built in an
-    in-memory database: for commands that read files without a warehouse (check, extract)."""
+def reference(con: duckdb.DuckDBPyConnection) -> StagingReference:
+    """The unit vocabulary, the gazetteer and the air-quality reference as loaded in the
+    warehouse (core.units, core.scales, core.regions, core.territory_names,
+    core.territory_codes, core.air_quality_*, seeds and overlays), so that staging uses
+    exactly what the warehouse shows."""
+    units = units_in(con)
+    territories = TerritoryIndex.from_rows(
+        _rows(
+            con,
+            "select territory_id, iso_code, country_code, place_type, level, name_en, name_ru, "
+            "name_local, valid_from, valid_to from core.regions",
+        ),
+        _rows(con, "select territory_id, name from core.territory_names"),
+        _rows(con, "select territory_id, code from core.territory_codes"),
+    )
+    return StagingReference(units, territories, air_reference(con))
+
+
+def reference_in_memory(overlay_dir: Path | None = None) -> StagingReference:
+    """What staging reads, from the seeds and a home's overlays, built in an in-memory
+    database: for commands that read files without a warehouse (check, extract)."""
     con = duckdb.connect()  # nothing is written anywhere
     try:
         ensure_schemas(con)

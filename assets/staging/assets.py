@@ -16,7 +16,7 @@ from assets.staging.load import (
     record_stage_failure,
     stage_file,
 )
-from assets.staging.rules import rules_version
+from assets.staging.rules import rules_version, staging_reference
 from contracts import Contract, load_source_specs
 from warehouse import run_query, scalar
 from warehouse.resources import HomeResource, Warehouse
@@ -44,11 +44,7 @@ def staging_asset(contract: Contract) -> dg.AssetsDefinition:
         kinds={"duckdb", "polars", "pandera"},
         deps=[
             dg.AssetKey(["raw", ds]),
-            dg.AssetKey(["core", "regions"]),
-            dg.AssetKey(["core", "territory_names"]),
-            dg.AssetKey(["core", "territory_codes"]),
-            dg.AssetKey(["core", "units"]),
-            dg.AssetKey(["core", "scales"]),
+            *(dg.AssetKey(["core", t]) for t in staging_reference(contract)),
         ],
         description=(
             f"{contract.title}, typed and validated against contracts/{ds}/. Grain: {contract.grain} "
@@ -65,7 +61,7 @@ def staging_asset(contract: Contract) -> dg.AssetsDefinition:
         # A spec that cannot be used is left out (ingest says why and holds its files back).
         specs = load_source_specs(home.home.sources, problems=[])
         with warehouse.get_connection() as con:
-            units, territories = reference(con)
+            units, territories, air = reference(con)
             version = rules_version(con, contract)
             release.record_version(con, version, context.run_id)
             counts = {"released": 0, "newly_rejected": 0}
@@ -96,6 +92,7 @@ def staging_asset(contract: Contract) -> dg.AssetsDefinition:
                     on_chunk=lambda done, total: rows_done(
                         context.log, f"{ds}/{p.path}", done, total
                     ),
+                    air=air,
                 )
 
             for p, outcome in each_file(

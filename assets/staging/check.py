@@ -49,7 +49,7 @@ def check_file(
     reported_by: date | None = None,
 ) -> FileCheck:
     """Read and validate ``path``; raises SubmissionError for a file that is not a table."""
-    units, territories = reference_in_memory(overlay_dir)  # nothing is written anywhere
+    units, territories, air = reference_in_memory(overlay_dir)  # nothing is written anywhere
     sub = read_submission(path, contract, spec, units)
     column_map = column_map_of(sub, spec)
     options = file_options(
@@ -61,7 +61,7 @@ def check_file(
         ),
         reported_by or date.today(),
     )
-    result = stage(sub.rows, contract, units, territories, options)
+    result = stage(sub.rows, contract, units, territories, options, air)
     rejections = result.rejections
     by_rule = (
         rejections.group_by("rule")

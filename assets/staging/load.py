@@ -21,6 +21,7 @@ import polars as pl
 
 from assets.staging.validate import StagingOptions, stage
 from contracts import Contract
+from contracts.air import AirReference
 from contracts.column_map import ColumnMap
 from contracts.territories import TerritoryIndex
 from contracts.vocabulary import Units
@@ -88,6 +89,7 @@ def stage_file(
     fingerprint: str | None = None,
     on_loaded: Callable[[StageOutcome], None] | None = None,
     on_chunk: Callable[[int, int], None] | None = None,
+    air: AirReference | None = None,
 ) -> StageOutcome:
     """Stage one landed file from raw, chunk by chunk; its status turns ``loaded``, with its
     counts and the fingerprint of the rules it was staged under, in the last commit.
@@ -147,7 +149,7 @@ def stage_file(
                 raw = next_raw.result()
                 if i + 1 < len(starts):
                     next_raw = reads.submit(read, starts[i + 1])
-                result = stage(raw, contract, units, territories, options)
+                result = stage(raw, contract, units, territories, options, air)
                 rejected = result.rejections.with_columns(
                     file_id=pl.lit(file_id),
                     dataset=pl.lit(ds),

@@ -20,8 +20,25 @@ import duckdb
 
 from contracts import CONTRACTS_DIR, Contract
 
-# The reference tables staging reads (assets/staging/load.reference).
+# The reference tables staging reads (assets/reference/load.reference): every dataset's, and
+# those a dataset with a station column reads besides.
 STAGING_REFERENCE = ("regions", "territory_names", "territory_codes", "units", "scales")
+AIR_REFERENCE = (
+    "air_quality_stations",
+    "air_quality_station_names",
+    "air_quality_pollutants",
+    "air_quality_conversion_bases",
+    "air_quality_standards",
+)
+
+
+def staging_reference(contract: Contract) -> tuple[str, ...]:
+    """The reference tables staging reads for this contract's files."""
+    if any(c.type == "station" for c in contract.columns):
+        return STAGING_REFERENCE + AIR_REFERENCE
+    return STAGING_REFERENCE
+
+
 # The code that reads cells: staging's parsers and the vocabulary and name rules below them.
 _PARSERS = (
     Path(__file__).parent / "text.py",
@@ -84,6 +101,6 @@ class RulesVersion:
 
 def rules_version(con: duckdb.DuckDBPyConnection, contract: Contract) -> RulesVersion:
     components = {f"contract {contract.dataset}": contract_fingerprint(contract)}
-    components |= {f"core.{t}": reference_fingerprint(con, t) for t in STAGING_REFERENCE}
+    components |= {f"core.{t}": reference_fingerprint(con, t) for t in staging_reference(contract)}
     components["ecostat parsers"] = parsers_fingerprint()
     return RulesVersion(contract.dataset, components)

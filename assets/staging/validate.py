@@ -27,6 +27,7 @@ from assets.staging.text import (
     other_digit_cells,
 )
 from contracts import ColumnSpec, Contract
+from contracts.air import LIMIT_MULTIPLE, MIXING_RATIO, AirReference
 from contracts.limits import limits
 from contracts.schema import explain_period, rules_module
 from contracts.territories import TerritoryIndex
@@ -367,6 +368,7 @@ _PARSERS_BY_TYPE: dict[str, Callable[[_Column], _Parsed]] = {
     "date": _parse_period,
     "timestamp": _parse_timestamp,
     "territory": lambda c: ({c.col.name: c.values}, []),
+    "station": lambda c: ({c.col.name: c.values}, []),  # resolved with its territory, later
 }
 
 
@@ -473,6 +475,115 @@ def _territories(
     )
 
 
+def _station_time_zones(
+    frame: pl.DataFrame, contract: Contract, station: str, air: AirReference
+) -> pl.DataFrame:
+    """A local time without a zone in its row or source spec is read in its station's (the
+    register's), when the station's name gives one."""
+    zones = {c.timezone_column for c in contract.columns if c.timezone_column}
+    if not zones:
+        return frame
+    from_register = air.time_zones(frame.get_column(station))
+    return frame.with_columns(pl.col(z).fill_null(from_register) for z in zones)
+
+
+def _days(
+    frame: pl.DataFrame, contract: Contract, col: ColumnSpec
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A day of the month (a bulletin's column header) with its month (the file's title): the
+    row's day, and a timestamp left empty becomes its local midnight. A day the month has not
+    (31 in February), a day that is no number, a month that is no month: rule day_of_month."""
+    day_text = frame.get_column(col.name)
+    month_text = frame.get_column(col.day_of)
+    month = parse_periods(month_text)
+    number = day_text.str.strip_chars().str.strip_chars_end(".").cast(pl.Int32, strict=False)
+    start, end = month.get_column("start"), month.get_column("end")
+    whole_month = pl.select(
+        (start.dt.day() == 1) & (start.dt.month_end() == end) & (start.dt.month() == end.dt.month())
+    ).to_series()
+    # The month's first day plus the day's number less one: a day the month has not (30
+    # February) lands in the next month and is refused below.
+    day = pl.select(
+        pl.when(whole_month & number.is_between(1, 31))
+        .then(start + pl.duration(days=number - 1))
+        .cast(pl.Date)
+    ).to_series()
+    day = pl.select(pl.when(day <= end).then(day)).to_series()
+    times = [c.name for c in contract.columns if c.type == "timestamp"]
+    # The day is read where it gives the time: a row that writes its time needs none.
+    needed = (
+        pl.select(pl.all_horizontal(frame.get_column(t).is_null() for t in times)).to_series()
+        if times
+        else pl.repeat(True, frame.height, dtype=pl.Boolean, eager=True)
+    )
+    message = pl.select(
+        pl.when(day_text.is_null() | ~needed)
+        .then(None)
+        .when(month_text.is_null())
+        .then(
+            pl.lit(
+                f"a day of the month needs its month: give {col.day_of} (a column, a source "
+                "spec's constant or the file's title)"
+            )
+        )
+        .when(~whole_month.fill_null(False))
+        .then(pl.format("{} is not one month (январь 2023, 2023-01)", month_text))
+        .when(number.is_null() | ~number.is_between(1, 31))
+        .then(pl.format("{} is not a day of the month (1-31)", day_text))
+        .when(day.is_null())
+        .then(pl.format("{} has no day {}", month_text, number))
+    ).to_series()
+    errors = _errors(frame.get_column("_record"), col.name, "day_of_month", day_text, message)
+    if times:
+        midnight = day.dt.strftime("%Y-%m-%d 00:00")
+        frame = frame.with_columns(pl.col(t).fill_null(midnight) for t in times)
+    return frame, errors
+
+
+def _stations(
+    out: pl.DataFrame, column: str, air: AirReference
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """station_id of each row: its station found in the register within its territory."""
+    resolved = air.resolve(out.get_column(column), out.get_column("territory_id"))
+    out = out.with_columns(
+        station_id=resolved.get_column("station_id"),
+        _station_country=resolved.get_column("country_code"),
+    )
+    errors = _errors(
+        out.get_column("_record"),
+        column,
+        resolved.get_column("rule"),
+        out.get_column(column),
+        resolved.get_column("message"),
+    )
+    return out, errors
+
+
+def _conversion_errors(
+    out: pl.DataFrame, contract: Contract, units: Units, air: AirReference, frame: pl.DataFrame
+) -> pl.DataFrame:
+    """A concentration in ppb or ppm, or in multiples of a national limit, that cannot become
+    µg/m³ for its pollutant and station's country (rule unit_convertible)."""
+    measure = next(
+        c
+        for c in contract.columns
+        if c.type == "measure" and {MIXING_RATIO, LIMIT_MULTIPLE} & set(c.dimensions or ())
+    )
+    unit = out.get_column(f"{measure.name}_unit")
+    dimension = unit.replace_strict(units.dimension_of, default=None, return_dtype=pl.String)
+    basis = (
+        out.get_column("temperature_basis")
+        if "temperature_basis" in out.columns
+        else pl.repeat(None, out.height, dtype=pl.String, eager=True)
+    )
+    message = air.conversion_messages(
+        unit, dimension, out.get_column("pollutant"), out.get_column("_station_country"), basis
+    )
+    # out holds one row per record, in the frame's order: the cell as written is beside it.
+    values = frame.get_column(measure.name)
+    return _errors(out.get_column("_record"), measure.name, "unit_convertible", values, message)
+
+
 _SHOWN_CHARS = 80  # of an over-long cell, in the rejection's value
 
 
@@ -565,18 +676,28 @@ def stage(
     units: Units,
     territories: TerritoryIndex,
     options: StagingOptions | None = None,
+    air: AirReference | None = None,
 ) -> StagingResult:
     """Parse and validate raw rows of one file.
 
     ``raw`` has ``row_number`` and contract columns as text (absent columns are treated as empty).
     Each column goes through the parser of its type (_PARSERS_BY_TYPE); periods and territories
     are then settled per row, the row-level rules applied, and the candidates checked by pandera.
+    A contract with a station column needs ``air``, the station register it is resolved in.
     """
     options = options or StagingOptions()
+    stations = [c.name for c in contract.columns if c.type == "station"]
+    if stations and air is None:
+        raise ValueError(f"staging {contract.dataset} needs the station register (air)")
     cell_errors = _unreadable_cells(raw, contract)
     frame, not_data, changed = _clean(raw, contract, options)
     rows = frame.get_column("_record")
     errors: list[pl.DataFrame] = []
+    if stations:
+        frame = _station_time_zones(frame, contract, stations[0], air)
+    for col in (c for c in contract.columns if c.day_of):
+        frame, day_errors = _days(frame, contract, col)
+        errors.append(day_errors)
     typed: dict[str, pl.Series] = {}
     for col in contract.columns:
         column = _Column(col, frame.get_column(col.name), frame, units, options)
@@ -600,6 +721,11 @@ def stage(
     if territory_cols:
         out, territory_errors = _territories(out, territory_cols[0], territories, options)
         errors.append(territory_errors)
+    if stations:
+        out, station_errors = _stations(out, stations[0], air)
+        errors.append(station_errors)
+        if any(r.name == "unit_convertible" for r in contract.rules):
+            errors.append(_conversion_errors(out, contract, units, air, frame))
     out = out.select("_record", *[name for name, _ in contract.staged_columns()])
     errors.extend(_row_errors(raw, rows, not_data))
 
@@ -608,6 +734,18 @@ def stage(
     parse_errors = parse_errors.filter(
         ~pl.col("_record").is_in(not_data_rows) | (pl.col("rule") == "not_a_data_row")
     )
+    # A day its month has not is its row's reason: the empty time and period it leaves are
+    # noise; so is the missing time zone of a station the register does not hold (its entry
+    # gives the zone).
+    for reason, noise in (
+        ("day_of_month", ["required", "period_required"]),
+        ("known_station", ["time_zone"]),
+    ):
+        refused = parse_errors.filter(pl.col("rule") == reason).get_column("_record")
+        if refused.len():
+            parse_errors = parse_errors.filter(
+                ~(pl.col("_record").is_in(refused.implode()) & pl.col("rule").is_in(noise))
+            )
     # An unreadable cell is its row's reason: what its column's parser made of it is noise.
     parse_errors = pl.concat(
         [parse_errors.join(cell_errors, on=["_record", "column_name"], how="anti"), cell_errors]

@@ -137,7 +137,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
     from assets.reference.load import OverlayError, reference_in_memory
 
     try:
-        units, territories = reference_in_memory(
+        units, territories, _ = reference_in_memory(
             home.reference if home.reference.is_dir() else None
         )
     except OverlayError as e:

@@ -70,7 +70,7 @@ def test_digits_of_other_scripts_are_read_never_an_empty_value(
     from assets.reference.load import reference_in_memory
     from assets.staging.validate import stage
 
-    units, territories = reference_in_memory(None)
+    units, territories, _ = reference_in_memory(None)
     raw = pl.DataFrame(
         {
             "row_number": [2],

@@ -40,6 +40,10 @@ REFERENCE = (
     "air_quality_standards",
     "air_quality_completeness",
     "heating_seasons",
+    "air_quality_stations",
+    "air_quality_station_names",
+    "air_quality_pollutants",
+    "air_quality_conversion_bases",
 )
 CORE_MODELS = (
     "air_monitoring",

@@ -15,7 +15,8 @@ by_year as (
         any_value(territory_name_en) as territory_name_en,
         any_value(territory_name_ru) as territory_name_ru,
         any_value(country_code) as country_code,
-        station,
+        station_id,
+        any_value(station) as station,
         pollutant,
         year,
         count(*) as days_measured,
@@ -32,7 +33,7 @@ by_year as (
         avg(daily_mean) filter (where complete and not heating_season) as non_heating_season_mean,
         flatten(list(source_row_ids)) as source_row_ids
     from marts.air_quality_daily
-    group by territory_id, station, pollutant, year
+    group by territory_id, station_id, pollutant, year
 ),
 
 final as (

@@ -1,4 +1,4 @@
--- marts.air_quality_daily: one row per station x pollutant x local day. The valid hours
+-- marts.air_quality_daily: one row per station (of the register) x pollutant x local day. The valid hours
 -- measured (QC valid or unflagged; a suspect hour is counted apart and left out), their mean
 -- when the day is complete (at least core.air_quality_completeness's share of 24 hours), whether
 -- the day lies in its country's heating season (core.heating_seasons), and the WHO 2021 24-hour
@@ -12,7 +12,7 @@ measured as (
     select *
     from core.air_quality
     qualify row_number() over (
-        partition by territory_id, station, pollutant, averaging, time
+        partition by station_id, pollutant, averaging, time
         order by confidence_rank(source_confidence), file_landed_at(file_id), file_id, row_number
     ) = 1
 ),
@@ -23,7 +23,8 @@ hourly as (
         any_value(territory_name_en) as territory_name_en,
         any_value(territory_name_ru) as territory_name_ru,
         any_value(country_code) as country_code,
-        station,
+        station_id,
+        any_value(station) as station,
         pollutant,
         period_start as day,
         count(*) filter (where qc_flag in ('valid', 'unflagged')) as valid_hours,
@@ -32,7 +33,7 @@ hourly as (
         list(source_row_id order by source_row_id) as source_row_ids
     from measured
     where averaging = '1h'
-    group by territory_id, station, pollutant, period_start
+    group by territory_id, station_id, pollutant, period_start
 ),
 
 published_daily as (
@@ -41,14 +42,15 @@ published_daily as (
         any_value(territory_name_en) as territory_name_en,
         any_value(territory_name_ru) as territory_name_ru,
         any_value(country_code) as country_code,
-        station,
+        station_id,
+        any_value(station) as station,
         pollutant,
         period_start as day,
         avg(value_ugm3) filter (where qc_flag in ('valid', 'unflagged')) as daily_mean,
         list(source_row_id order by source_row_id) as source_row_ids
     from measured
     where averaging = '24h'
-    group by territory_id, station, pollutant, period_start
+    group by territory_id, station_id, pollutant, period_start
 ),
 
 day_rule as (
@@ -57,7 +59,7 @@ day_rule as (
 
 days as (
     select
-        h.territory_id, h.territory_name_en, h.territory_name_ru, h.country_code, h.station, h.pollutant, h.day,
+        h.territory_id, h.territory_name_en, h.territory_name_ru, h.country_code, h.station_id, h.station, h.pollutant, h.day,
         h.valid_hours,
         h.suspect_hours,
         h.valid_hours >= r.min_hours as complete,
@@ -68,12 +70,12 @@ days as (
     cross join day_rule as r
     where not exists (
         select 1 from published_daily as p
-        where p.territory_id = h.territory_id and p.station = h.station
+        where p.station_id = h.station_id
             and p.pollutant = h.pollutant and p.day = h.day
     )
     union all
     select
-        territory_id, territory_name_en, territory_name_ru, country_code, station, pollutant, day,
+        territory_id, territory_name_en, territory_name_ru, country_code, station_id, station, pollutant, day,
         null as valid_hours,
         null as suspect_hours,
         daily_mean is not null as complete,
@@ -89,6 +91,7 @@ final as (
         d.territory_name_en,
         d.territory_name_ru,
         d.country_code,
+        d.station_id,
         d.station,
         d.pollutant,
         d.day,

@@ -14,7 +14,8 @@ by_month as (
         any_value(territory_name_en) as territory_name_en,
         any_value(territory_name_ru) as territory_name_ru,
         any_value(country_code) as country_code,
-        station,
+        station_id,
+        any_value(station) as station,
         pollutant,
         year,
         month,
@@ -27,7 +28,7 @@ by_month as (
         bool_or(heating_season) as in_heating_season,
         flatten(list(source_row_ids)) as source_row_ids
     from marts.air_quality_daily
-    group by territory_id, station, pollutant, year, month
+    group by territory_id, station_id, pollutant, year, month
 ),
 
 final as (

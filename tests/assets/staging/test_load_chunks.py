@@ -26,7 +26,7 @@ def _landed(tmp_path: Path, chunk_rows: int, monkeypatch) -> tuple:
     ensure_schemas(con)
     ensure_dataset_tables(con, contract)
     reference_load.load_all(con)
-    units, territories = reference_load.reference(con)
+    units, territories, _ = reference_load.reference(con)
     generated = write("cleanup", 2_000, "ru", tmp_path / "c.csv")
     sub = read_submission(
         Path(generated["path"]),
