@@ -23,11 +23,12 @@ import os
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import yaml
 
 from assets.html import render
 from contracts import reference_vocabulary
-from warehouse import run_query
+from warehouse import run_query, scalar
 from warehouse.dictionary import table_docs
 from warehouse.home import as_of_date
 from warehouse.query import plain_integer
@@ -173,6 +174,54 @@ def collect(con: duckdb.DuckDBPyConnection, quote: Quoter | None = None) -> dict
         # Years and ids as written (2023, not 2,023), as ecostat query and the exports show them.
         "scorecard_plain": [c for c, t in scorecard.schema.items() if plain_integer(c, t)],
         "dictionary": [d for d in table_docs() if d.layer == "marts"],
+        "air": air_view(con),
+    }
+
+
+def air_view(con: duckdb.DuckDBPyConnection) -> dict | None:
+    """The air view's data: each station and pollutant's years (marts.air_quality_annual) and
+    complete days with their WHO 2021 category (compact rows: station index, pollutant, day,
+    mean, category), and the WHO levels that bound the categories. None when no station has a
+    complete day (or the warehouse has no air-quality marts)."""
+    present = scalar(
+        con,
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'marts' and table_name in ('air_quality_daily', 'air_quality_annual')",
+    )
+    if present < 2:
+        return None
+    days = run_query(con, "dashboard_air_days").pl()
+    if days.height == 0:
+        return None
+    years = run_query(con, "dashboard_air_years").pl()
+    stations = (
+        years.select(
+            "station_id", "station", "territory_id", "territory_name_en", "territory_name_ru"
+        )
+        .unique("station_id")
+        .sort("station_id")
+    )
+    index = {sid: n for n, sid in enumerate(stations.get_column("station_id").to_list())}
+    levels: dict[str, list[dict]] = {}
+    for r in run_query(con, "dashboard_air_levels").pl().iter_rows(named=True):
+        levels.setdefault(r["pollutant"], []).append(
+            {"standard": r["standard"], "value": r["value_ugm3"]}
+        )
+    return {
+        "stations": stations.to_dicts(),
+        "levels": levels,
+        "years": years.with_columns(
+            s=pl.col("station_id").replace_strict(index, return_dtype=pl.Int64)
+        )
+        .drop("station", "territory_id", "territory_name_en", "territory_name_ru", "station_id")
+        .to_dicts(),
+        "days": days.select(
+            pl.col("station_id").replace_strict(index, return_dtype=pl.Int64),
+            "pollutant",
+            pl.col("day").cast(pl.String),
+            "mean",
+            "category",
+        ).rows(),
     }
 
 
@@ -221,6 +270,7 @@ def unit_words(path: Path = UNIT_WORDS) -> dict[str, str]:
 def page_data(data: dict) -> str:
     """The figures and labels as JSON for a <script type="application/json"> element."""
     payload = {k: data[k] for k in ("indicators", "territories", "figures", "levels")}
+    payload["air"] = data.get("air")
     payload["unit_words"] = {"ru": unit_words()}
     return json.dumps(payload, ensure_ascii=False, default=str).replace("</", "<\\/")
 

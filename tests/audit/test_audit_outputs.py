@@ -325,11 +325,8 @@ def test_every_mart_traces_to_its_sources_and_declares_how_a_figure_is_chosen(
     undeclared = [m.table for m in marts if m.choice is None]
     assert not undeclared, f"marts that do not say how a figure is chosen: {undeclared}"
     by_dataset = next(m for m in marts if m.name == "region_year_indicators")
-    # The monitoring network and air-quality measurements are not region-year figures (#33:
-    # their annual means join the region-year marts later).
-    assert all(
-        by_dataset.rule_for(ds) for ds in datasets() if ds not in ("air_monitoring", "air_quality")
-    )
+    # The monitoring network is no region-year figure (a count of stations by operator).
+    assert all(by_dataset.rule_for(ds) for ds in datasets() if ds != "air_monitoring")
     monkeypatch.setenv("ECOSTAT_HOME", str(seeded_home))
     # The embedded default holds no air-quality measurements (tests/warehouse/test_air_quality.py
     # traces those marts on AirNow's files).

@@ -250,6 +250,21 @@ def test_exceedance_days_and_heating_season_means_equal_a_recomputation(airnow, 
         else:
             assert annual is None  # 2023: January to March only
     assert got[2023][4] is None and got[2020][4] is not None
+    # marts.region_year_indicators puts the complete years beside the other figures of Bishkek.
+    indicators = {
+        (year, indicator.removeprefix("air_quality_pm25_")): value
+        for year, indicator, value in con.execute(
+            "select year, indicator, value from marts.region_year_indicators "
+            "where territory_id = 'KG-GB' and dataset = 'air_quality'"
+        ).fetchall()
+    }
+    assert {y for y, _ in indicators} == {2019, 2020, 2021, 2022}  # 2023 is a part year
+    for year in (2019, 2020, 2021, 2022):
+        _, above, heating_mean, other_mean, annual = got[year]
+        assert indicators[(year, "days_above_who")] == above
+        assert indicators[(year, "annual_mean_ugm3")] == pytest.approx(annual, abs=1e-9)
+        assert indicators[(year, "heating_season_mean_ugm3")] == pytest.approx(heating_mean)
+        assert indicators[(year, "non_heating_season_mean_ugm3")] == pytest.approx(other_mean)
 
 
 def test_monthly_means_equal_a_recomputation(airnow, con) -> None:
@@ -434,6 +449,46 @@ def test_a_day_of_the_month_gives_the_time_and_a_day_the_month_has_not_is_refuse
         "2024-02-29",
         "2024-02-28 18:00:00+00:00",
     )
+
+
+def _who_levels(pollutant: str) -> list[float]:
+    return sorted(
+        float(r["value_ugm3"])
+        for r in _reference_rows("air_quality_standards")
+        if r["standard"].startswith("who_2021")
+        and r["averaging"] == "24h"
+        and r["pollutant"] == pollutant
+    )
+
+
+def test_the_dashboard_draws_the_air_view_of_every_complete_day(airnow, con) -> None:
+    """The air view holds every complete day with its WHO 2021 category (the levels
+    recomputed here from the seeds' CSV) and draws the calendar and the years in Chromium,
+    with no error and no request leaving the page."""
+    from tests.browser import open_page, screenshot
+
+    home, raw = airnow
+    page = home / "reports" / "dashboard.html"
+    text = page.read_text(encoding="utf-8")
+    data = json.loads(
+        text.split('id="dashboard-data">', 1)[1].split("</script>", 1)[0].replace("<\\/", "</")
+    )["air"]
+    embassy = [s["station_id"] for s in data["stations"]].index("kg-bishkek-us-embassy")
+    days = {d[2]: (d[3], d[4]) for d in data["days"] if d[0] == embassy and d[1] == "pm25"}
+    want = {d: m for d, (_, m) in _recomputed_days(raw, _landed(con)).items() if m is not None}
+    assert set(days) == {d.isoformat() for d in want}
+    levels = _who_levels("pm25")
+    assert levels == [15, 25, 37.5, 50, 75]
+    for day, mean in want.items():
+        shown, category = days[day.isoformat()]
+        assert abs(shown - mean) <= 0.05 + 1e-9, day  # to one decimal
+        assert category == sum(mean > level for level in levels), day
+    with open_page(page) as visit:
+        visit.page.wait_for_selector("#air-chart[data-ready]", timeout=30_000)
+        assert visit.page.get_attribute("#air-chart", "data-ready") == str(len(days))
+        assert visit.page.locator("#air-chart svg").count() == 1
+        screenshot(visit, "dashboard_air")
+        assert not visit.console_errors and not visit.external_requests
 
 
 def _reference_rows(name: str) -> list[dict[str, str]]:

@@ -8,6 +8,8 @@
 -- territory, year, pollutant, scope and basis the preferred one is used (confidence, then the
 -- first loaded) and a disagreement is flagged. Scopes are never added together. Water fees:
 -- full calendar years only, in USD at the same year's rate (from marts.water_fee_revenue).
+-- Air quality: the complete years of the stations in a territory (from
+-- marts.air_quality_annual), beside the same territory's coal and emission figures.
 with
 
 cleanup as (
@@ -285,6 +287,66 @@ events_long as (
     where e.value is not null
 ),
 
+-- Air quality of a territory's stations, from their complete years only (a part year's mean
+-- or exceedance count is not comparable with a whole year's): the annual mean, the days above
+-- the WHO 24-hour level, and the heating-season mean against the rest of the year. A
+-- territory measured by several stations gets the mean of their figures, and says so.
+air_years as (
+    select *
+    from marts.air_quality_annual
+    where year_complete
+),
+
+air_sources as (
+    select a.territory_id, a.year, a.pollutant,
+           count(distinct source_key(q.source_url, q.source_title, q.file_id)) as n_sources
+    from (
+        select territory_id, year, pollutant, unnest(source_row_ids) as source_row_id
+        from air_years
+    ) as a
+    inner join core.air_quality as q using (source_row_id)
+    group by a.territory_id, a.year, a.pollutant
+),
+
+air_long as (
+    select
+        y.territory_id,
+        y.year,
+        'air_quality' as dataset,
+        'air_quality_' || y.pollutant || '_' || m.measure as indicator,
+        avg(m.value) as value,
+        any_value(m.unit) as unit,
+        null::double as per_capita_value,
+        null as per_capita_unit,
+        true as is_derived,  -- means and counts ecostat made from the measurements
+        false as is_estimated,
+        false as conflicting_sources,
+        concat_ws('; ',
+            any_value(m.note),
+            case when count(*) > 1 then 'mean of ' || count(*) || ' stations ('
+                || string_agg(y.station, ', ' order by y.station) || ')'
+            else 'station ' || any_value(y.station) end
+        ) as note,
+        any_value(s.n_sources) as n_sources,
+        sum(len(y.source_row_ids)) as source_rows,
+        list_slice(flatten(list(y.source_row_ids order by y.station_id)), 1, 1000) as source_row_ids
+    from air_years as y,
+    unnest([
+        {'measure': 'annual_mean_ugm3', 'value': y.annual_mean, 'unit': 'µg/m³',
+         'note': 'mean of the complete days of the year'},
+        {'measure': 'days_above_who', 'value': y.days_above_who::double, 'unit': 'days',
+         'note': 'complete days above the WHO 2021 24-hour level'},
+        {'measure': 'heating_season_mean_ugm3', 'value': y.heating_season_mean, 'unit': 'µg/m³',
+         'note': 'mean of the complete days of the heating season in the year'},
+        {'measure': 'non_heating_season_mean_ugm3', 'value': y.non_heating_season_mean,
+         'unit': 'µg/m³', 'note': 'mean of the complete days outside the heating season'}
+    ]) as t(m)
+    left join air_sources as s
+        on s.territory_id = y.territory_id and s.year = y.year and s.pollutant = y.pollutant
+    where m.value is not null
+    group by y.territory_id, y.year, y.pollutant, m.measure
+),
+
 combined as (
     -- A clean-up figure's note already says which reports were left out of it and why.
     select
@@ -304,6 +366,8 @@ combined as (
     select * from capacity_long
     union all by name
     select * from events_long
+    union all by name
+    select * from air_long
 ),
 
 final as (
