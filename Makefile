@@ -64,11 +64,14 @@ TEST_WORKERS ?= 2
 test: $(STAMP) $(CHROMIUM) servers ocr
 	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
-# Sizes and repetitions can be set: make bench SIZES="100000 1000000" REPS=3
+# Sizes and repetitions can be set: make bench SIZES="100000 1000000" REPS=3; the hourly
+# air-quality network too: AIR_STATIONS=10 AIR_YEARS=1 (AIR_STATIONS=0 leaves it out).
 SIZES ?= 100000 1000000 10000000
 REPS  ?= 3
+AIR_STATIONS ?= 100
+AIR_YEARS    ?= 5
 bench: $(STAMP)
-	$(BIN)/python -m bench.run --sizes $(SIZES) --reps $(REPS)
+	$(BIN)/python -m bench.run --sizes $(SIZES) --reps $(REPS) --air-stations $(AIR_STATIONS) --air-years $(AIR_YEARS)
 
 # The cluster profile (docs/cluster.md) with 1 and 2 Celery workers: make bench-cluster FILES=6 ROWS=20000
 FILES ?= 6

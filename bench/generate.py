@@ -165,6 +165,104 @@ def emissions_frame(rows: int, seed: int, ru: bool) -> tuple[pl.DataFrame, dict[
     return out, _bad_counts(EMISSIONS_BAD, rows)
 
 
+# The hourly air-quality network (#33): stations in cities of these gazetteer ids, each with its
+# city's time zone, as a hydrometeorological service's national network would be.
+AIR_CITIES = (
+    ("KG-GB", "Бишкек", "Asia/Bishkek"),
+    ("KG-GO", "Ош", "Asia/Bishkek"),
+    ("KZ-ALA", "Алматы", "Asia/Almaty"),
+    ("KZ-AST", "Астана", "Asia/Almaty"),
+    ("RU-KEM/kemerovo", "Кемерово", "Asia/Novokuznetsk"),
+    ("RU-KEM/novokuznetsk", "Новокузнецк", "Asia/Novokuznetsk"),
+)
+AIR_POLLUTANTS = (("PM2.5", "мкг/м3"), ("PM10", "мкг/м3"), ("NO2", "ppb"))
+AIR_BAD = ["known_station", "missing_value", "refused_value"]
+
+
+def air_stations(stations: int) -> pl.DataFrame:
+    """The generated network's register (rows of air_quality_stations.csv): station k stands
+    in city k mod 6."""
+    k = pl.int_range(stations, eager=True)
+    city = k % len(AIR_CITIES)
+    pick = lambda i: pl.Series([c[i] for c in AIR_CITIES])  # noqa: E731
+    return pl.DataFrame(
+        {
+            "station_id": "bench-" + k.cast(pl.String),
+            "name": "ПНЗ № " + (k + 1).cast(pl.String),
+            "territory_id": pick(0).gather(city),
+            "timezone": pick(2).gather(city),
+            "operator": "Гидромет (синтетические данные)",
+            "kind": "automatic",
+            "source": "ecostat benchmark (generated)",
+        }
+    )
+
+
+def air_quality_frame(stations: int, years: int, seed: int) -> tuple[pl.DataFrame, dict[str, int]]:
+    """Hourly measurements of every station, pollutant and hour of ``years`` years from
+    2019: local times, values in µg/m³ (ppb for NO2), a QC flag. Every 100th row breaks one
+    rule in turn: a station not in the register, AirNow's missing mark -999, a QC flag
+    Invalid."""
+    register = air_stations(stations)
+    hours = pl.datetime_range(
+        pl.datetime(2019, 1, 1), pl.datetime(2019 + years, 1, 1), "1h", closed="left", eager=True
+    )
+    grid = (
+        register.select("name", "territory_id")
+        .join(pl.DataFrame({"p": pl.int_range(len(AIR_POLLUTANTS), eager=True)}), how="cross")
+        .join(pl.DataFrame({"time": hours}), how="cross")
+        .with_columns(i=pl.int_range(pl.len()))
+    )
+    rng = np.random.default_rng(seed + 2)
+    value = rng.gamma(2.0, 15.0, grid.height).round(1)
+    city = {c[0]: c[1] for c in AIR_CITIES}
+    kind = (pl.col("i") // BAD_EVERY) % len(AIR_BAD)
+    bad = (pl.col("i") % BAD_EVERY) == BAD_EVERY - 1
+    out = grid.with_columns(v=pl.Series(value)).select(
+        pl.col("territory_id").replace_strict(city).alias("Город"),
+        pl.when(bad & (kind == 0))
+        .then(pl.lit("ПНЗ № 9999"))
+        .otherwise(pl.col("name"))
+        .alias("Пост"),
+        pl.col("p")
+        .replace_strict({i: p for i, (p, _) in enumerate(AIR_POLLUTANTS)})
+        .alias("Примесь"),
+        pl.col("time").dt.strftime("%Y-%m-%d %H:%M").alias("Дата и время"),
+        pl.when(bad & (kind == 1))
+        .then(pl.lit("-999"))
+        .otherwise(pl.col("v").cast(pl.String))
+        .alias("Концентрация"),
+        pl.col("p")
+        .replace_strict({i: u for i, (_, u) in enumerate(AIR_POLLUTANTS)})
+        .alias("Единица измерения"),
+        pl.when(bad & (kind == 2))
+        .then(pl.lit("Invalid"))
+        .otherwise(pl.lit("Valid"))
+        .alias("Флаг качества"),
+    )
+    # Local times the clocks skipped or repeated do not occur: none of these zones has changed
+    # its clocks since 2011.
+    return out, _bad_counts(AIR_BAD, grid.height)
+
+
+def write_air_quality(stations: int, years: int, out: Path, seed: int = 20261122) -> dict:
+    """The network's hourly file (UTF-8, ',' and a decimal point) and its register overlay
+    beside it (air_quality_stations.csv)."""
+    frame, bad = air_quality_frame(stations, years, seed)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    frame.write_csv(out)
+    register = out.parent / "air_quality_stations.csv"
+    air_stations(stations).write_csv(register)
+    return {
+        "dataset": "air_quality",
+        "rows": frame.height,
+        "variant": "utf8",
+        "path": str(out),
+        "register": str(register),
+        "bad_rows": bad,
+    }
+
+
 FRAMES = {"cleanup": cleanup_frame, "emissions": emissions_frame}
 
 

@@ -11,9 +11,13 @@ plus the generated file, to the published copy with findings, report and dashboa
 memory must stay under DuckDB's memory limit + 1 GB, and the next day's run of that home when
 a two-row file lands beside the large one.
 
---smoke runs one small size once and checks correctness only (rows loaded + rejected = rows
-generated, rejected = injected, the whole job succeeds); `make test` runs it. Timing is never
-asserted anywhere.
+Then the hourly case (#33): a generated national air-quality network (--air-stations 100 x
+--air-years 5 x 3 pollutants, about 13 million hourly rows, with its station register) through
+the whole job, against the Polars parse of its file.
+
+--smoke runs one small size once (and a network of 2 stations for a year) and checks
+correctness only (rows loaded + rejected = rows generated, rejected = injected, the whole job
+succeeds); `make test` runs it. Timing is never asserted anywhere.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.generate import territories, write
+from bench.generate import territories, write, write_air_quality
 
 BENCH_DIR = Path(__file__).parent
 DATA_DIR = BENCH_DIR / "data"  # generated inputs, git-ignored
@@ -211,6 +215,60 @@ def table(results: list[dict], cold: dict | None) -> str:
     return "\n".join(lines)
 
 
+def measure_air(stations: int, years: int, reps: int) -> dict:
+    """The hourly case (#33): a generated national network, ``stations`` x ``years`` years x 3
+    pollutants of hourly rows, through the whole job, beside the Polars parse of its file."""
+    generated = write_air_quality(stations, years, DATA_DIR / f"air_quality_{stations}x{years}.csv")
+    rows = generated["rows"]
+    print(f"measuring the hourly network: {rows:,} rows x {reps} ...", file=sys.stderr, flush=True)
+    limits, runs = [], []
+    for _ in range(reps):
+        limits.append(step("limit_air", path=generated["path"]))
+        runs.append(step("air_run", path=generated["path"], register=generated["register"]))
+    problems = []
+    injected = sum(generated["bad_rows"].values())
+    for r in runs:
+        if not r["success"]:
+            problems.append(f"air_run: `ecostat run` failed: {r['error']}")
+            continue
+        if (r["rows_read"], r["rows_loaded"] + r["rows_rejected"]) != (rows, rows):
+            problems.append(f"air_run: read {r['rows_read']}, loaded + rejected differ from {rows}")
+        if r["rows_rejected"] != injected or r["rejected_by_rule"] != generated["bad_rows"]:
+            problems.append(
+                f"air_run: rejected {r['rejected_by_rule']}, injected {generated['bad_rows']}"
+            )
+        if r["peak_rss_mb"] > MEMORY_BOUND_MB:
+            problems.append(
+                f"air_run: peak RSS {r['peak_rss_mb']:,.0f} MB over {MEMORY_BOUND_MB:,.0f} MB"
+            )
+    limit = {"seconds": median(limits, "seconds"), "runs": limits}
+    whole = {
+        "seconds": median(runs, "seconds"),
+        "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
+        "runs": runs,
+    }
+    return {
+        "stations": stations,
+        "years": years,
+        "rows": rows,
+        "limit": limit,
+        "whole_job": whole,
+        "ratio_whole_job_to_limit": whole["seconds"] / limit["seconds"],
+        "problems": problems,
+    }
+
+
+def air_table(air: dict) -> str:
+    n, whole, limit = air["rows"], air["whole_job"], air["limit"]
+    return (
+        f"hourly network ({air['stations']} stations x {air['years']} years x 3 pollutants, "
+        f"{n:,} rows): Polars parse {limit['seconds']:.2f} s; whole job `ecostat run` "
+        f"{whole['seconds']:.1f} s ({n / whole['seconds']:,.0f} rows/s, peak RSS "
+        f"{whole['peak_rss_mb']:,.0f} MB) = {air['ratio_whole_job_to_limit']:.1f}x the parse; "
+        f"correctness: {'ok' if not air['problems'] else '; '.join(air['problems'][:3])}"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -220,9 +278,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--smoke", action="store_true", help="one small size, once, correctness only"
     )
+    parser.add_argument(
+        "--air-stations",
+        type=int,
+        default=100,
+        help="stations of the generated hourly air-quality network (0: no hourly case)",
+    )
+    parser.add_argument("--air-years", type=int, default=5)
     args = parser.parse_args(argv)
     if args.smoke:
         args.sizes, args.reps = [2_000], 1
+        args.air_stations, args.air_years = 2, 1
     results = []
     for rows in args.sizes:
         print(f"measuring {rows:,} rows x {args.reps} ...", file=sys.stderr, flush=True)
@@ -235,13 +301,18 @@ def main(argv: list[str] | None = None) -> int:
             "peak_rss_mb": max(c["peak_rss_mb"] for c in colds),
             "runs": colds,
         }
+    air = measure_air(args.air_stations, args.air_years, args.reps) if args.air_stations else None
     print(table(results, cold))
+    if air:
+        print(air_table(air))
     if not args.smoke:
         RESULTS_DIR.mkdir(parents=True, exist_ok=True)
         path = RESULTS_DIR / f"{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}.json"
-        path.write_text(json.dumps({"sizes": results, "cold_run": cold}, indent=2, default=str))
+        path.write_text(
+            json.dumps({"sizes": results, "cold_run": cold, "air": air}, indent=2, default=str)
+        )
         print(f"results: {path}")
-    return 1 if any(r["problems"] for r in results) else 0
+    return 1 if any(r["problems"] for r in results) or (air and air["problems"]) else 0
 
 
 if __name__ == "__main__":

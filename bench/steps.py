@@ -13,6 +13,8 @@ its time and peak memory (RSS) are its own:
   full_run     `ecostat run` on the embedded default plus the generated file: landing to the
                published copy with findings, Great Expectations, report and dashboard
   cold_run     `ecostat run` on the embedded default, process start to finish
+  limit_air    Polars reads the hourly air-quality network's file into typed columns
+  air_run      `ecostat run` on the embedded default plus that file and its station register
 
 `python -m bench.steps <step> <json args>` prints one JSON line: seconds, peak RSS and counts.
 """
@@ -365,7 +367,92 @@ def full_run(path: str, dataset: str = "cleanup") -> dict:
     }
 
 
+AIR_TYPES = {
+    "Город": "String",
+    "Пост": "String",
+    "Примесь": "String",
+    "Дата и время": "Datetime",
+    "Концентрация": "Float64",
+    "Единица измерения": "String",
+    "Флаг качества": "String",
+}
+
+
+def limit_air(path: str) -> dict:
+    """The hourly network's parse limit: Polars reads the file into typed columns (the time
+    as a datetime), nothing else."""
+    import polars as pl
+
+    started = time.perf_counter()
+    frame = pl.read_csv(
+        path,
+        schema={k: getattr(pl, v) for k, v in AIR_TYPES.items()},
+        ignore_errors=True,
+    )
+    return {"seconds": time.perf_counter() - started, "rows": frame.height}
+
+
+def air_run(path: str, register: str) -> dict:
+    """The whole job on the hourly network: `ecostat run` on a home whose landing folder holds
+    the generated file and whose register overlay names its stations (the embedded default is
+    seeded beside it), process start to finish; then the counts of the file and the marts."""
+    import duckdb
+
+    home = Path(tempfile.mkdtemp(prefix="ecostat-air-"))
+    env = {**os.environ, "ECOSTAT_HOME": str(home)}
+    ecostat_bin = str(Path(sys.executable).parent / "ecostat")
+    subprocess.run([ecostat_bin, "init"], env=env, capture_output=True, check=True)
+    (home / "reference").mkdir(exist_ok=True)
+    shutil.copy(register, home / "reference" / "air_quality_stations.csv")
+    (home / "landing" / "air_quality").mkdir(parents=True, exist_ok=True)
+    shutil.copy(path, home / "landing" / "air_quality" / Path(path).name)
+    started = time.perf_counter()
+    done = subprocess.run([ecostat_bin, "run"], env=env, capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    counts: dict[str, object] = {}
+    published = home / "published" / "warehouse.duckdb"
+    if published.exists():
+        con = duckdb.connect(str(published), read_only=True)
+        try:
+            read, loaded, rejected = con.execute(
+                "select rows_read, rows_loaded, rows_rejected from audit.source_files "
+                "where path = ? and status = 'loaded'",
+                [Path(path).name],
+            ).fetchall()[0]
+            by_rule = dict(
+                con.execute(
+                    "select rule, count(distinct row_number) from audit.current_rejections "
+                    "where dataset = 'air_quality' group by rule"
+                ).fetchall()
+            )
+            days, years = con.execute(
+                "select (select count(*) from marts.air_quality_daily), "
+                "(select count(*) from marts.air_quality_annual)"
+            ).fetchall()[0]
+        finally:
+            con.close()
+        counts = {
+            "rows_read": read,
+            "rows_loaded": loaded,
+            "rows_rejected": rejected,
+            "rejected_by_rule": by_rule,
+            "daily_rows": days,
+            "annual_rows": years,
+        }
+    shutil.rmtree(home, ignore_errors=True)
+    return {
+        "seconds": seconds,
+        "success": done.returncode == 0,
+        "error": None if done.returncode == 0 else done.stdout[-2000:] + done.stderr[-2000:],
+        "child_peak_rss_mb": usage.ru_maxrss / 1024,
+        **counts,
+    }
+
+
 STEPS = {
+    "limit_air": limit_air,
+    "air_run": air_run,
     "limit": limit,
     "limit_duckdb": limit_duckdb,
     "ecostat": ecostat,
