@@ -10,6 +10,7 @@ that enforces the rules on typed rows). A publisher's file layout is declared by
 from __future__ import annotations
 
 import fnmatch
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -287,6 +288,19 @@ class SourceSpec(_Strict):
     # it chooses between territories of several countries and bounds "did you mean".
     country: str | None = None
     priority: int = 0  # higher wins when several specs match a file
+
+    @model_validator(mode="after")
+    def _patterns(self) -> SourceSpec:
+        """A pattern that is no regular expression is refused with the spec, not when a file
+        is read."""
+        for column, pattern in self.from_title.items():
+            try:
+                re.compile(pattern)
+            except re.error as e:
+                raise ValueError(
+                    f"from_title {column}: {pattern!r} is no regular expression ({e})"
+                ) from None
+        return self
 
     def mapping(self) -> dict[str, ColumnMapping]:
         return {

@@ -112,7 +112,8 @@ class AirReference:
         )
 
     def _matches(self, cells: pl.Series) -> pl.DataFrame:
-        """_record, station_id and the station's facts of every register station a cell names."""
+        """Row index (_i), station_id and the facts of every register station a cell names
+        (a cell is keyed once, however many rows hold it)."""
         distinct = cells.drop_nulls().unique()
         keyed = pl.DataFrame(
             {"cell": distinct, "key": [station_key(v) for v in distinct.to_list()]},
@@ -147,7 +148,6 @@ class AirReference:
         """station_id and country_code of each row's station, found by its name among the
         register's stations in the row's territory (or below it); rule and message where none
         or several are found. A row whose territory did not resolve is left to that rule."""
-        n = len(cells)
         rows = pl.DataFrame({"cell": cells, "territory": territory_ids}).with_row_index("_i")
         named = self._matches(cells)
         inside = named.join(rows.select("_i", "territory"), on="_i").filter(
@@ -206,7 +206,6 @@ class AirReference:
             pl.lit("known_station").alias("rule"),
             message.alias("message"),
         )
-        assert resolved.height == n
         return resolved
 
     def conversion_messages(

@@ -47,6 +47,7 @@ _PARSERS = (
     Path(__file__).parent / "validate.py",
     CONTRACTS_DIR / "vocabulary.py",
     CONTRACTS_DIR / "territories.py",
+    CONTRACTS_DIR / "air.py",
     CONTRACTS_DIR / "place_names.py",
     CONTRACTS_DIR / "periods.py",
 )

@@ -738,13 +738,17 @@ def stage(
     # noise; so is the missing time zone of a station the register does not hold (its entry
     # gives the zone).
     for reason, noise in (
-        ("day_of_month", ["required", "period_required"]),
-        ("known_station", ["time_zone"]),
+        ("day_of_month", pl.col("rule").is_in(["required", "period_required"])),
+        (
+            "known_station",
+            (pl.col("rule") == "time_zone")
+            & pl.col("message").str.starts_with("a local time needs its time zone"),
+        ),
     ):
         refused = parse_errors.filter(pl.col("rule") == reason).get_column("_record")
         if refused.len():
             parse_errors = parse_errors.filter(
-                ~(pl.col("_record").is_in(refused.implode()) & pl.col("rule").is_in(noise))
+                ~(pl.col("_record").is_in(refused.implode()) & noise)
             )
     # An unreadable cell is its row's reason: what its column's parser made of it is noise.
     parse_errors = pl.concat(

@@ -189,6 +189,43 @@ def test_a_wide_table_becomes_one_record_per_year(tmp_path: Path, units) -> None
     assert sub.column_map["3 columns 2019..2021"] == {"column": "emissions_t", "unit": "тыс. т"}
 
 
+def test_a_bulletin_gives_a_record_per_day_with_its_month_from_the_title(
+    tmp_path: Path, units
+) -> None:
+    """Days in columns (a lone dash is no value, as an empty cell), the month from the title
+    above the header, and a header the spec ignores never read into a column, though it is a
+    contract alias ("День" is one of the day column's)."""
+    from contracts import UnpivotSpec
+
+    data = (
+        "Среднесуточные концентрации, доли ПДК с.с.;;;;\n"
+        "г. Новокузнецк, февраль 2023 г.;;;;\n"
+        "Город;Пост;Примесь;1;2;День\n"
+        "Новокузнецк;ПНЗ № 1;PM10;0,4;-;пн\n"
+        "Новокузнецк;ПНЗ № 2;PM10;—;;вт\n"
+    )
+    spec = SourceSpec(
+        name="b",
+        dataset="air_quality",
+        columns={"Город": "territory", "Пост": "station", "Примесь": "pollutant"},
+        ignore=["День"],
+        unpivot=UnpivotSpec(columns=r"^([1-9]|[12][0-9]|3[01])$", name_to="day", value_to="value"),
+        from_title={"month": r"(?i)(феврал[а-я]*\s+\d{4})"},
+    )
+    contract = load_contract("air_quality")
+    sub = read_submission(_write(tmp_path, "b.csv", data.encode()), contract, spec, units)
+    rows = sub.rows.select("row_number", "station", "day", "value", "month").rows()
+    assert rows == [
+        (4, "ПНЗ № 1", "1", "0,4", "февраль 2023"),
+        (5, "ПНЗ № 2", None, None, "февраль 2023"),  # only dashes and blanks: one empty record
+    ]
+    assert sub.column_map["title: февраль 2023"] == {"column": "month", "unit": None}
+    assert "День" in sub.rows.get_column("extra")[0]
+    untitled = SourceSpec(**{**spec.model_dump(), "from_title": {"month": r"(январ[а-я]*)"}})
+    with pytest.raises(SubmissionError, match="the title above the table should give month"):
+        read_submission(_write(tmp_path, "c.csv", data.encode()), contract, untitled, units)
+
+
 UNCLOSED = (
     "Территория;Дата;Собрано всего, т\n"
     "Бишкек;30.03.2024;270\n"
