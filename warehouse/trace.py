@@ -313,7 +313,10 @@ def _source_row_ids(
         ]
     if "source_row_ids" in row:
         ids = list(row["source_row_ids"] or [])
-        lineage = model.lineage.get(row.get("dataset") or "") if model else None
+        # The dataset's lineage (marts.region_year_indicators), else the table's own ("*").
+        lineage = (
+            model.lineage.get(row.get("dataset") or "") or model.lineage.get("*") if model else None
+        )
         if lineage and (row.get("source_rows") or 0) > len(ids):
             ids = [
                 i

@@ -31,7 +31,10 @@ by_year as (
         avg(daily_mean) filter (where complete and heating_season) as heating_season_mean,
         count(*) filter (where complete and not heating_season) as non_heating_days_complete,
         avg(daily_mean) filter (where complete and not heating_season) as non_heating_season_mean,
-        flatten(list(source_row_ids)) as source_row_ids
+        -- The first 1,000 ids and the count of all (as the monthly mart; lineage in the YAML).
+        sum(len(source_row_ids)) as source_rows,
+        list_slice(flatten(list(list_slice(source_row_ids, 1, 1000) order by day)), 1, 1000)
+            as source_row_ids
     from marts.air_quality_daily
     group by territory_id, station_id, pollutant, year
 ),

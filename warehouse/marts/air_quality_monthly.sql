@@ -26,18 +26,24 @@ by_month as (
         count(*) filter (where complete and above_who) as days_above_who,
         count(*) filter (where complete and above_national) as days_above_national,
         bool_or(heating_season) as in_heating_season,
-        flatten(list(source_row_ids)) as source_row_ids
+        -- The month keeps the ids of its first 1,000 hours and the count of all of them (a
+        -- national network's months would copy every hour's id again); the trace reads the
+        -- rest from the daily mart (the lineage in the YAML).
+        sum(len(source_row_ids)) as source_rows,
+        list_slice(flatten(list(list_slice(source_row_ids, 1, 1000) order by day)), 1, 1000)
+            as source_row_ids
     from marts.air_quality_daily
     group by territory_id, station_id, pollutant, year, month
 ),
 
 final as (
     select
-        m.* exclude (mean_of_complete_days, source_row_ids),
+        m.* exclude (mean_of_complete_days, source_rows, source_row_ids),
         m.days_complete >= r.min_share * m.days_in_month as month_complete,
         case
             when m.days_complete >= r.min_share * m.days_in_month then m.mean_of_complete_days
         end as monthly_mean,
+        m.source_rows,
         m.source_row_ids
     from by_month as m
     cross join month_rule as r

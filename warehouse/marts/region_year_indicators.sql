@@ -297,15 +297,15 @@ air_years as (
     where year_complete
 ),
 
+-- The sources behind a territory's complete station-years, counted from the measurements
+-- themselves (the marts keep only the first 1,000 ids of a year).
 air_sources as (
-    select a.territory_id, a.year, a.pollutant,
+    select y.territory_id, y.year, y.pollutant,
            count(distinct source_key(q.source_url, q.source_title, q.file_id)) as n_sources
-    from (
-        select territory_id, year, pollutant, unnest(source_row_ids) as source_row_id
-        from air_years
-    ) as a
-    inner join core.air_quality as q using (source_row_id)
-    group by a.territory_id, a.year, a.pollutant
+    from air_years as y
+    inner join core.air_quality as q
+        on q.station_id = y.station_id and q.pollutant = y.pollutant and q.year = y.year
+    group by y.territory_id, y.year, y.pollutant
 ),
 
 air_long as (
@@ -328,7 +328,7 @@ air_long as (
             else 'station ' || any_value(y.station) end
         ) as note,
         any_value(s.n_sources) as n_sources,
-        sum(len(y.source_row_ids)) as source_rows,
+        sum(y.source_rows) as source_rows,
         list_slice(flatten(list(y.source_row_ids order by y.station_id)), 1, 1000) as source_row_ids
     from air_years as y,
     unnest([
