@@ -199,7 +199,19 @@ def _parse_measure_text(
     integer: bool,
     allowed: list[str],
 ) -> pl.DataFrame:
-    """parse_measure for any cell: number, scale word and unit found by regular expressions."""
+    """parse_measure for any cell: number, scale word and unit found by regular expressions.
+    Cells that repeat (an hourly network's "12.3 мкг/м3") are read once each and joined back:
+    the regular expressions cost per cell."""
+    distinct = text.unique()
+    if len(distinct) * 2 < len(text):
+        read = _parse_measure_text(
+            distinct, target_unit, units, default_suffix, decimal_separator, integer, allowed
+        ).with_columns(_cell=distinct)
+        return (
+            pl.DataFrame({"_cell": text})
+            .join(read, on="_cell", how="left", nulls_equal=True, maintain_order="left")
+            .drop("_cell")
+        )
     described = " or ".join(allowed)
     parts = text.str.extract_groups(_QUANTITY).struct.unnest()
     parts.columns = ["num", "suffix"]

@@ -256,9 +256,32 @@ def _parse_timestamp(c: _Column) -> _Parsed:
     """timestamp: an instant in UTC, read from a local time in the row's time zone (its
     timezone_column) or from a time with its UTC offset; the row's period is its local day. A
     local time the clock skipped (a change to summer time) or showed twice (back to winter
-    time) is refused: which instant it was cannot be told."""
+    time) is refused: which instant it was cannot be told. Each distinct time and zone is read
+    once (a network's hours repeat across its stations and pollutants), then joined."""
     name = c.col.name
-    text = c.values.str.strip_chars()
+    zones = (
+        c.frame.get_column(c.col.timezone_column).str.strip_chars()
+        if c.col.timezone_column
+        else pl.repeat(None, len(c.values), dtype=pl.String, eager=True)
+    )
+    rows = pl.DataFrame({"t": c.values.str.strip_chars(), "zone": zones})
+    read = _read_times(rows.unique(), c.col.timezone_column)
+    joined = rows.join(read, on=["t", "zone"], how="left", nulls_equal=True, maintain_order="left")
+    errors = _errors(
+        c.records, name, joined.get_column("rule"), c.values, joined.get_column("message")
+    )
+    typed = {
+        name: joined.get_column("utc").alias(name),
+        "_period_start": joined.get_column("day").alias("_period_start"),
+        "_period_end": joined.get_column("day").alias("_period_end"),
+    }
+    return typed, [errors]
+
+
+def _read_times(pairs: pl.DataFrame, timezone_column: str | None) -> pl.DataFrame:
+    """Of distinct (t, zone) pairs: the instant in UTC, the local day, and the rule and message
+    of a time that cannot be read."""
+    text, zones = pairs.get_column("t"), pairs.get_column("zone")
     local = pl.select(
         pl.coalesce([text.str.strptime(pl.Datetime("us"), f, strict=False) for f in _LOCAL_FORMATS])
     ).to_series()
@@ -267,11 +290,6 @@ def _parse_timestamp(c: _Column) -> _Parsed:
             [text.str.strptime(pl.Datetime("us", "UTC"), f, strict=False) for f in _OFFSET_FORMATS]
         )
     ).to_series()
-    zones = (
-        c.frame.get_column(c.col.timezone_column).str.strip_chars()
-        if c.col.timezone_column
-        else pl.repeat(None, len(text), dtype=pl.String, eager=True)
-    )
     utc = offset
     skipped = pl.repeat(False, len(text), dtype=pl.Boolean, eager=True)
     for zone in zones.drop_nulls().unique().to_list():
@@ -314,7 +332,7 @@ def _parse_timestamp(c: _Column) -> _Parsed:
         .when(pl.col("offset").is_null() & pl.col("zone").is_null())
         .then(
             pl.lit(
-                f"a local time needs its time zone: give {c.col.timezone_column} "
+                f"a local time needs its time zone: give {timezone_column} "
                 "(Asia/Bishkek) in the file or its source spec, or write the UTC offset"
             )
         )
@@ -350,13 +368,9 @@ def _parse_timestamp(c: _Column) -> _Parsed:
         .then(pl.lit("time_zone"))
         .otherwise(pl.lit("local_time_exists"))
     ).to_series()
-    errors = _errors(c.records, name, rule, c.values, message)
-    typed = {
-        name: utc.alias(name),
-        "_period_start": day.alias("_period_start"),
-        "_period_end": day.alias("_period_end"),
-    }
-    return typed, [errors]
+    return pl.DataFrame(
+        {"t": text, "zone": zones, "utc": utc, "day": day, "rule": rule, "message": message}
+    )
 
 
 # The parser of each contract column type.

@@ -94,6 +94,29 @@ def test_unknown_unit_and_bad_number_are_named(units) -> None:
     assert "вёдер" in out.item(0, "message")
 
 
+def test_repeated_cells_are_read_once_with_the_same_result_as_each_alone(units) -> None:
+    """An hourly network repeats its cells ("12.3 мкг/м3"): read once per distinct cell and
+    joined back, each row gets what the cell read alone gets, in the rows' order."""
+    cells = ["12.3 мкг/м3", "0,4 мг/м3", None, "много мкг/м3", "7 вёдер", "21 ppb"] * 5
+    cells += ["12.3 мкг/м3", None]
+    dimensions = ["concentration_mass", "mixing_ratio"]
+    together = parse_measure(pl.DataFrame({"x": cells}), "x", None, units, dimensions=dimensions)
+    alone = pl.concat(
+        parse_measure(
+            pl.DataFrame({"x": [c]}, schema={"x": pl.String}),
+            "x",
+            None,
+            units,
+            dimensions=dimensions,
+        )
+        for c in cells
+    )
+    assert together.to_dicts() == alone.to_dicts()
+    assert together.get_column("rule").to_list()[:6] == [
+        None, None, None, "number_format", "unknown_unit", None
+    ]  # fmt: skip
+
+
 def test_counts_must_be_whole(units) -> None:
     out = parse_measure(
         pl.DataFrame({"x": ["133,5", "133 500", "15 тыс."]}), "x", "persons", units, integer=True
