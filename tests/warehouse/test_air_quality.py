@@ -488,6 +488,10 @@ def test_the_dashboard_draws_the_air_view_of_every_complete_day(airnow, con) -> 
         assert visit.page.get_attribute("#air-chart", "data-ready") == str(len(days))
         assert visit.page.locator("#air-chart svg").count() == 1
         screenshot(visit, "dashboard_air")
+        # NO2 of the embassy (two hours from OpenAQ: no complete day, no WHO level declared).
+        visit.page.select_option("#air-pollutant", "no2")
+        visit.page.wait_for_selector('#air-chart[data-ready="0"]', state="attached", timeout=30_000)
+        assert visit.page.is_visible("#air-empty")
         assert not visit.console_errors and not visit.external_requests
 
 
