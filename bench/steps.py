@@ -305,6 +305,27 @@ NEXT_DAY = {
 }
 
 
+def _file_counts(con, path: str) -> tuple[int, int, int]:
+    """Rows read, loaded and rejected of the loaded file named like ``path``, as the published
+    copy accounts for them."""
+    return con.execute(
+        "select rows_read, rows_loaded, rows_rejected from audit.source_files "
+        "where path = ? and status = 'loaded'",
+        [Path(path).name],
+    ).fetchall()[0]
+
+
+def _ended(done: subprocess.CompletedProcess, seconds: float, usage) -> dict:
+    """How a whole-job step's `ecostat run` ended: its time, success, the end of its output when
+    it failed, and the peak RSS of the step's children (``usage``, taken right after it)."""
+    return {
+        "seconds": seconds,
+        "success": done.returncode == 0,
+        "error": None if done.returncode == 0 else done.stdout[-2000:] + done.stderr[-2000:],
+        "child_peak_rss_mb": usage.ru_maxrss / 1024,
+    }
+
+
 def full_run(path: str, dataset: str = "cleanup") -> dict:
     """The whole job a data engineer runs: `ecostat run` on the embedded default data plus the
     generated file, landing to the published copy (staging, core, marts, findings, Great
@@ -333,11 +354,7 @@ def full_run(path: str, dataset: str = "cleanup") -> dict:
     if published.exists():
         con = duckdb.connect(str(published), read_only=True)
         try:
-            read, loaded, rejected = con.execute(
-                "select rows_read, rows_loaded, rows_rejected from audit.source_files "
-                "where path = ? and status = 'loaded'",
-                [Path(path).name],
-            ).fetchall()[0]
+            read, loaded, rejected = _file_counts(con, path)
             findings, cases = con.execute(
                 "select count(*), sum(cases) from audit.findings"
             ).fetchall()[0]
@@ -357,10 +374,7 @@ def full_run(path: str, dataset: str = "cleanup") -> dict:
         }
     shutil.rmtree(home, ignore_errors=True)
     return {
-        "seconds": seconds,
-        "success": done.returncode == 0,
-        "error": None if done.returncode == 0 else done.stdout[-2000:] + done.stderr[-2000:],
-        "child_peak_rss_mb": usage.ru_maxrss / 1024,
+        **_ended(done, seconds, usage),
         "next_day_seconds": next_day_seconds,
         "next_day_success": next_day.returncode == 0,
         **counts,
@@ -415,11 +429,7 @@ def air_run(path: str, register: str) -> dict:
     if published.exists():
         con = duckdb.connect(str(published), read_only=True)
         try:
-            read, loaded, rejected = con.execute(
-                "select rows_read, rows_loaded, rows_rejected from audit.source_files "
-                "where path = ? and status = 'loaded'",
-                [Path(path).name],
-            ).fetchall()[0]
+            read, loaded, rejected = _file_counts(con, path)
             by_rule = dict(
                 con.execute(
                     "select rule, count(distinct row_number) from audit.current_rejections "
@@ -441,13 +451,7 @@ def air_run(path: str, register: str) -> dict:
             "annual_rows": years,
         }
     shutil.rmtree(home, ignore_errors=True)
-    return {
-        "seconds": seconds,
-        "success": done.returncode == 0,
-        "error": None if done.returncode == 0 else done.stdout[-2000:] + done.stderr[-2000:],
-        "child_peak_rss_mb": usage.ru_maxrss / 1024,
-        **counts,
-    }
+    return {**_ended(done, seconds, usage), **counts}
 
 
 STEPS = {
