@@ -14,7 +14,7 @@ export GX_ANALYTICS_ENABLED := false
 CHROMIUM := /usr/bin/chromium
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test servers ocr bench bench-cluster digest lint ui lock clean-home help
+.PHONY: run test servers ocr bench bench-cluster digest lint ui lock convert-home clean-home help
 
 help:
 	@echo "make run     build .venv if needed, run the whole pipeline on the embedded default data"
@@ -28,6 +28,7 @@ help:
 	@echo "make lint    ruff check"
 	@echo "make ui      open the Dagster UI (dagster dev) on the data home"
 	@echo "make lock    re-resolve dependencies and rewrite constraints.txt"
+	@echo "make convert-home  once, for a home written before DuckDB was pinned to 1.5.5"
 	@echo "make clean-home  delete the data home (ECOSTAT_HOME, default data/ here)"
 
 $(STAMP): pyproject.toml constraints.txt
@@ -103,6 +104,13 @@ lock:
 	.lock-venv/bin/python -m pip install --quiet --disable-pip-version-check '.[dev]'
 	.lock-venv/bin/python -m pip freeze --exclude-editable | grep -v '^ecostat' > constraints.txt
 	rm -rf .lock-venv
+
+# A home whose DuckDB files were written by DuckDB 2.0 (ecostat before 2026-12-07) cannot be
+# opened by the 1.5.5 it pins now; a DuckDB 2 of its own converts them once, keeping the old.
+convert-home:
+	@test -x .venv-duckdb2/bin/python || $(PYTHON) -m venv .venv-duckdb2
+	.venv-duckdb2/bin/python -m pip install --quiet --disable-pip-version-check 'duckdb>=2.0,<2.1'
+	.venv-duckdb2/bin/python warehouse/convert_home.py $${ECOSTAT_HOME:-data}
 
 clean-home:
 	rm -rf $${ECOSTAT_HOME:-data}

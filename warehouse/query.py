@@ -22,6 +22,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from warehouse.engine import connect, newer_format_message
 from warehouse.home import process_alive
 
 # Statement types that only read. DESCRIBE, SHOW and SUMMARIZE parse as SELECT.
@@ -98,10 +99,7 @@ def clear_stale_copies(published: Path) -> list[Path]:
 # databases other than the warehouse, its raw snapshots and staged partitions (COPY ... TO,
 # read_csv of another file, ATTACH, extensions); the settings are locked, so a statement cannot
 # turn them back on.
-_READER_CONFIG = {
-    "autoload_known_extensions": False,
-    "autoinstall_known_extensions": False,
-}
+_READER_CONFIG = {"autoload_known_extensions": False}
 
 
 def _lock_down(con: duckdb.DuckDBPyConnection, path: Path) -> None:
@@ -133,8 +131,11 @@ def connect_read_only(path: Path, wait_s: float = 10.0) -> duckdb.DuckDBPyConnec
     delay = 0.1
     while True:
         try:
-            con = duckdb.connect(str(path), read_only=True, config=_READER_CONFIG)
+            con = connect(path, read_only=True, config=_READER_CONFIG)
         except duckdb.Error as e:
+            newer = newer_format_message(path)
+            if newer:
+                raise WarehouseUnavailable(newer) from e
             if not _is_lock(e):
                 raise WarehouseUnavailable(
                     f"{path} is not a readable DuckDB warehouse (the file is damaged or is not "

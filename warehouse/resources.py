@@ -10,6 +10,7 @@ import duckdb
 from dagster_duckdb import DuckDBResource
 from pydantic import PrivateAttr
 
+from warehouse.engine import connect, newer_format_message
 from warehouse.home import Home
 
 
@@ -31,6 +32,9 @@ def is_lock_error(error: Exception) -> bool:
 def damaged_message(database: str, error: Exception) -> str:
     """What to say of a warehouse file DuckDB cannot read, and how to restore it: the
     published copy (<home>/published/) is the last good run's warehouse."""
+    newer = newer_format_message(database)
+    if newer:
+        return newer
     db = Path(database)
     published = db.parent / "published" / db.name
     first = str(error).splitlines()[0] if str(error) else type(error).__name__
@@ -68,7 +72,7 @@ class Warehouse(DuckDBResource):
         config = {"memory_limit": self.memory_limit, **dict(self.connection_config)}
         while True:
             try:
-                return _quiet(duckdb.connect(self.database, read_only=read_only, config=config))
+                return _quiet(connect(self.database, read_only=read_only, config=config))
             except duckdb.IOException as e:
                 if not is_lock_error(e):
                     raise WarehouseDamaged(damaged_message(self.database, e)) from e

@@ -27,6 +27,7 @@ from contracts.air import AirReference
 from contracts.territories import TerritoryIndex
 from contracts.vocabulary import Units
 from warehouse import ensure_schemas, scalar, units_in
+from warehouse.engine import connect
 from warehouse.home import SEEDS_DIR
 
 REFERENCE_DIR = SEEDS_DIR / "reference"
@@ -295,7 +296,7 @@ def reference(con: duckdb.DuckDBPyConnection) -> StagingReference:
 def reference_in_memory(overlay_dir: Path | None = None) -> StagingReference:
     """What staging reads, from the seeds and a home's overlays, built in an in-memory
     database: for commands that read files without a warehouse (check, extract)."""
-    con = duckdb.connect()  # nothing is written anywhere
+    con = connect()  # nothing is written anywhere
     try:
         ensure_schemas(con)
         load_all(con, overlay_dir=overlay_dir)

@@ -243,9 +243,9 @@ def _where_lines(home: Home, report_written: bool, out) -> None:
 
 def _nothing_new(home: Home, previous, out) -> int:
     """A run with nothing to do: say so, and show the published copy's summary."""
-    import duckdb  # not warehouse.resources: it imports Dagster, seconds this path does not need
-
+    # Not warehouse.resources: it imports Dagster, seconds this path does not need.
     from pipelines.summary import summary_lines
+    from warehouse.engine import connect
 
     files = len(file_states(home.landing))
     print(
@@ -255,7 +255,7 @@ def _nothing_new(home: Home, previous, out) -> int:
         "published copy is current (`ecostat run --force` runs anyway).",
         file=out,
     )
-    con = duckdb.connect(str(home.published), read_only=True)
+    con = connect(home.published, read_only=True)
     try:
         for line in summary_lines(con):
             print(line, file=out)
@@ -340,6 +340,7 @@ def _warehouse_problem(home: Home, limit_s: float, out) -> str | None:
 
     import duckdb
 
+    from warehouse.engine import connect
     from warehouse.resources import (
         Warehouse,
         WarehouseBusy,
@@ -351,7 +352,7 @@ def _warehouse_problem(home: Home, limit_s: float, out) -> str | None:
     if not home.warehouse.exists():
         return None
     try:
-        con = duckdb.connect(str(home.warehouse))
+        con = connect(home.warehouse)
     except duckdb.IOException as e:
         if not is_lock_error(e):
             return damaged_message(str(home.warehouse), e)

@@ -308,28 +308,14 @@ air_sources as (
     group by y.territory_id, y.year, y.pollutant
 ),
 
-air_long as (
+-- Each complete station-year's four figures, one row each.
+air_measures as (
     select
-        y.territory_id,
-        y.year,
-        'air_quality' as dataset,
-        'air_quality_' || y.pollutant || '_' || m.measure as indicator,
-        avg(m.value) as value,
-        any_value(m.unit) as unit,
-        null::double as per_capita_value,
-        null as per_capita_unit,
-        true as is_derived,  -- means and counts ecostat made from the measurements
-        false as is_estimated,
-        false as conflicting_sources,
-        concat_ws('; ',
-            any_value(m.note),
-            case when count(*) > 1 then 'mean of ' || count(*) || ' stations ('
-                || string_agg(y.station, ', ' order by y.station) || ')'
-            else 'station ' || any_value(y.station) end
-        ) as note,
-        any_value(s.n_sources) as n_sources,
-        sum(y.source_rows) as source_rows,
-        list_slice(flatten(list(y.source_row_ids order by y.station_id)), 1, 1000) as source_row_ids
+        y.*,
+        m.measure as m_measure,
+        m.value as m_value,
+        m.unit as m_unit,
+        m.note as m_note
     from air_years as y,
     unnest([
         {'measure': 'annual_mean_ugm3', 'value': y.annual_mean, 'unit': 'µg/m³',
@@ -341,10 +327,37 @@ air_long as (
         {'measure': 'non_heating_season_mean_ugm3', 'value': y.non_heating_season_mean,
          'unit': 'µg/m³', 'note': 'mean of the complete days outside the heating season'}
     ]) as t(m)
+),
+
+air_long as (
+    select
+        y.territory_id,
+        y.year,
+        'air_quality' as dataset,
+        'air_quality_' || y.pollutant || '_' || y.m_measure as indicator,
+        avg(y.m_value) as value,
+        any_value(y.m_unit) as unit,
+        null::double as per_capita_value,
+        null as per_capita_unit,
+        true as is_derived,  -- means and counts ecostat made from the measurements
+        false as is_estimated,
+        false as conflicting_sources,
+        concat_ws('; ',
+            any_value(y.m_note),
+            case when count(*) > 1 then 'mean of ' || count(*) || ' stations ('
+                || string_agg(y.station, ', ' order by y.station) || ')'
+            else 'station ' || any_value(y.station) end
+        ) as note,
+        any_value(s.n_sources) as n_sources,
+        sum(y.source_rows) as source_rows,
+        list_slice(flatten(list(y.source_row_ids order by y.station_id)), 1, 1000) as source_row_ids
+    -- The figures are unnested in a CTE of their own: DuckDB 1.5 plans no outer join after a
+    -- lateral unnest ("Non-inner join on correlated columns not supported").
+    from air_measures as y
     left join air_sources as s
         on s.territory_id = y.territory_id and s.year = y.year and s.pollutant = y.pollutant
-    where m.value is not null
-    group by y.territory_id, y.year, y.pollutant, m.measure
+    where y.m_value is not null
+    group by y.territory_id, y.year, y.pollutant, y.m_measure
 ),
 
 combined as (
