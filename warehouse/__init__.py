@@ -120,15 +120,20 @@ def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
         (fingerprint,)
     ]:
         return
-    for statement in statements:
-        con.execute(statement)
-    con.execute(
-        "create table if not exists audit.schema_version (fingerprint varchar, applied_at timestamp)"
-    )
-    con.execute("delete from audit.schema_version")
-    con.execute(
-        "insert into audit.schema_version values (?, current_timestamp::timestamp)", [fingerprint]
-    )
+    # One transaction: all or nothing, and one commit (on a DuckLake every statement outside a
+    # transaction is a commit to its catalog: 2.5 s for these, 0.08 s in one).
+    with transaction(con):
+        for statement in statements:
+            con.execute(statement)
+        con.execute(
+            "create table if not exists audit.schema_version "
+            "(fingerprint varchar, applied_at timestamp)"
+        )
+        con.execute("delete from audit.schema_version")
+        con.execute(
+            "insert into audit.schema_version values (?, current_timestamp::timestamp)",
+            [fingerprint],
+        )
 
 
 def ensure_dataset_tables(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:

@@ -29,6 +29,7 @@ import polars as pl
 
 from contracts import reference_vocabulary
 from warehouse import SqlModel, table_fingerprint, transaction
+from warehouse.keys import replace_row
 from warehouse.results import SAMPLE_ROWS, CheckResult
 
 
@@ -296,16 +297,17 @@ def validate(
     table_fp, suite_fp = table_fingerprint(con, model.table), suite_fingerprint(spec)
     carried = _carried(con, model, spec, table_fp, suite_fp)
     results = carried[0] if carried else run_suite(con, model)
-    con.execute(
-        "insert or replace into audit.suite_runs values (?, ?, ?, ?, ?, ?)",
-        [
-            run_id,
-            datetime.now(UTC).replace(tzinfo=None),
-            model.table,
-            table_fp,
-            suite_fp,
-            carried[1] if carried else None,
-        ],
+    replace_row(
+        con,
+        "audit.suite_runs",
+        {
+            "run_id": run_id,
+            "checked_at": datetime.now(UTC).replace(tzinfo=None),
+            "target": model.table,
+            "table_fingerprint": table_fp,
+            "suite_fingerprint": suite_fp,
+            "carried_from_run_id": carried[1] if carried else None,
+        },
     )
     return results, carried[1] if carried else None
 
@@ -428,16 +430,18 @@ def _validate_by_batch(
             )
         )
     carried_from = None if todo or not standing else max(standing)[2]
-    con.execute(
-        "insert or replace into audit.suite_runs values (?, ?, ?, ?, ?, ?)",
-        [
-            run_id,
-            datetime.now(UTC).replace(tzinfo=None),
-            model.table,
-            "file versions:" + hashlib.sha256("\n".join(sorted(by_name)).encode()).hexdigest()[:16],
-            suite_fp,
-            carried_from,
-        ],
+    replace_row(
+        con,
+        "audit.suite_runs",
+        {
+            "run_id": run_id,
+            "checked_at": datetime.now(UTC).replace(tzinfo=None),
+            "target": model.table,
+            "table_fingerprint": "file versions:"
+            + hashlib.sha256("\n".join(sorted(by_name)).encode()).hexdigest()[:16],
+            "suite_fingerprint": suite_fp,
+            "carried_from_run_id": carried_from,
+        },
     )
     return combined, carried_from
 

@@ -15,6 +15,7 @@ import duckdb
 import polars as pl
 
 from warehouse import transaction
+from warehouse.keys import replace_frame
 
 SAMPLE_ROWS = 20
 
@@ -81,11 +82,7 @@ def record_results(con: duckdb.DuckDBPyConnection, run_id: str, results: list[Ch
     )
     con.register("_ecostat_results", frame.to_arrow())
     try:
-        with transaction(con):
-            con.execute(
-                "insert or replace into audit.validation_results by name "
-                "select * from _ecostat_results"
-            )
+        replace_frame(con, "audit.validation_results", "_ecostat_results")
     finally:
         con.unregister("_ecostat_results")
 
@@ -99,8 +96,23 @@ def carry_results(
     checked; their Great Expectations suites are recorded as carried over from the run that
     validated them (audit.suite_runs)."""
     with transaction(con):
+        # In place of what this run recorded of those tables already (a run carries once).
         con.execute(
-            """insert or replace into audit.validation_results
+            """delete from audit.validation_results
+               where run_id = ? and target in (
+                   select target from audit.validation_results
+                   where run_id = ? and not list_contains(?, target))""",
+            [run_id, from_run_id, rebuilt],
+        )
+        con.execute(
+            """delete from audit.suite_runs
+               where run_id = ? and target in (
+                   select target from audit.suite_runs
+                   where run_id = ? and not list_contains(?, target))""",
+            [run_id, from_run_id, rebuilt],
+        )
+        con.execute(
+            """insert into audit.validation_results
                select ?, checked_at, target, check_name, engine, severity, passed, rows_checked,
                       rows_failed, description, failure_sample
                from audit.validation_results
@@ -108,7 +120,7 @@ def carry_results(
             [run_id, from_run_id, rebuilt],
         )
         con.execute(
-            """insert or replace into audit.suite_runs
+            """insert into audit.suite_runs
                select ?, checked_at, target, table_fingerprint, suite_fingerprint,
                       coalesce(carried_from_run_id, run_id)
                from audit.suite_runs

@@ -32,6 +32,7 @@ import duckdb
 import polars as pl
 
 from contracts import Contract, load_contract
+from warehouse.keys import replace_row
 from warehouse.raw import READ_ONLY, raw_folder, sql_literal
 
 SUFFIX = ".parquet"
@@ -49,7 +50,7 @@ def ensure_partitions_table(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         """create table if not exists staging.partitions (
     dataset varchar not null,
-    file_id varchar primary key,
+    file_id varchar not null,  -- key (warehouse/keys.py)
     partition_name varchar not null
 )"""
     )
@@ -175,9 +176,10 @@ def record_partition(
     con: duckdb.DuckDBPyConnection, contract: Contract, file_id: str, name: str
 ) -> None:
     """Make ``name`` the partition of the file version (inside the caller's transaction)."""
-    con.execute(
-        "insert or replace into staging.partitions values (?, ?, ?)",
-        [contract.dataset, file_id, name],
+    replace_row(
+        con,
+        "staging.partitions",
+        {"dataset": contract.dataset, "file_id": file_id, "partition_name": name},
     )
     refresh_views(con, contract)
 
@@ -277,9 +279,10 @@ def migrate_table(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
         # A part per 200,000 rows, as staging writes them: memory stays bounded.
         for batch in rows.to_arrow_reader(200_000):
             writer.write(pl.from_arrow(batch))
-        con.execute(
-            "insert or replace into staging.partitions values (?, ?, ?)",
-            [ds, file_id, writer.finish()],
+        replace_row(
+            con,
+            "staging.partitions",
+            {"dataset": ds, "file_id": file_id, "partition_name": writer.finish()},
         )
     con.execute(f"drop view if exists staging.{ds}")
     con.execute(f"drop table staging.{ds}_rows")

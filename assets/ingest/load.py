@@ -32,6 +32,7 @@ from contracts import Contract, SourceSpec, SpecProblem, spec_for
 from contracts.vocabulary import Units
 from warehouse import first_row, transaction
 from warehouse.home import process_alive
+from warehouse.keys import replace_row
 from warehouse.raw import write_snapshot
 from warehouse.staged import drop_partitions
 
@@ -478,9 +479,5 @@ def _supersede(con: duckdb.DuckDBPyConnection, f: LandedFile, new_file_id: str) 
 
 
 def _insert_record(con: duckdb.DuckDBPyConnection, record: dict) -> None:
-    cols = list(record)
-    con.execute(
-        # "or replace": a file that failed before and is read again keeps one record.
-        f"insert or replace into audit.source_files ({', '.join(cols)}) values ({', '.join('?' * len(cols))})",
-        [record[c] for c in cols],
-    )
+    # In place of its record: a file that failed before and is read again keeps one.
+    replace_row(con, "audit.source_files", record)

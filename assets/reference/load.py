@@ -29,6 +29,7 @@ from contracts.vocabulary import Units
 from warehouse import ensure_schemas, scalar, units_in
 from warehouse.engine import connect
 from warehouse.home import SEEDS_DIR
+from warehouse.keys import replace_row
 
 REFERENCE_DIR = SEEDS_DIR / "reference"
 SEED_ORIGIN = "seeds"
@@ -230,9 +231,17 @@ def built_from(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
 def record_build(
     con: duckdb.DuckDBPyConnection, name: str, inputs: str, content: str, rows: int, run_id: str
 ) -> None:
-    con.execute(
-        "insert or replace into audit.reference_builds values ('core.' || ?, ?, ?, ?, ?, ?)",
-        [name, inputs, content, rows, datetime.now(UTC).replace(tzinfo=None), run_id],
+    replace_row(
+        con,
+        "audit.reference_builds",
+        {
+            "table_name": f"core.{name}",
+            "inputs_fingerprint": inputs,
+            "table_fingerprint": content,
+            "rows_built": rows,
+            "built_at": datetime.now(UTC).replace(tzinfo=None),
+            "run_id": run_id,
+        },
     )
 
 

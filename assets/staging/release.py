@@ -25,6 +25,7 @@ from assets.staging.rules import RELOAD, RulesVersion
 from contracts import ANY_DATASET, SourceSpec
 from contracts.column_map import ColumnMap
 from warehouse import first_row, transaction
+from warehouse.keys import insert_new_row
 
 NEW = "new file"
 RULES_CHANGED = "rules changed"
@@ -55,9 +56,16 @@ def _now() -> datetime:
 
 
 def record_version(con: duckdb.DuckDBPyConnection, version: RulesVersion, run_id: str) -> None:
-    con.execute(
-        "insert or ignore into audit.rule_versions values (?, ?, ?, ?, ?)",
-        [version.fingerprint, version.dataset, json.dumps(version.components), run_id, _now()],
+    insert_new_row(
+        con,
+        "audit.rule_versions",
+        {
+            "fingerprint": version.fingerprint,
+            "dataset": version.dataset,
+            "components": json.dumps(version.components),
+            "first_run_id": run_id,
+            "first_seen_at": _now(),
+        },
     )
 
 

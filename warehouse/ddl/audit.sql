@@ -1,4 +1,6 @@
 -- Schemas of the warehouse layers and the audit tables. Idempotent: run at the start of every run.
+-- No PRIMARY KEY (DuckLake has none): each table's key is declared in warehouse/keys.py, kept by
+-- the statements that write it and checked before every publication.
 create schema if not exists raw;
 create schema if not exists staging;
 create schema if not exists core;
@@ -8,7 +10,7 @@ create schema if not exists audit;
 -- One row per landed file version (a corrected file with the same name is a new version).
 -- For every file with status 'loaded': rows_read = rows_loaded + rows_rejected.
 create table if not exists audit.source_files (
-    file_id       varchar primary key,   -- first 16 hex of sha256(dataset/path + content sha256)
+    file_id       varchar not null,      -- key; first 16 hex of sha256(dataset/path + content sha256)
     dataset       varchar not null,
     path          varchar not null,      -- relative to landing/<dataset>/
     sha256        varchar not null,      -- of the file's bytes
@@ -84,7 +86,7 @@ alter table audit.source_files add column if not exists notes varchar;
 -- One row per version of a dataset's rules: what staging applied, as fingerprints of its parts
 -- (contract, reference tables, parsers), so that a change between two versions can be named.
 create table if not exists audit.rule_versions (
-    fingerprint   varchar primary key,   -- first 16 hex of sha256 over the components
+    fingerprint   varchar not null,      -- key; first 16 hex of sha256 over the components
     dataset       varchar not null,
     components    json not null,         -- part -> fingerprint of that part
     first_run_id  varchar,
@@ -168,8 +170,7 @@ create table if not exists audit.validation_results (
     rows_checked  bigint,
     rows_failed   bigint,
     description   varchar,
-    failure_sample json,                 -- up to 20 failing rows or values
-    primary key (run_id, target, check_name)
+    failure_sample json                  -- up to 20 failing rows or values
 );
 
 -- One row per run x table whose Great Expectations suite the run recorded. A table whose rows
@@ -183,8 +184,7 @@ create table if not exists audit.suite_runs (
     target              varchar not null,  -- schema.table
     table_fingerprint   varchar not null,  -- rows:hash of the table's content
     suite_fingerprint   varchar not null,  -- sha256 of the suite (expectations, arguments, severity)
-    carried_from_run_id varchar,           -- the run whose results were carried over, or null
-    primary key (run_id, target)
+    carried_from_run_id varchar            -- the run whose results were carried over, or null
 );
 
 -- The last build of each reference table (core.<name> from seeds/reference and the home's
@@ -192,7 +192,7 @@ create table if not exists audit.suite_runs (
 -- reference set, their declarations and the loader) are those of its last build is not built
 -- again, and its asset reports the same Dagster data version, so nothing downstream looks stale.
 create table if not exists audit.reference_builds (
-    table_name         varchar primary key,  -- core.<name>
+    table_name         varchar not null,     -- key; core.<name>
     inputs_fingerprint varchar not null,     -- sha256 of the reference set's files and the loader
     table_fingerprint  varchar not null,     -- rows:hash of the table's content (the data version)
     rows_built         bigint not null,
@@ -233,8 +233,7 @@ create table if not exists audit.model_partitions (
     partition_name     varchar not null,   -- staging.partitions.partition_name
     inputs_fingerprint varchar not null,
     rows_built         bigint not null,
-    built_at           timestamp not null,
-    primary key (target, file_id)
+    built_at           timestamp not null
 );
 
 -- The Great Expectations results of a table built by file version, one row per check x batch
@@ -256,6 +255,5 @@ create table if not exists audit.suite_batches (
     rows_checked       bigint,
     rows_failed        bigint,             -- null when the expectation could not run
     description        varchar,
-    failure_sample     json,
-    primary key (target, batch_id, check_name)
+    failure_sample     json
 );
