@@ -109,11 +109,14 @@ def offline(command: list[str]) -> list[str]:
 
 
 def offline_env(home: Path, user_home: Path) -> dict[str, str]:
-    """The environment of an offline ``ecostat`` in ``home``: a user folder of its own, so
-    that no extension DuckDB may have cached in ~/.duckdb/ is found (every one must come from
-    the environment's packages), the machine's cache kept for the dashboard's Vega bundle."""
+    """The environment of an offline ``ecostat`` in ``home``: without the settings the test
+    suite makes for itself, and with a user folder of its own, so that no extension DuckDB may
+    have cached in ~/.duckdb/ is found (every one must come from the environment's packages);
+    the machine's cache kept for the dashboard's Vega bundle."""
+    # ecostat's own settings, not the test suite's, must keep the libraries off the network.
+    suite_only = ("GX_ANALYTICS_ENABLED", "DAGSTER_HOME", "ECOSTAT_HOME")
     return {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k not in suite_only},
         "ECOSTAT_HOME": str(home),
         "HOME": str(user_home),
         "XDG_CACHE_HOME": os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache"),
