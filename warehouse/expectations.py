@@ -297,6 +297,19 @@ def validate(
     table_fp, suite_fp = table_fingerprint(con, model.table), suite_fingerprint(spec)
     carried = _carried(con, model, spec, table_fp, suite_fp)
     results = carried[0] if carried else run_suite(con, model)
+    _record_suite_run(con, run_id, model, table_fp, suite_fp, carried[1] if carried else None)
+    return results, carried[1] if carried else None
+
+
+def _record_suite_run(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    model: SqlModel,
+    table_fp: str,
+    suite_fp: str,
+    carried_from: str | None,
+) -> None:
+    """Record that ``run_id`` validated (or carried over) ``model``'s suite (audit.suite_runs)."""
     replace_row(
         con,
         "audit.suite_runs",
@@ -306,10 +319,9 @@ def validate(
             "target": model.table,
             "table_fingerprint": table_fp,
             "suite_fingerprint": suite_fp,
-            "carried_from_run_id": carried[1] if carried else None,
+            "carried_from_run_id": carried_from,
         },
     )
-    return results, carried[1] if carried else None
 
 
 def _carried(
@@ -430,19 +442,8 @@ def _validate_by_batch(
             )
         )
     carried_from = None if todo or not standing else max(standing)[2]
-    replace_row(
-        con,
-        "audit.suite_runs",
-        {
-            "run_id": run_id,
-            "checked_at": datetime.now(UTC).replace(tzinfo=None),
-            "target": model.table,
-            "table_fingerprint": "file versions:"
-            + hashlib.sha256("\n".join(sorted(by_name)).encode()).hexdigest()[:16],
-            "suite_fingerprint": suite_fp,
-            "carried_from_run_id": carried_from,
-        },
-    )
+    batches_fp = hashlib.sha256("\n".join(sorted(by_name)).encode()).hexdigest()[:16]
+    _record_suite_run(con, run_id, model, f"file versions:{batches_fp}", suite_fp, carried_from)
     return combined, carried_from
 
 
