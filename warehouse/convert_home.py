@@ -30,10 +30,14 @@ V15 = range(64, 69)  # the storage version numbers DuckDB 1.5 reads
 READABLE = V15  # files left as they are
 
 
-def storage_version(path: Path) -> int | None:
-    """The storage version number in a DuckDB file's header, or None if it is not one."""
-    with open(path, "rb") as f:
-        head = f.read(20)
+def storage_version(path: str | Path) -> int | None:
+    """The storage version number in a DuckDB file's header, or None if it is not one (or
+    cannot be read). Also what warehouse/engine.py asks of a file DuckDB refused."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(20)
+    except OSError:
+        return None
     if len(head) < 20 or head[8:12] != b"DUCK":
         return None
     return int.from_bytes(head[12:20], "little")

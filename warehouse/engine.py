@@ -1,7 +1,8 @@
 """DuckDB as ecostat opens it: never an extension from the network, extensions from the package
 registry, and what to say of a warehouse file written in a newer storage format.
 
-The lowest layer of the warehouse runtime: it imports DuckDB and the standard library only.
+The lowest layer of the warehouse runtime: it imports DuckDB, the standard library and
+warehouse/convert_home.py (which imports nothing else).
 
 - **No downloads.** DuckDB installs a known extension from its own server the first time a query
   needs it (``autoinstall_known_extensions``). Nothing may reach the network at run time, so
@@ -25,12 +26,11 @@ from pathlib import Path
 
 import duckdb
 
+# The header reader lives in the conversion script, which must run with DuckDB alone.
+from warehouse.convert_home import V15, storage_version
+
 # Every connection ecostat opens: an extension is never installed from the network.
 NO_DOWNLOADS: dict[str, object] = {"autoinstall_known_extensions": False}
-
-# The storage version numbers this DuckDB reads (DuckDB's header: "DUCK" at byte 8, then the
-# version number as a little-endian 64-bit integer). 1.5.x reads 64 to 68; 2.0 writes 999.
-_READABLE = range(64, 69)
 
 
 class ExtensionMissing(RuntimeError):
@@ -77,23 +77,11 @@ def load_extension(con: duckdb.DuckDBPyConnection, name: str) -> None:
     con.execute(f"load '{extension_path(name)}'")
 
 
-def storage_version(path: str | Path) -> int | None:
-    """The storage version number in a DuckDB file's header, or None if it is not one."""
-    try:
-        with open(path, "rb") as f:
-            head = f.read(20)
-    except OSError:
-        return None
-    if len(head) < 20 or head[8:12] != b"DUCK":
-        return None
-    return int.from_bytes(head[12:20], "little")
-
-
 def newer_format_message(path: str | Path) -> str | None:
     """What to say when ``path`` is a DuckDB file this DuckDB cannot read because a newer one
     wrote it; None when that is not why."""
     version = storage_version(path)
-    if version is None or version in _READABLE:
+    if version is None or version in V15:
         return None
     folder = Path(path).resolve().parent
     home = folder.parent if folder.name == "published" else folder
