@@ -1,6 +1,8 @@
-"""What ecostat accepts from a landed file, and how long it waits for one (contracts/limits.yaml).
+"""What ecostat accepts from a landed file, how long it waits for one, and how long it keeps
+what it published (contracts/limits.yaml).
 
-Declared once; ingest, `ecostat check` and the source-spec loader read them from here.
+Declared once; ingest, `ecostat check`, the source-spec loader and the publication
+(assets/publish/assets.py) read them from here.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ class Limits(BaseModel):
     xlsx_max_ratio: float = Field(gt=1)
     xlsx_max_rows: int = Field(gt=0)
     xlsx_max_columns: int = Field(gt=0)
+    published_snapshots_kept_days: int = Field(gt=0)
 
 
 @cache

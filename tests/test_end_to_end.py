@@ -289,20 +289,22 @@ def _results_by_run(warehouse_path: Path) -> list[set[tuple]]:
 
 
 def test_a_second_run_changes_nothing(fresh_home: Path) -> None:
-    """Every table is identical after a second run, but for the run logs of check results and
-    of files read, which gain the second run's: the same results as the first run's."""
+    """Every table is identical after a second run, but for the run logs of check results, of
+    files read and of publications, which gain the second run's: the same results as the
+    first run's."""
     assert run_pipeline(fresh_home)
     first = _table_digests(fresh_home / "warehouse.duckdb")
     assert run_pipeline(fresh_home)
     second = _table_digests(fresh_home / "warehouse.duckdb")
     run_log = "audit.validation_results"
-    run_logs = {run_log, "audit.suite_runs", "audit.file_reads"}
+    run_logs = {run_log, "audit.suite_runs", "audit.file_reads", "audit.publications"}
     assert {t: d for t, d in second.items() if t not in run_logs} == {
         t: d for t, d in first.items() if t not in run_logs
     }
     assert second[run_log][0] == 2 * first[run_log][0]
     # What each run read of the landing folder: the same files, read whole, each time.
     assert second["audit.file_reads"][0] == 2 * first["audit.file_reads"][0]
+    assert (first["audit.publications"][0], second["audit.publications"][0]) == (1, 2)
     results = _results_by_run(fresh_home / "warehouse.duckdb")
     assert len(results) == 2 and results[0] == results[1]
     assert first["marts.cleanup_comparison"][0] > 0

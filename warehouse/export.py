@@ -1,5 +1,5 @@
 """`ecostat export`: every mart as CSV, Parquet and one Excel workbook, with a codebook and a
-README, in one folder. Read from the published copy of the warehouse."""
+README, in one folder. Read from the last publication (the lake), or an earlier one."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from warehouse.dictionary import codebook, table_docs
 from warehouse.query import spreadsheet_safe, write_excel
 
 
-def export_marts(con: duckdb.DuckDBPyConnection, out: Path, source: Path) -> dict[str, object]:
+def export_marts(con: duckdb.DuckDBPyConnection, out: Path, source: str) -> dict[str, object]:
     """Write the marts into ``out``: csv/<mart>.csv, parquet/<mart>.parquet, marts.xlsx (a sheet
     per mart and one for the codebook), codebook.csv, codebook.md and README.md."""
     docs = [d for d in table_docs() if d.layer == "marts"]
@@ -57,7 +57,7 @@ def _codebook_md(docs, types) -> str:
     return "\n".join(lines)
 
 
-def _readme(docs, frames: dict[str, pl.DataFrame], source: Path) -> str:
+def _readme(docs, frames: dict[str, pl.DataFrame], source: str) -> str:
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     rows = "\n".join(
         f"| {d.table.split('.')[1]} | {frames[d.table.split('.')[1]].height} | {d.grain} |"

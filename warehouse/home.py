@@ -8,7 +8,11 @@
 <home>/raw/<dataset>/       one Parquet snapshot per landed file version (<file_id>.parquet,
                             read-only), which the views raw.<dataset> read (warehouse/raw.py);
                             damaged/ holds snapshots set aside as unreadable
-<home>/published/           warehouse.duckdb: the copy analysts read (replaced after each good run)
+<home>/lake/                what analysts read: a DuckLake (catalog.sqlite, data/*.parquet) into
+                            which each run that passed its checks publishes one snapshot
+                            (warehouse/lake.py); earlier ones stay readable with --as-of
+<home>/published/           warehouse.duckdb: a copy of the last good run's warehouse, from which
+                            a damaged warehouse is restored (replaced after each good run)
 <home>/reports/             validation report, dashboard
 <home>/last_run.json        what the last good run read (pipelines/last_run.py): a run with
                             nothing new says so and stops
@@ -80,9 +84,16 @@ class Home:
         return self.root / "dagster"
 
     @property
+    def lake(self) -> Path:
+        """The published warehouse analysts read: a DuckLake, one snapshot per run whose checks
+        passed (warehouse/lake.py), so that readers never hold a lock on the warehouse a run
+        writes and never see half of a run."""
+        return self.root / "lake"
+
+    @property
     def published(self) -> Path:
-        """The copy of the warehouse analysts read: replaced whole at the end of every run whose
-        checks passed, so that readers never hold a lock on the warehouse a run writes."""
+        """A copy of the last good run's warehouse file, replaced whole at the end of every run
+        whose checks passed: what a damaged warehouse is restored from."""
         return self.root / "published" / "warehouse.duckdb"
 
     @property

@@ -1,10 +1,13 @@
-"""Read-only access for analysts: the published copy of the warehouse, statements that only read,
+"""Read-only access for analysts: the published warehouse, statements that only read,
 readable tables in a terminal, and results written for spreadsheets safely.
 
 The pipeline writes ``<home>/warehouse.duckdb``; at the end of every run whose checks passed it
-replaces ``<home>/published/warehouse.duckdb`` with a copy (write to a temporary file, then rename,
-so a reader sees the old copy or the new one, never half of one). Analysts read the copy: any
-number of readers at once, while a run writes, and no reader can hold up a run.
+publishes it into ``<home>/lake/``, a DuckLake, as one snapshot (warehouse/lake.py). Analysts
+read the lake at its last snapshot, or at an earlier one: any number of readers at once, while a
+run writes and while it publishes, and no reader can hold up a run. The run also replaces
+``<home>/published/warehouse.duckdb`` with a copy of its file (write to a temporary file, then
+rename), the copy a damaged warehouse is restored from and the one read in a home published to
+before the lake existed.
 """
 
 from __future__ import annotations
@@ -22,8 +25,9 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from warehouse import lake
 from warehouse.engine import connect, newer_format_message
-from warehouse.home import process_alive
+from warehouse.home import Home, process_alive
 
 # Statement types that only read. DESCRIBE, SHOW and SUMMARIZE parse as SELECT.
 READING = {"SELECT", "EXPLAIN"}
@@ -105,11 +109,13 @@ _READER_CONFIG = {"autoload_known_extensions": False}
 def _lock_down(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     """Files off but for the raw snapshots and staged partitions that raw.<dataset> and
     staging.<dataset> read (warehouse/raw.py, warehouse/staged.py): the home's ``raw/`` and
-    ``staged/`` folders, beside the warehouse or above its published copy (``<home>/published/``). DuckDB takes the allowed folders only once the database is open,
-    before files are turned off."""
-    folder = path.resolve().parent
-    home = folder.parent if folder.name == "published" else folder
-    allowed = [f"{home / layer}/" for layer in ("raw", "staged") if (home / layer).is_dir()]
+    ``staged/`` folders, beside the warehouse, above its published copy
+    (``<home>/published/``) or above the lake (``<home>/lake/``), and the lake's own folder.
+    DuckDB takes the allowed folders only once the database is open, before files are turned
+    off."""
+    folder = path.resolve() if path.is_dir() else path.resolve().parent
+    home = folder.parent if folder.name in ("published", "lake") else folder
+    allowed = [f"{home / layer}/" for layer in ("raw", "staged", "lake") if (home / layer).is_dir()]
     if allowed:
         con.execute("set allowed_directories = ?", [allowed])
     con.execute("set enable_external_access = false")
@@ -145,7 +151,7 @@ def connect_read_only(path: Path, wait_s: float = 10.0) -> duckdb.DuckDBPyConnec
             if time.monotonic() + delay > deadline:
                 raise WarehouseUnavailable(
                     f"{path} is being written by a pipeline run and stayed locked for "
-                    f"{wait_s:.0f} s. Read the published copy instead (leave out --live), wait "
+                    f"{wait_s:.0f} s. Read the last publication instead (leave out --live), wait "
                     f"longer (--wait 300), or try again when the run ends. DuckDB said: {e}"
                 ) from e
             time.sleep(delay)
@@ -157,6 +163,45 @@ def connect_read_only(path: Path, wait_s: float = 10.0) -> duckdb.DuckDBPyConnec
             con.close()
             raise
         return con
+
+
+def connect_lake(home: Home, as_of: str | None = None) -> tuple[duckdb.DuckDBPyConnection, str]:
+    """A read-only connection to the published lake at its last snapshot, or at the publication
+    ``as_of`` names (a run id, a date or a date and time, UTC: warehouse/lake.py), locked down
+    as :func:`connect_read_only`'s. Returns it with a line saying which publication it reads."""
+    con = connect(config=_READER_CONFIG)
+    try:
+        lake.attach(con, home.lake, "published", read_only=True)
+        published = lake.snapshots(con, "published")
+        if not published:
+            raise WarehouseUnavailable(
+                f"the lake {home.lake} holds no publication yet: run `ecostat run`"
+            )
+        chosen = lake.resolve_as_of(published, as_of) if as_of else published[-1]
+        # Attached again at the chosen snapshot, under the name every query reads
+        # (current_database() is 'warehouse', as in the file).
+        lake.attach(con, home.lake, "warehouse", read_only=True, snapshot_id=chosen.snapshot_id)
+        con.execute("use warehouse")
+        con.execute("detach published")
+        _lock_down(con, home.lake)
+    except lake.LakeError as e:
+        con.close()
+        raise WarehouseUnavailable(str(e)) from e
+    except duckdb.Error as e:
+        con.close()
+        raise WarehouseUnavailable(
+            f"the lake {home.lake} cannot be read ({e}). The next run that passes its checks "
+            "publishes into it again (`ecostat run`); --live reads the pipeline's own file"
+        ) from e
+    except BaseException:
+        con.close()
+        raise
+    when = chosen.published_at.astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    latest = "" if chosen == published[-1] else f", not the last ({published[-1].snapshot_id})"
+    return con, (
+        f"{home.lake} at snapshot {chosen.snapshot_id}{latest}: run {chosen.run_id}, "
+        f"published {when}"
+    )
 
 
 def run_query(con: duckdb.DuckDBPyConnection, sql: str) -> pl.DataFrame:

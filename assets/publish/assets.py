@@ -2,12 +2,13 @@
 warehouse analysts read.
 
 publish/dashboard   <home>/reports/dashboard.html: every indicator across territories and years
-publish/warehouse   <home>/published/warehouse.duckdb, replaced whole after every run whose
-                    checks passed (a failed error check stops the run before it, so analysts
-                    keep the last good copy)
+publish/warehouse   one snapshot of <home>/lake/, the DuckLake analysts read, after every run
+                    whose checks passed (a failed error check stops the run before it, so
+                    analysts keep the last good snapshot); and <home>/published/warehouse.duckdb,
+                    the copy of the warehouse file a damaged one is restored from
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import dagster as dg
@@ -16,6 +17,8 @@ from assets.audit.assets import REPORT_KEY
 from assets.extract.documents import quotes_from
 from assets.publish.dashboard import collect, render_html
 from contracts import datasets
+from contracts.limits import limits
+from warehouse import ensure_schemas, lake
 from warehouse.keys import KeysBroken, duplicate_keys
 from warehouse.query import publish
 from warehouse.resources import HomeResource, Warehouse
@@ -65,19 +68,24 @@ def dashboard(warehouse: Warehouse, home: HomeResource) -> dg.MaterializeResult:
 @dg.asset(
     key=PUBLISHED_KEY,
     group_name="publish",
-    kinds={"duckdb"},
+    kinds={"ducklake"},
     deps=[REPORT_KEY, DASHBOARD_KEY],
     description=(
-        "The published copy of the warehouse that analysts read (ecostat query, ecostat export, "
-        "notebooks). Grain: one DuckDB file, the whole warehouse as of the end of the last run "
-        "whose checks passed; replaced atomically, so readers never block a run and never see "
-        "half of one."
+        "The published warehouse that analysts read (ecostat query, ecostat export, trace, "
+        "notebooks): <home>/lake/, a DuckLake. Grain: one snapshot per run whose checks passed, "
+        "holding every table, view and macro of the warehouse as that run left it; only what "
+        "changed is written. Readers attach at the last snapshot (or an earlier one, --as-of), "
+        "so they never block a run and never see half of one. Also "
+        "<home>/published/warehouse.duckdb, the copy a damaged warehouse is restored from."
     ),
 )
-def published_warehouse(warehouse: Warehouse, home: HomeResource) -> dg.MaterializeResult:
+def published_warehouse(
+    context: dg.AssetExecutionContext, warehouse: Warehouse, home: HomeResource
+) -> dg.MaterializeResult:
     # Through the resource, so that a reader of the live file (ecostat query --live) is waited
     # out rather than failing the step.
     with warehouse.get_connection() as con:
+        ensure_schemas(con)  # audit.publications, in a warehouse written before it existed
         # Keys are kept by the statements that write the tables, not by the database
         # (warehouse/keys.py): a key held twice is a fault of ecostat's, never published.
         broken = duplicate_keys(con)
@@ -87,6 +95,17 @@ def published_warehouse(warehouse: Warehouse, home: HomeResource) -> dg.Material
                 "your files: the published copy stays the last good run's. Report it with "
                 "this message"
             )
+        # The publication's own row goes into the snapshot it makes: every run that publishes
+        # is one snapshot, even when no figure changed, and --as-of can name it.
+        now = datetime.now(UTC)
+        con.execute("insert into audit.publications values (?, ?)", [context.run_id, now])
+        try:
+            done = lake.publish(con, home.home.lake, context.run_id)
+        except BaseException:
+            con.execute("delete from audit.publications where run_id = ?", [context.run_id])
+            raise
+        kept = timedelta(days=limits().published_snapshots_kept_days)
+        expired = lake.expire(con, home.home.lake, now - kept)
         con.execute("checkpoint")
     path = publish(Path(warehouse.database), home.home.published)
     # The staged partitions that the new copy does not read either (earlier passes, retired
@@ -95,8 +114,14 @@ def published_warehouse(warehouse: Warehouse, home: HomeResource) -> dg.Material
         removed = remove_unused(con, datasets())
     return dg.MaterializeResult(
         metadata={
-            "path": dg.MetadataValue.path(str(path)),
-            "size_bytes": path.stat().st_size,
+            "lake": dg.MetadataValue.path(str(home.home.lake)),
+            "snapshot_id": done.snapshot_id,
+            "replaced": len(done.replaced),
+            "unchanged_tables": done.unchanged,
+            "dropped": len(done.dropped),
+            "snapshots_expired": expired,
+            "publish_seconds": round(done.seconds, 2),
+            "restore_copy": dg.MetadataValue.path(str(path)),
             "staged_partitions_removed": removed,
         }
     )

@@ -74,11 +74,19 @@ def prepare(out) -> Home:
 
 
 def add_reader_options(parser: argparse.ArgumentParser) -> None:
-    """--live and --wait: the readers read the published copy unless told otherwise."""
+    """--as-of, --live and --wait: the readers read the last publication unless told
+    otherwise."""
+    parser.add_argument(
+        "--as-of",
+        metavar="RUN_OR_DATE",
+        help="read an earlier publication: a run id (or its first 8 characters; see "
+        "audit.publications), a date (the last publication of that day) or a date and time, "
+        "in UTC",
+    )
     parser.add_argument(
         "--live",
         action="store_true",
-        help="read the warehouse itself rather than its published copy (waits while a run "
+        help="read the warehouse itself rather than its last publication (waits while a run "
         "writes; see --wait)",
     )
     parser.add_argument(
@@ -87,16 +95,35 @@ def add_reader_options(parser: argparse.ArgumentParser) -> None:
 
 
 def reader(args: argparse.Namespace):
-    """A read-only connection: the published copy, or the live warehouse with --live (or when
-    nothing has been published yet). Says on stderr which one it reads."""
-    from warehouse.query import connect_read_only
+    """A read-only connection and a line naming what it reads: the lake at its last
+    publication (or the one --as-of names); the live warehouse with --live; in a home published
+    to before the lake existed, its published copy; the live warehouse when nothing has been
+    published yet, said on stderr."""
+    from warehouse import lake
+    from warehouse.query import WarehouseUnavailable, connect_lake, connect_read_only
 
     home = Home(home_path())
+    as_of = getattr(args, "as_of", None)
+    if as_of and args.live:
+        raise WarehouseUnavailable(
+            "--as-of reads an earlier publication and --live the warehouse as a run left it "
+            "now: give one of them"
+        )
+    if not args.live and lake.exists(home.lake):
+        con, label = connect_lake(home, as_of)
+        if as_of:
+            print(f"(reading {label})", file=sys.stderr)
+        return con, label
+    if as_of:
+        raise WarehouseUnavailable(
+            f"nothing has been published into {home.lake} yet, so there is no earlier "
+            "publication to read: run `ecostat run`, then --as-of names one of its runs"
+        )
     live = args.live or not home.published.exists()
     path = home.warehouse if live else home.published
     if not args.live and live:
-        print(f"(no published copy yet: reading {path} directly)", file=sys.stderr)
-    return connect_read_only(path, wait_s=args.wait if live else 10.0), path
+        print(f"(nothing published yet: reading {path} directly)", file=sys.stderr)
+    return connect_read_only(path, wait_s=args.wait if live else 10.0), str(path)
 
 
 def open_reader(args: argparse.Namespace, command: str):

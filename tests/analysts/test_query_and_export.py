@@ -1,5 +1,5 @@
 """Analysts' tools as a person uses them: ecostat query and ecostat export on the embedded
-default, the published copy that keeps readers and runs apart, and the data dictionary."""
+default, the published lake that keeps readers and runs apart, and the data dictionary."""
 
 from __future__ import annotations
 
@@ -165,7 +165,7 @@ def test_query_writes_csv_parquet_and_excel(home_env, tmp_path, capsys) -> None:
 
 
 def test_reads_work_while_a_writer_holds_the_warehouse(home_env, capsys) -> None:
-    """A writer (a pipeline run) holds the live file: the published copy still answers, and
+    """A writer (a pipeline run) holds the live file: the last publication still answers, and
     --live says clearly that it cannot."""
     holder = subprocess.Popen(
         [
@@ -183,31 +183,62 @@ def test_reads_work_while_a_writer_holds_the_warehouse(home_env, capsys) -> None
         assert "Кыргызская Республика" in capsys.readouterr().out
         assert main(["query", KG_2023, "--live", "--wait", "1"]) == 2
         err = capsys.readouterr().err
-        assert "is being written by a pipeline run" in err and "published copy" in err
+        assert "is being written by a pipeline run" in err and "last publication" in err
     finally:
         holder.kill()
         holder.wait()
 
 
-def test_a_reader_of_the_published_copy_never_blocks_a_run(fresh_home: Path) -> None:
+def test_a_reader_of_the_lake_keeps_its_publication_and_never_blocks_a_run(
+    fresh_home: Path, monkeypatch, capsys
+) -> None:
+    """A reader holds the last publication open while a run publishes the next: the run is not
+    held up, the reader keeps reading the publication it opened, a new reader reads the new
+    one, and --as-of reads the first again."""
+    from warehouse.home import Home
+    from warehouse.query import connect_lake
+
     assert run_pipeline(fresh_home)
-    reader = duckdb.connect(str(fresh_home / "published" / "warehouse.duckdb"), read_only=True)
+    reader, _ = connect_lake(Home(fresh_home))
+    q = "select count(*) as n, round(sum(value), 3) as total from marts.region_year_indicators"
     try:
-        before = reader.execute("select count(*) from marts.region_year_indicators").fetchall()
-        assert run_pipeline(fresh_home)  # replaces the copy while it is open
-        assert (
-            reader.execute("select count(*) from marts.region_year_indicators").fetchall() == before
-        )
+        before = reader.execute(q).fetchall()
+        campaigns = fresh_home / "landing" / "cleanup" / "kz_campaigns_2020_2025_en.csv"
+        with campaigns.open("a", encoding="utf-8") as f:
+            f.write(
+                'Kazakhstan,2024-09-21,Test Day,"1,000",,"123",,,,,,,Test,https://example.org,high\n'
+            )
+        assert run_pipeline(fresh_home)  # publishes while the reader is open
+        assert reader.execute(q).fetchall() == before
+        first_run = reader.execute("select run_id from audit.publications").fetchone()[0]
     finally:
         reader.close()
+    fresh, _ = connect_lake(Home(fresh_home))
     live = duckdb.connect(str(fresh_home / "warehouse.duckdb"), read_only=True)
-    copy = duckdb.connect(str(fresh_home / "published" / "warehouse.duckdb"), read_only=True)
     try:
-        q = "select count(*), sum(value) from marts.region_year_indicators"
-        assert live.execute(q).fetchall() == copy.execute(q).fetchall()
+        assert fresh.execute(q).fetchall() == live.execute(q).fetchall() != before
+        assert fresh.execute("select count(*) from audit.publications").fetchone() == (2,)
     finally:
+        fresh.close()
         live.close()
-        copy.close()
+    monkeypatch.setenv("ECOSTAT_HOME", str(fresh_home))
+    capsys.readouterr()
+    assert (
+        main(["query", q, "--as-of", first_run[:8], "--out", str(fresh_home.parent / "a.csv")]) == 0
+    )
+    assert f"run {first_run}" in capsys.readouterr().err
+    assert pl.read_csv(fresh_home.parent / "a.csv").rows() == before
+
+
+def test_the_lake_holds_the_warehouse_as_the_run_left_it(home_env, capsys) -> None:
+    """The digest of every table read from the lake equals the live warehouse's: the move of
+    the published warehouse into a DuckLake changed no content (#29)."""
+    assert main(["digest"]) == 0
+    published = capsys.readouterr().out
+    assert main(["digest", "--live"]) == 0
+    assert capsys.readouterr().out == published
+    assert main(["query", "select 1", "--live", "--as-of", "2026-01-01"]) == 2
+    assert "give one of them" in capsys.readouterr().err
 
 
 def test_export_writes_every_mart_with_a_complete_codebook(home_env, tmp_path, capsys) -> None:
@@ -268,13 +299,14 @@ def test_the_data_dictionary_in_docs_is_current_and_complete() -> None:
             assert c.description, (d.table, c.name)
 
 
-def test_the_published_copy_refuses_writes_and_files_by_itself(home_env, tmp_path) -> None:
+def test_the_lake_refuses_writes_and_files_by_itself(home_env, tmp_path) -> None:
     """Even a statement the check let through could not write a file or reach another one
     (defect #14.5: EXPLAIN ANALYZE COPY overwrote the published copy)."""
-    from warehouse.query import connect_read_only
+    from warehouse.home import Home
+    from warehouse.query import connect_lake
 
     target = tmp_path / "out.csv"
-    con = connect_read_only(home_env / "published" / "warehouse.duckdb")
+    con, _ = connect_lake(Home(home_env))
     try:
         with pytest.raises(duckdb.Error):
             con.execute(f"copy (select 1) to '{target}'")
@@ -282,9 +314,13 @@ def test_the_published_copy_refuses_writes_and_files_by_itself(home_env, tmp_pat
             con.execute(f"select * from read_csv('{home_env / 'warehouse.duckdb'}')")
         with pytest.raises(duckdb.Error):
             con.execute("set enable_external_access = true")
+        with pytest.raises(duckdb.Error):
+            con.execute("delete from marts.cleanup_comparison")
         assert con.execute("select count(*) from marts.cleanup_comparison").fetchone()[0] > 0
-        # The raw snapshots are the one folder it may read (raw.<dataset> is a view of them).
+        # The raw snapshots and staged partitions are the folders it may read besides the
+        # lake's (raw.<dataset> and staging.<dataset> are views of them).
         assert con.execute("select count(*) from raw.cleanup").fetchone()[0] > 0
+        assert con.execute("select count(*) from staging.cleanup").fetchone()[0] > 0
     finally:
         con.close()
     assert not target.exists()

@@ -257,3 +257,11 @@ create table if not exists audit.suite_batches (
     description        varchar,
     failure_sample     json
 );
+
+-- Every publication into the lake analysts read (warehouse/lake.py), one row per run that
+-- passed its checks: the row is written just before the copy, so each publication is one
+-- snapshot of the lake holding its own row. `ecostat query --as-of RUN_ID` reads one of them.
+create table if not exists audit.publications (
+    run_id       varchar not null,
+    published_at timestamp with time zone not null
+);
