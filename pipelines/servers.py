@@ -32,6 +32,7 @@ from warehouse.cluster import SETTINGS_FILE
 from warehouse.home import Home
 
 DATABASE = "dagster"
+LAKE_DATABASE = "ecostat_lake"  # the published lake's catalog (warehouse/lake.py)
 USER = "ecostat"
 
 
@@ -51,6 +52,10 @@ class Servers:
     @property
     def postgres_url(self) -> str:
         return f"postgresql+psycopg2://{USER}@127.0.0.1:{self.postgres_port}/{DATABASE}"
+
+    @property
+    def lake_catalog_url(self) -> str:
+        return f"postgresql://{USER}@127.0.0.1:{self.postgres_port}/{LAKE_DATABASE}"
 
     @property
     def redis_url(self) -> str:
@@ -178,21 +183,22 @@ def start(home: Home) -> Servers:
     )
     try:
         client = ["-h", "127.0.0.1", "-p", str(servers.postgres_port), "-U", USER]
-        exists = subprocess.run(
-            [
-                str(bin_dir / "psql"),
-                *client,
-                "-d",
-                "postgres",
-                "-tAc",
-                f"select 1 from pg_database where datname = '{DATABASE}'",
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if exists.stdout.strip() != "1":
-            _run([str(bin_dir / "createdb"), *client, DATABASE], "creating the database")
+        for database in (DATABASE, LAKE_DATABASE):
+            exists = subprocess.run(
+                [
+                    str(bin_dir / "psql"),
+                    *client,
+                    "-d",
+                    "postgres",
+                    "-tAc",
+                    f"select 1 from pg_database where datname = '{database}'",
+                ],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if exists.stdout.strip() != "1":
+                _run([str(bin_dir / "createdb"), *client, database], "creating the database")
         Path(servers.redis_dir).mkdir(parents=True, exist_ok=True)
         _run(
             [
@@ -225,7 +231,11 @@ def start(home: Home) -> Servers:
     (home.root / SETTINGS_FILE).write_text(
         "# Written by `ecostat servers start`: this home's servers on this machine.\n"
         + yaml.safe_dump(
-            {"postgres_url": servers.postgres_url, "redis_url": servers.redis_url},
+            {
+                "postgres_url": servers.postgres_url,
+                "redis_url": servers.redis_url,
+                "lake_catalog_url": servers.lake_catalog_url,
+            },
             sort_keys=False,
         ),
         encoding="utf-8",

@@ -7,6 +7,7 @@ each gives.
 
       postgres_url: postgresql+psycopg2://ecostat@db.example:5432/dagster
       redis_url: redis://queue.example:6379/0
+      lake_catalog_url: postgresql://ecostat@db.example:5432/ecostat_lake   # optional
 
   Dagster's instance (runs, events, schedules, sensors) is in that PostgreSQL database
   (dagster-postgres); runs go through the instance's queue and are launched as Celery tasks on
@@ -18,8 +19,11 @@ Both profiles run the same code: only <home>/dagster/dagster.yaml differs, writt
 `ecostat` command from this module (warehouse/home.py: ensure_home), and, in the cluster profile,
 <home>/dagster/celery.yaml, the workers' settings.
 
-The warehouse is still one DuckDB file with one writer, so a cluster runs one run at a time
-(``max_concurrent_runs: 1``); the runs queue, on whichever worker takes them.
+The published lake (warehouse/lake.py) keeps its catalog in the PostgreSQL database
+``lake_catalog_url`` names, when it names one; without it, in ``<home>/lake/catalog.sqlite``.
+
+The warehouse a run writes is still one DuckDB file with one writer, so a cluster runs one run
+at a time (``max_concurrent_runs: 1``); the runs queue, on whichever worker takes them.
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ class ClusterSettings:
 
     postgres_url: str
     redis_url: str
+    lake_catalog_url: str | None = None
 
     def dagster_yaml(self) -> str:
         """The instance's dagster.yaml: PostgreSQL storage, queued runs, Celery launcher."""
@@ -90,6 +95,11 @@ _KEYS = {
     "postgresql+psycopg2://USER[:PASSWORD]@HOST:PORT/DATABASE",
     "redis_url": "the Redis the runs queue on, redis://HOST:PORT/DB",
 }
+# Optional: without it, the published lake's catalog is a SQLite file in the home.
+_OPTIONAL = {
+    "lake_catalog_url": "the PostgreSQL database of the published lake's catalog, "
+    "postgresql://USER[:PASSWORD]@HOST:PORT/DATABASE",
+}
 
 
 def read_settings(root: Path) -> ClusterSettings | None:
@@ -104,7 +114,7 @@ def read_settings(root: Path) -> ClusterSettings | None:
         raise SettingsError(f"{path} cannot be read ({e}); {_what_to_write()}") from None
     if not isinstance(data, dict):
         raise SettingsError(f"{path} holds no settings; {_what_to_write()}")
-    unknown = sorted(set(data) - set(_KEYS))
+    unknown = sorted(set(data) - set(_KEYS) - set(_OPTIONAL))
     missing = [k for k in _KEYS if not isinstance(data.get(k), str) or not data[k].strip()]
     if unknown or missing:
         said = "; ".join(
@@ -127,7 +137,18 @@ def read_settings(root: Path) -> ClusterSettings | None:
             f"{path}: redis_url {redis!r} is not a Redis URL; write {_KEYS['redis_url']} "
             "(docs/cluster.md)"
         )
-    return ClusterSettings(postgres_url=postgres, redis_url=redis)
+    lake = data.get("lake_catalog_url")
+    if lake is not None:
+        scheme, sep, rest = str(lake).strip().partition("://")
+        if not sep or scheme not in ("postgresql", "postgres", "postgresql+psycopg2") or not rest:
+            raise SettingsError(
+                f"{path}: lake_catalog_url {lake!r} is not a PostgreSQL URL; write "
+                f"{_OPTIONAL['lake_catalog_url']}, or leave it out to keep the catalog in the "
+                "home (docs/cluster.md)"
+            )
+        # libpq, which DuckLake's catalog connects through, reads postgresql:// alone.
+        lake = f"postgresql://{rest}"
+    return ClusterSettings(postgres_url=postgres, redis_url=redis, lake_catalog_url=lake)
 
 
 def _what_to_write() -> str:

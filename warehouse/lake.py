@@ -1,9 +1,10 @@
 """The published warehouse as a DuckLake: every publication one snapshot, readers at a snapshot.
 
-Grain: one DuckLake per data home, ``<home>/lake/``: its catalog ``catalog.sqlite`` (SQLite in
-write-ahead-log mode) and its tables' data as Parquet under ``data/``. Source: the warehouse
-file a run writes (``<home>/warehouse.duckdb``), copied in at the end of every run whose checks
-passed (assets/publish/assets.py).
+Grain: one DuckLake per data home, ``<home>/lake/``: its tables' data as Parquet under
+``data/``, its catalog ``catalog.sqlite`` (SQLite in write-ahead-log mode) in the local profile
+and a PostgreSQL database in the cluster profile (``lake_catalog_url`` in cluster.yaml,
+warehouse/cluster.py). Source: the warehouse file a run writes (``<home>/warehouse.duckdb``),
+copied in at the end of every run whose checks passed (assets/publish/assets.py).
 
 Why a run still writes a DuckDB file of its own and publishes into the lake once: a run makes
 thousands of small statements, and each costs 15-19 ms on a DuckLake with a SQLite catalog
@@ -42,7 +43,9 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.cluster import read_settings
 from warehouse.engine import load_extension
+from warehouse.home import Home
 
 CATALOG = "catalog.sqlite"
 DATA = "data"
@@ -67,44 +70,102 @@ class Publication:
     seconds: float = 0.0
 
 
-def catalog_path(lake: Path) -> Path:
-    return lake / CATALOG
+@dataclass(frozen=True)
+class Lake:
+    """Where a published lake is: the folder of its data, and its catalog: a PostgreSQL
+    database (``catalog_url``, postgresql://USER@HOST:PORT/DATABASE) or, without one,
+    ``catalog.sqlite`` in the folder."""
+
+    folder: Path
+    catalog_url: str | None = None
+
+    @property
+    def data(self) -> Path:
+        return self.folder.resolve() / DATA  # a home named relative to the working folder
+
+    @property
+    def catalog(self) -> str:
+        """The catalog as DuckLake's ATTACH names it, after ``ducklake:``."""
+        if self.catalog_url:
+            return f"postgres:{self.catalog_url}"
+        return f"sqlite:{self.folder.resolve() / CATALOG}"
+
+    @property
+    def extensions(self) -> tuple[str, str]:
+        return ("ducklake", "postgres_scanner" if self.catalog_url else "sqlite_scanner")
+
+    def scrub(self, text: str) -> str:
+        """``text`` (a DuckDB message) without the catalog's URL, which may hold a password."""
+        return text.replace(self.catalog_url, "lake_catalog_url") if self.catalog_url else text
+
+    def __str__(self) -> str:
+        if not self.catalog_url:
+            return str(self.folder)
+        where = self.catalog_url.rpartition("@")[2]  # never the user or a password
+        return f"{self.folder} (catalog in PostgreSQL at {where})"
 
 
-def exists(lake: Path) -> bool:
-    """Whether a lake has been published to at ``lake`` (its catalog exists)."""
-    return catalog_path(lake).is_file()
+def lake_of(home: Home) -> Lake:
+    """The home's lake: its catalog in PostgreSQL when its cluster.yaml names one."""
+    settings = read_settings(home.root)
+    return Lake(home.lake, settings.lake_catalog_url if settings else None)
 
 
-def _create(lake: Path) -> None:
-    """An empty catalog in WAL mode (kept in the file: every later connection uses it), so that
-    readers read while a publication commits. DuckLake fills it on the first attach."""
-    (lake / DATA).mkdir(parents=True, exist_ok=True)
-    with sqlite3.connect(catalog_path(lake)) as db:
-        db.execute("pragma journal_mode=wal")
+def exists(lake: Lake) -> bool:
+    """Whether anything has been published into ``lake`` (its catalog holds a DuckLake).
+    Raises LakeError when a PostgreSQL catalog cannot be reached."""
+    if not lake.catalog_url:
+        return (lake.folder / CATALOG).is_file()
+    con = duckdb.connect()
+    try:
+        attach(con, lake, "probe", read_only=True)
+    except duckdb.Error as e:
+        if "does not exist" in str(e) and "creating a new DuckLake" in str(e):
+            return False
+        raise LakeError(_unreachable(lake, e)) from e
+    finally:
+        con.close()
+    return True
+
+
+def _unreachable(lake: Lake, error: Exception) -> str:
+    first = lake.scrub(str(error).splitlines()[0])
+    return (
+        f"the published lake {lake} cannot be reached ({first}). Start its PostgreSQL "
+        "(`ecostat servers start` on one machine) or correct lake_catalog_url in the home's "
+        "cluster.yaml (docs/cluster.md)"
+    )
+
+
+def _create(lake: Lake) -> None:
+    """The data folder, and for a SQLite catalog an empty one in WAL mode (kept in the file:
+    every later connection uses it), so that readers read while a publication commits.
+    DuckLake fills the catalog on the first attach that may write."""
+    lake.data.mkdir(parents=True, exist_ok=True)
+    if not lake.catalog_url:
+        with sqlite3.connect(lake.folder / CATALOG) as db:
+            db.execute("pragma journal_mode=wal")
 
 
 def attach(
     con: duckdb.DuckDBPyConnection,
-    lake: Path,
+    lake: Lake,
     alias: str,
     read_only: bool,
     snapshot_id: int | None = None,
 ) -> None:
     """Attach the lake to ``con`` as ``alias``, at its last snapshot or at ``snapshot_id``.
-    The extensions come from their packages (warehouse/engine.py); the data path is the
-    lake's own folder, so a home moved as a whole still reads."""
-    for name in ("ducklake", "sqlite_scanner"):
+    The extensions come from their packages (warehouse/engine.py)."""
+    for name in lake.extensions:
         load_extension(con, name)
-    lake = lake.resolve()  # a home named relative to the working folder (data/)
     # The catalog records the folder it was made in; a home copied or moved elsewhere reads
     # its own (the files are named relative to it).
-    options = [f"data_path '{_quote(str(lake / DATA) + '/')}'", "override_data_path true"]
+    options = [f"data_path '{_quote(str(lake.data) + '/')}'", "override_data_path true"]
     if read_only:
         options.append("read_only")
     if snapshot_id is not None:
         options.append(f"snapshot_version {int(snapshot_id)}")
-    url = f"ducklake:sqlite:{catalog_path(lake)}"
+    url = f"ducklake:{lake.catalog}"
     con.execute(f"attach '{_quote(url)}' as \"{alias}\" ({', '.join(options)})")
 
 
@@ -184,21 +245,23 @@ def _hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def publish(con: duckdb.DuckDBPyConnection, lake: Path, run_id: str) -> Publication:
+def publish(con: duckdb.DuckDBPyConnection, lake: Lake, run_id: str) -> Publication:
     """Copy the warehouse ``con`` is on (its current database) into the lake at ``lake`` as one
     snapshot, replacing only what changed; returns what it did. Raises LakeError, having
     changed nothing, when the lake cannot be written."""
     started = time.monotonic()
-    if not exists(lake):
+    if not lake.catalog_url and not exists(lake):
         _create(lake)
+    lake.data.mkdir(parents=True, exist_ok=True)
     (source,) = con.execute("select current_database()").fetchone()
     try:
         attach(con, lake, _WRITER_ALIAS, read_only=False)
     except duckdb.Error as e:
         raise LakeError(
-            f"the published lake {lake} cannot be opened for writing ({e}). Nothing was "
-            "published; readers keep the last publication. Check the folder's space and rights, "
-            "then run again"
+            f"the published lake {lake} cannot be opened for writing ({lake.scrub(str(e))}). "
+            "Nothing was "
+            "published; readers keep the last publication. Check the folder's space and rights "
+            "(and, for a catalog in PostgreSQL, that it runs), then run again"
         ) from e
     try:
         return _publish(con, source, lake, run_id, started)
@@ -208,7 +271,7 @@ def publish(con: duckdb.DuckDBPyConnection, lake: Path, run_id: str) -> Publicat
 
 
 def _publish(
-    con: duckdb.DuckDBPyConnection, source: str, lake: Path, run_id: str, started: float
+    con: duckdb.DuckDBPyConnection, source: str, lake: Lake, run_id: str, started: float
 ) -> Publication:
     lake_db = _WRITER_ALIAS
     now = fingerprints(con, source)
@@ -293,7 +356,7 @@ def _publish(
     )
 
 
-def expire(con: duckdb.DuckDBPyConnection, lake: Path, older_than: datetime) -> int:
+def expire(con: duckdb.DuckDBPyConnection, lake: Lake, older_than: datetime) -> int:
     """Forget the snapshots published before ``older_than`` (never the last one) and delete the
     files only they read. Returns how many snapshots were expired."""
     attach(con, lake, _WRITER_ALIAS, read_only=False)

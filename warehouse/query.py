@@ -170,17 +170,18 @@ def connect_lake(home: Home, as_of: str | None = None) -> tuple[duckdb.DuckDBPyC
     ``as_of`` names (a run id, a date or a date and time, UTC: warehouse/lake.py), locked down
     as :func:`connect_read_only`'s. Returns it with a line saying which publication it reads."""
     con = connect(config=_READER_CONFIG)
+    where = lake.lake_of(home)
     try:
-        lake.attach(con, home.lake, "published", read_only=True)
+        lake.attach(con, where, "published", read_only=True)
         published = lake.snapshots(con, "published")
         if not published:
             raise WarehouseUnavailable(
-                f"the lake {home.lake} holds no publication yet: run `ecostat run`"
+                f"the lake {where} holds no publication yet: run `ecostat run`"
             )
         chosen = lake.resolve_as_of(published, as_of) if as_of else published[-1]
         # Attached again at the chosen snapshot, under the name every query reads
         # (current_database() is 'warehouse', as in the file).
-        lake.attach(con, home.lake, "warehouse", read_only=True, snapshot_id=chosen.snapshot_id)
+        lake.attach(con, where, "warehouse", read_only=True, snapshot_id=chosen.snapshot_id)
         con.execute("use warehouse")
         con.execute("detach published")
         _lock_down(con, home.lake)
@@ -190,7 +191,8 @@ def connect_lake(home: Home, as_of: str | None = None) -> tuple[duckdb.DuckDBPyC
     except duckdb.Error as e:
         con.close()
         raise WarehouseUnavailable(
-            f"the lake {home.lake} cannot be read ({e}). The next run that passes its checks "
+            f"the lake {where} cannot be read ({where.scrub(str(e))}). The next run that passes "
+            "its checks "
             "publishes into it again (`ecostat run`); --live reads the pipeline's own file"
         ) from e
     except BaseException:
@@ -199,8 +201,7 @@ def connect_lake(home: Home, as_of: str | None = None) -> tuple[duckdb.DuckDBPyC
     when = chosen.published_at.astimezone().strftime("%Y-%m-%d %H:%M %Z")
     latest = "" if chosen == published[-1] else f", not the last ({published[-1].snapshot_id})"
     return con, (
-        f"{home.lake} at snapshot {chosen.snapshot_id}{latest}: run {chosen.run_id}, "
-        f"published {when}"
+        f"{where} at snapshot {chosen.snapshot_id}{latest}: run {chosen.run_id}, published {when}"
     )
 
 

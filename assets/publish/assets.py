@@ -98,14 +98,15 @@ def published_warehouse(
         # The publication's own row goes into the snapshot it makes: every run that publishes
         # is one snapshot, even when no figure changed, and --as-of can name it.
         now = datetime.now(UTC)
+        target = lake.lake_of(home.home)
         con.execute("insert into audit.publications values (?, ?)", [context.run_id, now])
         try:
-            done = lake.publish(con, home.home.lake, context.run_id)
+            done = lake.publish(con, target, context.run_id)
         except BaseException:
             con.execute("delete from audit.publications where run_id = ?", [context.run_id])
             raise
         kept = timedelta(days=limits().published_snapshots_kept_days)
-        expired = lake.expire(con, home.home.lake, now - kept)
+        expired = lake.expire(con, target, now - kept)
         con.execute("checkpoint")
     path = publish(Path(warehouse.database), home.home.published)
     # The staged partitions that the new copy does not read either (earlier passes, retired
@@ -114,7 +115,7 @@ def published_warehouse(
         removed = remove_unused(con, datasets())
     return dg.MaterializeResult(
         metadata={
-            "lake": dg.MetadataValue.path(str(home.home.lake)),
+            "lake": str(target),
             "snapshot_id": done.snapshot_id,
             "replaced": len(done.replaced),
             "unchanged_tables": done.unchanged,

@@ -109,14 +109,18 @@ def reader(args: argparse.Namespace):
             "--as-of reads an earlier publication and --live the warehouse as a run left it "
             "now: give one of them"
         )
-    if not args.live and lake.exists(home.lake):
+    try:
+        published = not args.live and lake.exists(lake.lake_of(home))
+    except lake.LakeError as e:
+        raise WarehouseUnavailable(str(e)) from e
+    if published:
         con, label = connect_lake(home, as_of)
         if as_of:
             print(f"(reading {label})", file=sys.stderr)
         return con, label
     if as_of:
         raise WarehouseUnavailable(
-            f"nothing has been published into {home.lake} yet, so there is no earlier "
+            f"nothing has been published into {lake.lake_of(home)} yet, so there is no earlier "
             "publication to read: run `ecostat run`, then --as-of names one of its runs"
         )
     live = args.live or not home.published.exists()

@@ -14,8 +14,11 @@ import yaml
 from bench.cluster import Cluster
 from warehouse.cluster import SettingsError, read_settings
 from warehouse.home import ensure_home
+from warehouse.lake import lake_of
+from warehouse.query import connect_lake
 
 BIN = Path(sys.executable).parent
+_FILES = "select file_id, status, rows_read, rows_loaded, rows_rejected from audit.source_files order by all"
 
 
 def test_a_home_is_local_until_it_has_cluster_settings(tmp_path: Path) -> None:
@@ -48,6 +51,17 @@ def test_a_home_is_local_until_it_has_cluster_settings(tmp_path: Path) -> None:
         "execution": {"config": {"broker": "redis://q:6379/0", "backend": "redis://q:6379/0"}}
     }
 
+    # The published lake's catalog: in the home unless the settings name a PostgreSQL database,
+    # which libpq (DuckLake's catalog) reads as postgresql://.
+    assert read_settings(home.root).lake_catalog_url is None
+    (home.root / "cluster.yaml").write_text(
+        "postgres_url: postgresql://u@db:5432/dagster\nredis_url: redis://q:6379/0\n"
+        "lake_catalog_url: postgresql+psycopg2://u:secret@db:5432/lake\n"
+    )
+    lake = lake_of(home)
+    assert lake.catalog == "postgres:postgresql://u:secret@db:5432/lake"
+    assert "secret" not in str(lake) and "secret" not in lake.scrub(f"at {lake.catalog_url}")
+
     (home.root / "cluster.yaml").unlink()
     ensure_home(home.root)
     assert "storage" not in yaml.safe_load((home.dagster / "dagster.yaml").read_text())
@@ -62,6 +76,10 @@ def test_a_home_is_local_until_it_has_cluster_settings(tmp_path: Path) -> None:
         ("postgres_url: postgresql://u@db/x\nredis_url: amqp://q//\n", "is not a Redis URL"),
         ("postgres_url: postgresql://u@db/x\nredis_url: redis://q/0\nworkers: 3\n", "unknown key"),
         ("[not, a, mapping]\n", "holds no settings"),
+        (
+            "postgres_url: postgresql://u@db/x\nredis_url: redis://q/0\nlake_catalog_url: lake.db\n",
+            "lake_catalog_url 'lake.db' is not a PostgreSQL URL",
+        ),
     ],
 )
 def test_settings_that_cannot_be_used_say_what_to_write(
@@ -171,11 +189,25 @@ def test_queued_runs_go_to_celery_workers_a_killed_one_is_retried_and_every_row_
         status = cluster.finished(retry, 300).status
         assert status == dg.DagsterRunStatus.SUCCESS, cluster.tails()
         assert cluster.holder(retry) == ("w2" if holder == "w1" else "w1")
+
+        # The published lake's catalog is in the servers' PostgreSQL, and its last publication
+        # is the retried run's: what the published copy holds, read through the lake.
+        assert not (cluster.home.lake / "catalog.sqlite").exists()
+        reader, _ = connect_lake(cluster.home)
+        try:
+            published = reader.execute(
+                "select run_id from audit.publications order by published_at desc limit 1"
+            ).fetchone()
+            assert published == (retry,)
+            in_lake = reader.execute(_FILES).fetchall()
+        finally:
+            reader.close()
     finally:
         cluster.stop()
 
     con = duckdb.connect(str(cluster.home.published), read_only=True)
     try:
+        assert con.execute(_FILES).fetchall() == in_lake
         files = con.execute(
             "select status, rows_read, rows_loaded, rows_rejected from audit.source_files "
             "where dataset = 'cleanup' and path like '%kz_extra.csv' order by landed_at"

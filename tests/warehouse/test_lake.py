@@ -50,7 +50,7 @@ def test_a_publication_holds_every_table_view_and_macro_as_the_warehouse_has_the
     tmp_path: Path,
 ) -> None:
     con = _warehouse(tmp_path / "warehouse.duckdb")
-    done = lake.publish(con, tmp_path / "lake", "run-one")
+    done = lake.publish(con, lake.Lake(tmp_path / "lake"), "run-one")
     assert sorted(done.replaced) == [
         "audit.kg",
         "audit.kg_doubled",
@@ -72,7 +72,7 @@ def test_a_publication_holds_every_table_view_and_macro_as_the_warehouse_has_the
 
 def test_a_reader_can_neither_write_nor_reach_other_files(tmp_path: Path) -> None:
     con = _warehouse(tmp_path / "warehouse.duckdb")
-    lake.publish(con, tmp_path / "lake", "run-one")
+    lake.publish(con, lake.Lake(tmp_path / "lake"), "run-one")
     reader = _reader(tmp_path)
     with pytest.raises(duckdb.Error):
         reader.execute("insert into marts.totals values ('RU', 1)")
@@ -84,29 +84,29 @@ def test_a_reader_can_neither_write_nor_reach_other_files(tmp_path: Path) -> Non
 
 def test_only_what_changed_is_written_and_what_is_gone_is_dropped(tmp_path: Path) -> None:
     con = _warehouse(tmp_path / "warehouse.duckdb")
-    lake.publish(con, tmp_path / "lake", "run-one")
-    again = lake.publish(con, tmp_path / "lake", "run-two")
+    lake.publish(con, lake.Lake(tmp_path / "lake"), "run-one")
+    again = lake.publish(con, lake.Lake(tmp_path / "lake"), "run-two")
     assert again.replaced == [] and again.dropped == [] and again.unchanged == 2
     con.execute("update marts.totals set total = 11 where territory_id = 'KZ'")
     con.execute("drop view audit.kg_doubled")
     con.execute("create table audit.notes (note varchar)")
-    third = lake.publish(con, tmp_path / "lake", "run-three")
+    third = lake.publish(con, lake.Lake(tmp_path / "lake"), "run-three")
     assert sorted(third.replaced) == ["audit.notes", "marts.totals"]
     assert third.dropped == ["audit.kg_doubled"]
     assert table_digests(_reader(tmp_path)) == table_digests(con)
     # A row swapped for another with the same count is a change too.
     con.execute("update core.figures set value = 2.5 where territory_id = 'KG'")
-    assert lake.publish(con, tmp_path / "lake", "run-four").replaced == ["core.figures"]
+    assert lake.publish(con, lake.Lake(tmp_path / "lake"), "run-four").replaced == ["core.figures"]
 
 
 def test_a_publication_that_fails_changes_nothing(tmp_path: Path) -> None:
     con = _warehouse(tmp_path / "warehouse.duckdb")
-    lake.publish(con, tmp_path / "lake", "run-one")
+    lake.publish(con, lake.Lake(tmp_path / "lake"), "run-one")
     con.execute("update marts.totals set total = 12")
     # DuckLake refuses a UNION column: the whole publication rolls back.
     con.execute("create table core.odd as select 1::union(a int, b varchar) as u")
     with pytest.raises(duckdb.Error, match="UNION"):
-        lake.publish(con, tmp_path / "lake", "run-two")
+        lake.publish(con, lake.Lake(tmp_path / "lake"), "run-two")
     reader = _reader(tmp_path)
     assert reader.execute("select distinct total from marts.totals").fetchall() == [(10,)]
     assert [s.run_id for s in lake.snapshots(reader, "warehouse")] == ["run-one"]
@@ -115,9 +115,9 @@ def test_a_publication_that_fails_changes_nothing(tmp_path: Path) -> None:
 
 def test_as_of_reads_an_earlier_publication_by_run_date_or_time(tmp_path: Path) -> None:
     con = _warehouse(tmp_path / "warehouse.duckdb")
-    lake.publish(con, tmp_path / "lake", "3f2a9c1e-0000-4000-8000-000000000001")
+    lake.publish(con, lake.Lake(tmp_path / "lake"), "3f2a9c1e-0000-4000-8000-000000000001")
     con.execute("update marts.totals set total = 20")
-    lake.publish(con, tmp_path / "lake", "7b7b7b7b-0000-4000-8000-000000000002")
+    lake.publish(con, lake.Lake(tmp_path / "lake"), "7b7b7b7b-0000-4000-8000-000000000002")
     total = "select distinct total from marts.totals"
     assert _reader(tmp_path).execute(total).fetchall() == [(20,)]
     assert _reader(tmp_path, "3f2a9c1e").execute(total).fetchall() == [(10,)]
@@ -141,12 +141,15 @@ def test_expired_publications_are_forgotten_and_their_files_deleted(tmp_path: Pa
     con = _warehouse(tmp_path / "warehouse.duckdb")
     # Enough rows that DuckLake writes Parquet rather than keeping them in its catalog.
     con.execute("create table core.big as select range as i from range(5000)")
-    lake.publish(con, tmp_path / "lake", "11111111-run")
+    lake.publish(con, lake.Lake(tmp_path / "lake"), "11111111-run")
     con.execute("update core.big set i = i + 1")
-    lake.publish(con, tmp_path / "lake", "22222222-run")
+    lake.publish(con, lake.Lake(tmp_path / "lake"), "22222222-run")
     files = lambda: sorted((tmp_path / "lake" / "data" / "core" / "big").glob("*.parquet"))  # noqa: E731
     assert len(files()) == 2
-    assert lake.expire(con, tmp_path / "lake", datetime.now(UTC) + timedelta(seconds=1)) >= 1
+    assert (
+        lake.expire(con, lake.Lake(tmp_path / "lake"), datetime.now(UTC) + timedelta(seconds=1))
+        >= 1
+    )
     assert len(files()) == 1
     with pytest.raises(WarehouseUnavailable, match="1 publication"):
         _reader(tmp_path, "11111111")
@@ -157,7 +160,7 @@ def test_a_lake_copied_elsewhere_reads_its_own_files(tmp_path: Path) -> None:
     (tmp_path / "a").mkdir()
     con = _warehouse(tmp_path / "a" / "warehouse.duckdb")
     con.execute("create table core.big as select range as i from range(5000)")
-    lake.publish(con, tmp_path / "a" / "lake", "run-one")
+    lake.publish(con, lake.Lake(tmp_path / "a" / "lake"), "run-one")
     shutil.copytree(tmp_path / "a" / "lake", tmp_path / "b" / "lake")
     shutil.rmtree(tmp_path / "a" / "lake")
     assert _reader(tmp_path / "b").execute("select count(*) from core.big").fetchall() == [(5000,)]
@@ -170,7 +173,7 @@ def test_readers_see_whole_publications_while_a_writer_publishes(tmp_path: Path)
     con.execute("create schema core; create schema marts")
     con.execute("create table core.rows as select range as i from range(1000)")
     con.execute("create table marts.count as select count(*) as n from core.rows")
-    lake.publish(con, tmp_path / "lake", "run-0")
+    lake.publish(con, lake.Lake(tmp_path / "lake"), "run-0")
     script = textwrap.dedent(
         f"""
         import sys, time
@@ -197,7 +200,7 @@ def test_readers_see_whole_publications_while_a_writer_publishes(tmp_path: Path)
     for run in range(1, 21):
         con.execute("insert into core.rows select range from range(100)")
         con.execute("create or replace table marts.count as select count(*) as n from core.rows")
-        lake.publish(con, tmp_path / "lake", f"run-{run}")
+        lake.publish(con, lake.Lake(tmp_path / "lake"), f"run-{run}")
     out, err = reading.communicate(timeout=120)
     assert reading.returncode == 0, err
     assert int(out) >= 2  # it read while publications went on, not only before or after
