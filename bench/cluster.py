@@ -238,9 +238,9 @@ def measure(workers: int, files: int, rows: int, scratch: Path) -> dict:
 
 
 def _checks(home: Home, files: int, rows: int, injected: int) -> dict:
-    import duckdb
+    from warehouse.query import connect_lake
 
-    con = duckdb.connect(str(home.published), read_only=True)
+    con, _ = connect_lake(home)
     try:
         versions = con.execute(
             "select count(*), count(distinct path), sum(rows_read), sum(rows_loaded), "

@@ -7,7 +7,7 @@ repetitions, medians reported. Writes bench/results/<UTC time>.json (not committ
 Each size measures, side by side: Polars parse-only (the limit) and DuckDB's read_csv into a
 typed table (a second limit), ecostat landing -> core and the
 marts rebuild, pandas + GX + DuckDB, and the whole job (`ecostat run` on the embedded default
-plus the generated file, to the published copy with findings, report and dashboard), whose peak
+plus the generated file, to the publication with findings, report and dashboard), whose peak
 memory must stay under DuckDB's memory limit + 1 GB, and the next day's run of that home when
 a two-row file lands beside the large one.
 
@@ -125,7 +125,7 @@ def measure(rows: int, reps: int) -> dict:
         runs["alternative"].append(
             step("alternative", path=files["cleanup_utf8"]["path"], territories=names)
         )
-        # The whole job: `ecostat run`, landing to the published copy, report and dashboard.
+        # The whole job: `ecostat run`, landing to the publication, report and dashboard.
         runs["full_run"].append(step("full_run", path=files["cleanup_ru"]["path"]))
     for key, generated in (
         ("ecostat", files["cleanup_utf8"]),

@@ -11,7 +11,7 @@ its time and peak memory (RSS) are its own:
   alternative  pandas reads the UTF-8 variant, Great Expectations validates the same rules,
                failing rows are dropped, the rest written to DuckDB
   full_run     `ecostat run` on the embedded default plus the generated file: landing to the
-               published copy with findings, Great Expectations, report and dashboard
+               publication with findings, Great Expectations, report and dashboard
   cold_run     `ecostat run` on the embedded default, process start to finish
   limit_air    Polars reads the hourly air-quality network's file into typed columns
   air_run      `ecostat run` on the embedded default plus that file and its station register
@@ -306,8 +306,8 @@ NEXT_DAY = {
 
 
 def _file_counts(con, path: str) -> tuple[int, int, int]:
-    """Rows read, loaded and rejected of the loaded file named like ``path``, as the published
-    copy accounts for them."""
+    """Rows read, loaded and rejected of the loaded file named like ``path``, as the last
+    publication accounts for them."""
     return con.execute(
         "select rows_read, rows_loaded, rows_rejected from audit.source_files "
         "where path = ? and status = 'loaded'",
@@ -328,11 +328,13 @@ def _ended(done: subprocess.CompletedProcess, seconds: float, usage) -> dict:
 
 def full_run(path: str, dataset: str = "cleanup") -> dict:
     """The whole job a data engineer runs: `ecostat run` on the embedded default data plus the
-    generated file, landing to the published copy (staging, core, marts, findings, Great
-    Expectations, the report and the dashboard), process start to finish. The counts of the
-    generated file are read back from the published copy. Then the next day: a two-row file
+    generated file, landing to the publication in the lake (staging, core, marts, findings,
+    Great Expectations, the report and the dashboard), process start to finish. The counts of
+    the generated file are read back from that publication. Then the next day: a two-row file
     lands and the job runs again (``next_day_seconds``)."""
-    import duckdb
+    from warehouse import lake
+    from warehouse.home import Home
+    from warehouse.query import connect_lake
 
     home = Path(tempfile.mkdtemp(prefix="ecostat-full-"))
     env = {**os.environ, "ECOSTAT_HOME": str(home)}
@@ -350,9 +352,8 @@ def full_run(path: str, dataset: str = "cleanup") -> dict:
     next_day = subprocess.run([ecostat_bin, "run"], env=env, capture_output=True, text=True)
     next_day_seconds = time.perf_counter() - started
     counts: dict[str, object] = {}
-    published = home / "published" / "warehouse.duckdb"
-    if published.exists():
-        con = duckdb.connect(str(published), read_only=True)
+    if lake.exists(lake.lake_of(Home(home))):
+        con, _ = connect_lake(Home(home))
         try:
             read, loaded, rejected = _file_counts(con, path)
             findings, cases = con.execute(
@@ -410,7 +411,9 @@ def air_run(path: str, register: str) -> dict:
     """The whole job on the hourly network: `ecostat run` on a home whose landing folder holds
     the generated file and whose register overlay names its stations (the embedded default is
     seeded beside it), process start to finish; then the counts of the file and the marts."""
-    import duckdb
+    from warehouse import lake
+    from warehouse.home import Home
+    from warehouse.query import connect_lake
 
     home = Path(tempfile.mkdtemp(prefix="ecostat-air-"))
     env = {**os.environ, "ECOSTAT_HOME": str(home)}
@@ -425,9 +428,8 @@ def air_run(path: str, register: str) -> dict:
     seconds = time.perf_counter() - started
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     counts: dict[str, object] = {}
-    published = home / "published" / "warehouse.duckdb"
-    if published.exists():
-        con = duckdb.connect(str(published), read_only=True)
+    if lake.exists(lake.lake_of(Home(home))):
+        con, _ = connect_lake(Home(home))
         try:
             read, loaded, rejected = _file_counts(con, path)
             by_rule = dict(

@@ -5,6 +5,7 @@ ecostat run        run the whole pipeline (seeding an empty data home first) and
 ecostat reload     stage every loaded file (of one dataset) again from raw, then run
 ecostat init       create the data home and its Dagster config without running anything
 ecostat home       print the data home's path
+ecostat restore    make a damaged warehouse again from the last publication of the lake
 ecostat trace      show where one row of a mart came from: source files and rows, readings,
                    reference figures, the rule that kept a figure, checks
 ecostat query      run one read-only SQL statement on the published warehouse; print or save it

@@ -9,9 +9,9 @@ import dagster as dg
 from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
 from contracts import datasets
-from warehouse import run_query
+from warehouse import lake, run_query
 from warehouse.home import file_states
-from warehouse.query import WarehouseUnavailable, connect_read_only
+from warehouse.query import WarehouseUnavailable, connect_lake
 from warehouse.resources import HomeResource
 
 ALL_JOB = "ecostat_all"
@@ -68,12 +68,14 @@ def landing_versions(home: HomeResource, seen: dict[str, str]) -> dict[str, str]
 
 
 def loaded_versions(home: HomeResource) -> set[tuple[str, str]] | None:
-    """(dataset/path, sha256) of every file version the published warehouse has recorded;
-    None when there is no published copy yet. The published copy, not the live warehouse: a
-    sensor is a reader and never waits for, or holds up, a run."""
+    """(dataset/path, sha256) of every file version the last publication has recorded; None
+    when nothing has been published yet. The lake, not the live warehouse: a sensor is a reader
+    and never waits for, or holds up, a run."""
     try:
-        con = connect_read_only(home.home.published, wait_s=5.0)
-    except WarehouseUnavailable:
+        if not lake.exists(lake.lake_of(home.home)):
+            return None
+        con, _ = connect_lake(home.home)
+    except (WarehouseUnavailable, lake.LakeError):
         return None
     try:
         return {

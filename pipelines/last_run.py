@@ -9,10 +9,10 @@ published, ``<home>/last_run.json`` records what it read, never what was there w
   the run, or left for the next run (still settling, changing while read), is new next time;
 - the source specs, reference overlays and code as they were when the run started (a spec
   edited during the run is a change next time);
-- the warehouse and the published copy as the run left them.
+- the warehouse and the published lake as the run left them.
 
 When none of it has changed since, a new run would load no file, rebuild the same tables and
-publish the same copy, so ``ecostat run`` says so and stops (``--force`` runs anyway). A
+publish the same tables, so ``ecostat run`` says so and stops (``--force`` runs anyway). A
 landing file whose size and time are as recorded is hashed and its SHA-256 compared, so a
 correction copied over with its time kept (same size, same time) is a change too.
 
@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from warehouse import lake
 from warehouse.home import REPO_ROOT, Home, file_states
 
 # What a run executes besides the data home: the declarations, SQL, seeds and transforms, and
@@ -59,8 +60,9 @@ def inputs(home: Home, code_root: Path = REPO_ROOT) -> dict[str, str]:
         root = code_root / name
         prefix = f"code/{name}" if root.is_dir() else "code"
         out |= {f"{prefix}/{rel}": state for rel, state in file_states(root).items()}
-    for name, p in (("warehouse", home.warehouse), ("published", home.published)):
-        out[name] = next(iter(file_states(p).values())) if p.exists() else "missing"
+    p = home.warehouse
+    out["warehouse"] = next(iter(file_states(p).values())) if p.exists() else "missing"
+    out["published"] = lake.state(lake.lake_of(home))  # its last snapshot
     return out
 
 
@@ -152,7 +154,7 @@ def record(
 ) -> None:
     """Write the record of a run that succeeded and published: ``started``, the inputs() taken
     when it started, with every file of a dataset's landing folder replaced by ``reads`` (what
-    the run read of it: name -> size:mtime:sha256), and the warehouse's and published copy's
+    the run read of it: name -> size:mtime:sha256), and the warehouse's and the published lake's
     state as they are now. A run that loaded only ``read_datasets`` (nothing had changed in the
     others' folders) keeps the record ``unread`` has of the other folders' files."""
     from contracts import datasets

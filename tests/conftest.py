@@ -76,6 +76,16 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
+def read_published(home: Path) -> duckdb.DuckDBPyConnection:
+    """The last publication of ``home``'s lake, read as analysts read it (warehouse/query.py:
+    read-only, no other file reachable). The caller closes it."""
+    from warehouse.home import Home
+    from warehouse.query import connect_lake
+
+    con, _ = connect_lake(Home(home))
+    return con
+
+
 def run_pipeline(home: Path, force: bool = True) -> bool:
     """Materialise every asset into ``home`` with a Dagster instance kept inside it. A real run
     even when nothing changed since the last (``--force``): tests that run twice mean it, and

@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from pipelines.cli import main
-from tests.conftest import run_pipeline
+from tests.conftest import read_published, run_pipeline
 
 # DOMAIN.md: Kyrgyz Republic 2023 clean-up results.
 KG_2023_TOTAL = 3346.259
@@ -768,7 +768,7 @@ def test_overlapping_submissions_still_publish(fresh_home: Path) -> None:
     book = openpyxl.load_workbook(cleanup / "bishkek_city_subbotniki_2019_2024.xlsx")
     book.save(cleanup / "bishkek_copy.xlsx")
     assert run_pipeline(fresh_home)
-    con = duckdb.connect(str(fresh_home / "published" / "warehouse.duckdb"), read_only=True)
+    con = read_published(fresh_home)
     try:
         statuses = dict(
             con.execute(

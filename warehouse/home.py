@@ -10,9 +10,10 @@
                             damaged/ holds snapshots set aside as unreadable
 <home>/lake/                what analysts read: a DuckLake (catalog.sqlite, data/*.parquet) into
                             which each run that passed its checks publishes one snapshot
-                            (warehouse/lake.py); earlier ones stay readable with --as-of
-<home>/published/           warehouse.duckdb: a copy of the last good run's warehouse, from which
-                            a damaged warehouse is restored (replaced after each good run)
+                            (warehouse/lake.py); earlier ones stay readable with --as-of; a
+                            damaged warehouse is made again from it (`ecostat restore`)
+<home>/published/           warehouse.duckdb, in a home from before the lake: the whole-file copy
+                            readers read until its next run publishes into the lake and removes it
 <home>/reports/             validation report, dashboard
 <home>/last_run.json        what the last good run read (pipelines/last_run.py): a run with
                             nothing new says so and stops
@@ -92,8 +93,8 @@ class Home:
 
     @property
     def published(self) -> Path:
-        """A copy of the last good run's warehouse file, replaced whole at the end of every run
-        whose checks passed: what a damaged warehouse is restored from."""
+        """The whole-file copy of the warehouse that homes published before the lake: read until
+        the home's next run publishes into the lake, which removes it."""
         return self.root / "published" / "warehouse.duckdb"
 
     @property

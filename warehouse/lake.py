@@ -44,7 +44,7 @@ from pathlib import Path
 import duckdb
 
 from warehouse.cluster import read_settings
-from warehouse.engine import load_extension
+from warehouse.engine import connect, load_extension
 from warehouse.home import Home
 
 CATALOG = "catalog.sqlite"
@@ -116,7 +116,7 @@ def exists(lake: Lake) -> bool:
     Raises LakeError when a PostgreSQL catalog cannot be reached."""
     if not lake.catalog_url:
         return (lake.folder / CATALOG).is_file()
-    con = duckdb.connect()
+    con = connect()
     try:
         attach(con, lake, "probe", read_only=True)
     except duckdb.Error as e:
@@ -126,6 +126,25 @@ def exists(lake: Lake) -> bool:
     finally:
         con.close()
     return True
+
+
+def state(lake: Lake) -> str:
+    """What a run records of the lake to tell, next time, whether anything published since: its
+    last snapshot's id, read from a SQLite catalog directly (no DuckDB, no extension: this is
+    on the path of a run that has nothing to do). Not the catalog's file times: a reader in WAL
+    mode writes its shared-memory file, and the last one to close checkpoints the log. A
+    catalog in PostgreSQL is "postgresql": the warehouse file's own state tells a change."""
+    if lake.catalog_url:
+        return "postgresql"
+    path = lake.folder / CATALOG
+    if not path.is_file():
+        return "missing"
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+            (last,) = db.execute("select max(snapshot_id) from ducklake_snapshot").fetchone()
+    except sqlite3.Error as e:
+        return f"unreadable ({e})"
+    return f"snapshot {last}"
 
 
 def _unreachable(lake: Lake, error: Exception) -> str:
@@ -440,3 +459,45 @@ def _kept(published: list[Snapshot]) -> str:
         f"{first.published_at.astimezone(UTC):%Y-%m-%d %H:%M} (run {first.run_id}) to "
         f"{last.published_at.astimezone(UTC):%Y-%m-%d %H:%M} (run {last.run_id}) UTC"
     )
+
+
+def restore(lake: Lake, warehouse: Path, as_of: str | None = None) -> tuple[Snapshot, Path | None]:
+    """Make ``warehouse`` again from a publication of ``lake`` (the last, or the one ``as_of``
+    names): every table, view and macro as that run published them. A file already at
+    ``warehouse`` (a damaged one) is kept beside it, renamed ``<name>.damaged-<UTC time>``, with
+    its write-ahead log. Returns the publication and the kept file's path. The new file is made
+    under another name and renamed into place, so an interrupted restore leaves the damaged
+    file where it was. The caller makes sure no run holds the warehouse."""
+    made = warehouse.with_name(f".{warehouse.name}.restoring")
+    for leftover in (made, made.with_name(made.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    con = connect()
+    try:
+        attach(con, lake, "published", read_only=True)
+        published = snapshots(con, "published")
+        if not published:
+            raise LakeError(f"the lake {lake} holds no publication to restore from")
+        chosen = resolve_as_of(published, as_of) if as_of else published[-1]
+        attach(con, lake, "chosen", read_only=True, snapshot_id=chosen.snapshot_id)
+        con.execute(f"attach '{_quote(str(made))}' as restored")
+        # Tables, views and macros, in the order they depend on each other (DuckDB's own).
+        con.execute("copy from database chosen to restored")
+        con.execute("checkpoint restored")  # everything in the file: it is renamed alone
+        con.execute("detach restored")
+    except duckdb.Error as e:
+        made.unlink(missing_ok=True)
+        raise LakeError(
+            f"the warehouse could not be restored from {lake} ({lake.scrub(str(e))}); "
+            f"{warehouse} is as it was"
+        ) from e
+    finally:
+        con.close()
+    kept = None
+    if warehouse.exists():
+        kept = warehouse.with_name(f"{warehouse.name}.damaged-{datetime.now(UTC):%Y%m%dT%H%M%SZ}")
+        warehouse.rename(kept)
+        wal = warehouse.with_name(warehouse.name + ".wal")
+        if wal.exists():
+            wal.rename(kept.with_name(kept.name + ".wal"))
+    made.rename(warehouse)
+    return chosen, kept

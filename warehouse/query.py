@@ -4,17 +4,15 @@ readable tables in a terminal, and results written for spreadsheets safely.
 The pipeline writes ``<home>/warehouse.duckdb``; at the end of every run whose checks passed it
 publishes it into ``<home>/lake/``, a DuckLake, as one snapshot (warehouse/lake.py). Analysts
 read the lake at its last snapshot, or at an earlier one: any number of readers at once, while a
-run writes and while it publishes, and no reader can hold up a run. The run also replaces
-``<home>/published/warehouse.duckdb`` with a copy of its file (write to a temporary file, then
-rename), the copy a damaged warehouse is restored from and the one read in a home published to
-before the lake existed.
+run writes and while it publishes, and no reader can hold up a run. A home last published to
+before the lake existed has a whole-file copy, ``<home>/published/warehouse.duckdb``, which is
+read until its next run publishes into the lake and removes it.
 """
 
 from __future__ import annotations
 
 import io
 import math
-import os
 import re
 import shutil
 import time
@@ -27,7 +25,7 @@ import polars as pl
 
 from warehouse import lake
 from warehouse.engine import connect, newer_format_message
-from warehouse.home import Home, process_alive
+from warehouse.home import Home
 
 # Statement types that only read. DESCRIBE, SHOW and SUMMARIZE parse as SELECT.
 READING = {"SELECT", "EXPLAIN"}
@@ -70,33 +68,6 @@ def check_read_only(sql: str) -> None:
             "by the pipeline only (drop files into landing/ and run it); to save a result, use "
             "--out file.csv|.parquet|.xlsx"
         )
-
-
-def publish(warehouse: Path, published: Path) -> Path:
-    """Replace the published copy with the warehouse file as it is. The caller checkpoints the
-    warehouse first (everything in the file, nothing left in the write-ahead log) and writes
-    nothing while the copy is made."""
-    published.parent.mkdir(parents=True, exist_ok=True)
-    clear_stale_copies(published)
-    tmp = published.with_name(f".{published.name}.{os.getpid()}.tmp")
-    try:
-        shutil.copyfile(warehouse, tmp)
-        os.replace(tmp, published)  # atomic: readers see the old copy or the new one
-    finally:
-        tmp.unlink(missing_ok=True)  # a copy cut short (a full disk) never outlives the run
-    return published
-
-
-def clear_stale_copies(published: Path) -> list[Path]:
-    """Remove half-made copies (.<name>.<pid>.tmp) of processes that no longer run: a run
-    killed while it published. Returns them."""
-    removed = []
-    for tmp in published.parent.glob(f".{published.name}.*.tmp"):
-        pid = tmp.name.removeprefix(f".{published.name}.").removesuffix(".tmp")
-        if pid.isdigit() and int(pid) != os.getpid() and not process_alive(int(pid)):
-            tmp.unlink(missing_ok=True)
-            removed.append(tmp)
-    return removed
 
 
 # What an analyst's connection may not do, whatever the statement: write, or reach files and

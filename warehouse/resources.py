@@ -30,17 +30,17 @@ def is_lock_error(error: Exception) -> bool:
 
 
 def damaged_message(database: str, error: Exception) -> str:
-    """What to say of a warehouse file DuckDB cannot read, and how to restore it: the
-    published copy (<home>/published/) is the last good run's warehouse."""
+    """What to say of a warehouse file DuckDB cannot read, and how to restore it: from the
+    last publication of the home's lake (``ecostat restore``)."""
     newer = newer_format_message(database)
     if newer:
         return newer
     db = Path(database)
-    published = db.parent / "published" / db.name
     first = str(error).splitlines()[0] if str(error) else type(error).__name__
     return (
-        f"the warehouse {db} is damaged ({first}). Restore it from the published copy, the "
-        f"last good run's: `cp {published} {db}`, then run again"
+        f"the warehouse {db} is damaged ({first}). Restore it from the last good run's "
+        "publication with `ecostat restore` (it keeps the damaged file beside it), then run "
+        "again"
     )
 
 

@@ -4,12 +4,11 @@ warehouse analysts read.
 publish/dashboard   <home>/reports/dashboard.html: every indicator across territories and years
 publish/warehouse   one snapshot of <home>/lake/, the DuckLake analysts read, after every run
                     whose checks passed (a failed error check stops the run before it, so
-                    analysts keep the last good snapshot); and <home>/published/warehouse.duckdb,
-                    the copy of the warehouse file a damaged one is restored from
+                    analysts keep the last good snapshot); a damaged warehouse is restored from
+                    it (`ecostat restore`)
 """
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import dagster as dg
 
@@ -20,7 +19,6 @@ from contracts import datasets
 from contracts.limits import limits
 from warehouse import ensure_schemas, lake
 from warehouse.keys import KeysBroken, duplicate_keys
-from warehouse.query import publish
 from warehouse.resources import HomeResource, Warehouse
 from warehouse.staged import remove_unused
 
@@ -75,8 +73,8 @@ def dashboard(warehouse: Warehouse, home: HomeResource) -> dg.MaterializeResult:
         "notebooks): <home>/lake/, a DuckLake. Grain: one snapshot per run whose checks passed, "
         "holding every table, view and macro of the warehouse as that run left it; only what "
         "changed is written. Readers attach at the last snapshot (or an earlier one, --as-of), "
-        "so they never block a run and never see half of one. Also "
-        "<home>/published/warehouse.duckdb, the copy a damaged warehouse is restored from."
+        "so they never block a run and never see half of one. A damaged warehouse is restored "
+        "from it (ecostat restore)."
     ),
 )
 def published_warehouse(
@@ -92,7 +90,7 @@ def published_warehouse(
         if broken:
             raise KeysBroken(
                 "not published: " + "; ".join(broken) + ". This is a fault in ecostat, not in "
-                "your files: the published copy stays the last good run's. Report it with "
+                "your files: readers keep the last good run's publication. Report it with "
                 "this message"
             )
         # The publication's own row goes into the snapshot it makes: every run that publishes
@@ -107,12 +105,15 @@ def published_warehouse(
             raise
         kept = timedelta(days=limits().published_snapshots_kept_days)
         expired = lake.expire(con, target, now - kept)
-        con.execute("checkpoint")
-    path = publish(Path(warehouse.database), home.home.published)
-    # The staged partitions that the new copy does not read either (earlier passes, retired
-    # file versions): the copy they were kept for is gone.
-    with warehouse.get_connection() as con:
+        # The staged partitions that the new publication does not read either (earlier
+        # passes, retired file versions): the last publication was what they were kept for.
         removed = remove_unused(con, datasets())
+    # The whole-file copy of the warehouse that homes published into before the lake: it would
+    # go on showing that run's figures to whoever opens it.
+    stale = home.home.published
+    if stale.exists():
+        stale.unlink()
+        context.log.info(f"Removed {stale}, the copy published before the lake: read the lake")
     return dg.MaterializeResult(
         metadata={
             "lake": str(target),
@@ -122,7 +123,6 @@ def published_warehouse(
             "dropped": len(done.dropped),
             "snapshots_expired": expired,
             "publish_seconds": round(done.seconds, 2),
-            "restore_copy": dg.MetadataValue.path(str(path)),
             "staged_partitions_removed": removed,
         }
     )

@@ -148,7 +148,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             file=out,
         )
     _where_lines(home, report_written, out)
-    if result.success and report_written and home.published.exists():
+    if result.success and report_written and _published(home):
         last_run.record(home, result.run_id, started, reads, previous, only)
     full = disk_full_line(home, [m for _, m in failures] + file_errors)
     if full:
@@ -159,6 +159,16 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         return fail("run", damaged_message(str(home.warehouse), Exception(damaged)), Exit.FOUND)
     return Exit.OK if result.success else Exit.FOUND
+
+
+def _published(home: Home) -> bool:
+    """Whether the run's publication is there to record the run by (the lake exists)."""
+    from warehouse import lake
+
+    try:
+        return lake.exists(lake.lake_of(home))
+    except lake.LakeError:
+        return False
 
 
 # What DuckDB says of a warehouse file it cannot read (damage found during a run, not when the
@@ -242,20 +252,20 @@ def _where_lines(home: Home, report_written: bool, out) -> None:
 
 
 def _nothing_new(home: Home, previous, out) -> int:
-    """A run with nothing to do: say so, and show the published copy's summary."""
+    """A run with nothing to do: say so, and show the last publication's summary."""
     # Not warehouse.resources: it imports Dagster, seconds this path does not need.
     from pipelines.summary import summary_lines
-    from warehouse.engine import connect
+    from warehouse.query import connect_lake
 
     files = len(file_states(home.landing))
     print(
         f"Nothing new since run {previous.run_id[:8]} (finished {previous.finished_at}): the "
         f"{files} files in landing/, the source specs, reference overlays and code are as they "
         "were then, and nothing has written the warehouse since. No run was started; the "
-        "published copy is current (`ecostat run --force` runs anyway).",
+        "last publication is current (`ecostat run --force` runs anyway).",
         file=out,
     )
-    con = connect(home.published, read_only=True)
+    con, _ = connect_lake(home)
     try:
         for line in summary_lines(con):
             print(line, file=out)
@@ -402,6 +412,53 @@ def cmd_init(args: argparse.Namespace) -> int:
     return Exit.OK
 
 
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Make the warehouse again from a publication of the lake: the last, or --as-of's."""
+    import duckdb
+
+    from pipelines import last_run
+    from warehouse import lake
+    from warehouse.engine import connect
+    from warehouse.resources import is_lock_error
+
+    home = prepare(sys.stdout)
+    target = lake.lake_of(home)
+    try:
+        if not lake.exists(target):
+            return fail(
+                "restore",
+                f"nothing has been published into {target} yet, so there is nothing to restore "
+                f"from. Move {home.warehouse} aside and run `ecostat run`: it builds the "
+                "warehouse again from the landing folder",
+            )
+    except lake.LakeError as e:
+        return fail("restore", str(e))
+    if home.warehouse.exists():
+        try:
+            connect(home.warehouse).close()
+        except duckdb.Error as e:
+            if is_lock_error(e):
+                return fail(
+                    "restore",
+                    f"{home.warehouse} is held by another process (a run?); restore it when "
+                    "that ends",
+                )
+            # Damaged: what restore is for.
+    try:
+        chosen, kept = lake.restore(target, home.warehouse, args.as_of)
+    except lake.LakeError as e:
+        return fail("restore", str(e))
+    last_run.forget(home)  # the next run is a real one, whatever it finds
+    print(
+        f"Restored {home.warehouse} from the publication of run {chosen.run_id} (snapshot "
+        f"{chosen.snapshot_id} of {target}, {chosen.published_at:%Y-%m-%d %H:%M %Z})."
+    )
+    if kept:
+        print(f"The file it replaced is kept as {kept}; delete it when you no longer need it.")
+    print("The next `ecostat run` loads what landed since that publication.")
+    return Exit.OK
+
+
 def cmd_home(args: argparse.Namespace) -> int:
     print(home_path())
     return Exit.OK
@@ -427,7 +484,7 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add run, reload, init and home to the `ecostat` parser."""
+    """Add run, reload, init, home and restore to the `ecostat` parser."""
     run = sub.add_parser(
         "run",
         help="run the whole pipeline on the data home (ECOSTAT_HOME, default data/ of the "
@@ -456,3 +513,18 @@ def register(sub: argparse._SubParsersAction) -> None:
         func=cmd_init
     )
     sub.add_parser("home", help="print the data home's path").set_defaults(func=cmd_home)
+    restore = sub.add_parser(
+        "restore",
+        help="make the warehouse again from the last publication (a damaged warehouse)",
+        description="Writes the warehouse anew from a publication of the lake: every table, "
+        "view and macro as that run published them. A warehouse file already there (a damaged "
+        "one) is kept beside it as warehouse.duckdb.damaged-<UTC time>. The next run loads "
+        "what landed since.",
+    )
+    restore.add_argument(
+        "--as-of",
+        metavar="RUN_OR_DATE",
+        help="an earlier publication: a run id (or its first 8 characters), a date or a date "
+        "and time, UTC",
+    )
+    restore.set_defaults(func=cmd_restore)

@@ -1,5 +1,5 @@
 """What must hold in a data home after any fault (issue #27's acceptance): checked after every
-fault test, on the warehouse and the published copy as a user would find them."""
+fault test, on the warehouse and the published lake as a user would find them."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from warehouse.digest import table_digests
 def check_invariants(home: Path, published_current: bool = True) -> None:
     """Every file balances against its raw snapshot; the rejection and release logs agree with
     the counts; no temporary file is left; and (``published_current``: the last run succeeded)
-    the published copy is that run's warehouse, so no loaded file is missing from it."""
+    the lake's last publication is that run's warehouse, so no loaded file is missing from it."""
     con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
     try:
         files = con.execute(
@@ -42,13 +42,15 @@ def check_invariants(home: Path, published_current: bool = True) -> None:
     finally:
         con.close()
     left = [p for p in (home / "tmp").glob("*")] if (home / "tmp").is_dir() else []
-    left += list((home / "published").glob("*.tmp")) + list(home.glob("*.tmp"))
+    left += list(home.glob("*.tmp")) + list(home.glob(".*.restoring*"))
     assert not left, f"temporary files left behind: {left}"
     if published_current:
-        pub = duckdb.connect(str(home / "published" / "warehouse.duckdb"), read_only=True)
+        from tests.conftest import read_published
+
+        pub = read_published(home)
         try:
             published = table_digests(pub)
         finally:
             pub.close()
         differ = [t for t in live.keys() | published.keys() if live.get(t) != published.get(t)]
-        assert not differ, f"the published copy differs from the warehouse in {sorted(differ)}"
+        assert not differ, f"the publication differs from the warehouse in {sorted(differ)}"

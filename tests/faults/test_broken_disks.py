@@ -7,9 +7,10 @@ import os
 import subprocess
 from pathlib import Path
 
+import duckdb
 import pytest
 
-import warehouse.query as query
+from tests.conftest import read_published
 from tests.faults.invariants import check_invariants
 from tests.faults.test_files_that_change import _csv, _run
 
@@ -17,7 +18,7 @@ from tests.faults.test_files_that_change import _csv, _run
 @pytest.fixture
 def small_disk(tmp_path: Path):
     """A 96 MB tmpfs of its own (root only: mounting needs it): room for two runs' warehouse
-    and its published copy (DuckDB 1.5.5 files are about 15% larger than 2.0's were)."""
+    and their publications (DuckDB 1.5.5 files are about 15% larger than 2.0's were)."""
     if os.geteuid() != 0:
         pytest.skip("the full-disk test mounts a small tmpfs, which needs root")
     disk = tmp_path / "disk"
@@ -59,37 +60,51 @@ def test_a_run_on_a_full_disk_says_so_and_the_next_publishes(small_disk: Path, c
     assert code == 1
     assert last.startswith(f"ecostat: the disk holding {home} is full (") and "MB free" in last
     assert "Traceback" not in out
-    assert not list((home / "published").glob("*.tmp")), "a half-made copy was left behind"
     filler.unlink()
     code, out = _run(home, capsys)
     assert code == 0, out
     check_invariants(home)
 
 
-def test_a_copy_cut_short_is_removed_and_a_dead_runs_by_the_next(tmp_path: Path, monkeypatch):
-    """The copy that publishing makes is removed when the copy fails, and one that a killed
-    run left behind is removed by the next publication."""
-    warehouse = tmp_path / "warehouse.duckdb"
-    warehouse.write_bytes(b"w" * 1000)
-    published = tmp_path / "published" / "warehouse.duckdb"
-    published.parent.mkdir()
-    dead = subprocess.Popen(["true"])
-    dead.wait()
-    stale = published.with_name(f".{published.name}.{dead.pid}.tmp")
-    stale.write_bytes(b"half")
+def test_a_publication_the_disk_cannot_hold_leaves_the_last_one(
+    small_disk: Path, tmp_path: Path
+) -> None:
+    """The lake on a full disk: the publication fails whole, readers keep reading the last one,
+    and the next publication, with space again, is whole."""
+    from warehouse import lake
+    from warehouse.engine import connect
+    from warehouse.home import Home
+    from warehouse.query import connect_lake
 
-    def no_space(src, dst):
-        Path(dst).write_bytes(b"ha")
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(query.shutil, "copyfile", no_space)
-    with pytest.raises(OSError):
-        query.publish(warehouse, published)
-    assert list(published.parent.iterdir()) == []  # neither the stale nor the cut copy
-    monkeypatch.undo()
-    query.publish(warehouse, published)
-    assert published.read_bytes() == warehouse.read_bytes()
-    assert list(published.parent.iterdir()) == [published]
+    home = small_disk / "home"
+    target = lake.Lake(Home(home).lake)
+    con = connect(tmp_path / "warehouse.duckdb")  # the warehouse on a disk with room
+    con.execute("create schema marts")
+    con.execute("create table marts.figures as select range as i from range(10)")
+    lake.publish(con, target, "11111111-first")
+    # Rows no compression makes small: more than the space left.
+    con.execute(
+        "create or replace table marts.figures as "
+        "select range as i, md5(range::varchar) || md5((range + 1)::varchar) as filler "
+        "from range(2000000)"
+    )
+    filler = _fill(small_disk, leave_bytes=1024 * 1024)
+    with pytest.raises(duckdb.Error):
+        lake.publish(con, target, "22222222-second")
+    reader, which = connect_lake(Home(home))
+    try:
+        assert reader.execute("select count(*) from marts.figures").fetchone() == (10,)
+        assert "run 11111111-first" in which
+    finally:
+        reader.close()
+    filler.unlink()
+    lake.publish(con, target, "33333333-third")
+    reader, which = connect_lake(Home(home))
+    try:
+        assert reader.execute("select count(*) from marts.figures").fetchone() == (2_000_000,)
+        assert "run 33333333-third" in which
+    finally:
+        reader.close()
 
 
 @pytest.mark.parametrize("still_landed", [True, False], ids=["file in landing", "file gone"])
@@ -99,7 +114,6 @@ def test_a_damaged_raw_snapshot_is_set_aside_and_the_dataset_goes_on(
     """A snapshot cut short blocked its dataset for good ("Parquet" and no file named). Now it is
     moved aside, its file read again from landing/ when it is there (else marked failed, with
     what to do), and a new file of the dataset loads in the same run."""
-    import duckdb
 
     home = tmp_path / "home"
     first = _csv(home / "landing" / "cleanup" / "first.csv", "Бишкек;2023-04-01;10")
@@ -113,7 +127,7 @@ def test_a_damaged_raw_snapshot_is_set_aside_and_the_dataset_goes_on(
     code, out = _run(home, capsys)
     assert code == 0, out
     assert (home / "raw" / "cleanup" / "damaged" / snapshot.name).exists()
-    con = duckdb.connect(str(home / "published" / "warehouse.duckdb"), read_only=True)
+    con = read_published(home)
     try:
         files = dict(con.execute("select path, status from audit.source_files").fetchall())
         error = con.execute("select error from audit.source_files where path = 'first.csv'")
@@ -134,7 +148,6 @@ def test_a_damaged_staged_partition_is_staged_again_from_its_snapshot(
     """A staged partition cut short (#28: staged rows are Parquet files now) would stop every
     reader of staging.<dataset>. Its file version is staged again from its raw snapshot by the
     next run, without its landing file, and the dataset's new file loads beside it."""
-    import duckdb
 
     home = tmp_path / "home"
     first = _csv(home / "landing" / "cleanup" / "first.csv", "Бишкек;2023-04-01;10")
@@ -146,7 +159,7 @@ def test_a_damaged_staged_partition_is_staged_again_from_its_snapshot(
     _csv(home / "landing" / "cleanup" / "second.csv", "Ош;2023-04-01;7")
     code, out = _run(home, capsys)
     assert code == 0, out
-    con = duckdb.connect(str(home / "published" / "warehouse.duckdb"), read_only=True)
+    con = read_published(home)
     try:
         files = dict(con.execute("select path, status from audit.source_files").fetchall())
         staged = con.execute(
@@ -156,7 +169,7 @@ def test_a_damaged_staged_partition_is_staged_again_from_its_snapshot(
         con.close()
     assert files == {"first.csv": "loaded", "second.csv": "loaded"}
     assert staged == [("KG-GB", 10.0), ("KG-GO", 7.0)]
-    assert not part.parent.exists()  # the damaged pass is removed once the copy is replaced
+    assert not part.parent.exists()  # the damaged pass is removed once the next is published
     check_invariants(home)
 
 

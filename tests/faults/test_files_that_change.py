@@ -6,12 +6,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import duckdb
 import pytest
 
 import assets.ingest.assets as ingest_assets
 import assets.ingest.load as ingest_load
 from assets.ingest.take import NotReady, take
+from tests.conftest import read_published
 from tests.faults.invariants import check_invariants
 
 HEADER = "Территория;Дата;Собрано, т\n"
@@ -46,7 +46,7 @@ def _run(home: Path, capsys, *args: str) -> tuple[int, str]:
 
 
 def _published(home: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(home / "published" / "warehouse.duckdb"), read_only=True)
+    con = read_published(home)
     try:
         return con.execute(sql).fetchall()
     finally:

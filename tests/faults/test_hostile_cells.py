@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import polars as pl
 import pytest
 
 from assets.staging.check import check_file
 from contracts import default_spec, load_contract
+from tests.conftest import read_published
 from tests.faults.invariants import check_invariants
 from tests.faults.test_files_that_change import HEADER, _csv, _run
 
@@ -148,7 +148,7 @@ def test_a_run_over_hostile_files_loads_the_rest_and_balances(tmp_path: Path, ca
     assert "cleanup/wide.csv: 3000 headers not in the contract" in out and "and 2990 more" in out
     assert "skipped emissions/outside.csv: a link to" in out and "outside the landing" in out
     assert "skipped cleanup/linked_folder: a link to" in out
-    con = duckdb.connect(str(tmp_path / "home" / "published" / "warehouse.duckdb"), read_only=True)
+    con = read_published(tmp_path / "home")
     try:
         files = dict(
             con.execute(

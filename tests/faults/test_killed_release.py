@@ -8,9 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import pytest
 
+from tests.conftest import read_published
 from tests.faults.invariants import check_invariants
 from tests.faults.test_files_that_change import _csv, _run
 from warehouse.home import REPO_ROOT
@@ -64,7 +64,7 @@ def test_a_release_killed_half_way_is_resumed_and_audited_right(
     assert killed.returncode == -9, killed.stderr.decode()[-2000:]
     code, out = _run(home, capsys)
     assert code == 0, out
-    con = duckdb.connect(str(home / "published" / "warehouse.duckdb"), read_only=True)
+    con = read_published(home)
     try:
         passes = con.execute(
             "select run_id, reason, rows_released, rows_rejected from audit.staging_passes "

@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from tests.faults.invariants import check_invariants
@@ -65,10 +66,21 @@ def test_a_damaged_warehouse_is_said_at_once_with_how_to_restore_it(
     code, out = _main(home, capsys, "run", "--force")
     assert code == 2
     assert time.perf_counter() - started < 30  # at once: no lock wait (a bound, not a benchmark)
-    published = home / "published" / "warehouse.duckdb"
     assert f"the warehouse {warehouse} is damaged" in out
-    assert f"`cp {published} {warehouse}`" in out and "Traceback" not in out
-    shutil.copyfile(published, warehouse)  # as the message says
+    assert "`ecostat restore`" in out and "Traceback" not in out
+    code, out = _main(home, capsys, "restore")  # as the message says
+    assert code == 0, out
+    assert "Restored" in out and "kept as" in out
+    (kept,) = home.glob("warehouse.duckdb.damaged-*")
+    assert kept.stat().st_size == 100_000  # the damaged file, kept as it was
+    restored = duckdb.connect(str(warehouse), read_only=True)
+    try:  # the last publication's record of every file, whole
+        assert restored.execute(
+            "select count(*) from audit.source_files where rows_read <> rows_loaded + rows_rejected"
+        ).fetchone() == (0,)
+        assert restored.execute("select count(*) from audit.publications").fetchone()[0] >= 1
+    finally:
+        restored.close()
     code, out = _run(home, capsys, "--force")
     assert code == 0, out
     check_invariants(home)

@@ -132,7 +132,7 @@ def test_a_spec_with_a_typo_holds_back_only_the_files_it_matches(tmp_path: Path,
 
 @pytest.mark.parametrize(
     "target",
-    ["raw/cleanup/0123456789abcdef.parquet", "published/warehouse.duckdb", "out.csv"],
+    ["raw/cleanup/0123456789abcdef.parquet", "lake/catalog.sqlite", "out.csv"],
 )
 def test_query_and_export_never_write_inside_the_data_home(
     tmp_path: Path, capsys, target: str

@@ -18,6 +18,7 @@ def test_every_command_is_registered_by_its_group_module() -> None:
         "reload",
         "init",
         "home",
+        "restore",
         "trace",
         "query",
         "export",

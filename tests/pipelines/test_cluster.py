@@ -7,18 +7,16 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import duckdb
 import pytest
 import yaml
 
 from bench.cluster import Cluster
+from tests.conftest import read_published
 from warehouse.cluster import SettingsError, read_settings
 from warehouse.home import ensure_home
 from warehouse.lake import lake_of
-from warehouse.query import connect_lake
 
 BIN = Path(sys.executable).parent
-_FILES = "select file_id, status, rows_read, rows_loaded, rows_rejected from audit.source_files order by all"
 
 
 def test_a_home_is_local_until_it_has_cluster_settings(tmp_path: Path) -> None:
@@ -190,47 +188,40 @@ def test_queued_runs_go_to_celery_workers_a_killed_one_is_retried_and_every_row_
         assert status == dg.DagsterRunStatus.SUCCESS, cluster.tails()
         assert cluster.holder(retry) == ("w2" if holder == "w1" else "w1")
 
-        # The published lake's catalog is in the servers' PostgreSQL, and its last publication
-        # is the retried run's: what the published copy holds, read through the lake.
+        # Read through the lake, whose catalog is in the servers' PostgreSQL: its last
+        # publication is the retried run's.
         assert not (cluster.home.lake / "catalog.sqlite").exists()
-        reader, _ = connect_lake(cluster.home)
+        con = read_published(cluster.home.root)
         try:
-            published = reader.execute(
+            published = con.execute(
                 "select run_id from audit.publications order by published_at desc limit 1"
             ).fetchone()
             assert published == (retry,)
-            in_lake = reader.execute(_FILES).fetchall()
+            files = con.execute(
+                "select status, rows_read, rows_loaded, rows_rejected from audit.source_files "
+                "where dataset = 'cleanup' and path like '%kz_extra.csv' order by landed_at"
+            ).fetchall()
+            # Two versions, each read once: the first loaded then superseded, the second current.
+            assert files == [("superseded", 2, 1, 1), ("loaded", 3, 2, 1)]
+            more = con.execute(
+                "select status, rows_read, rows_loaded, rows_rejected from audit.source_files "
+                "where dataset = 'cleanup' and path like '%kz_more.csv'"
+            ).fetchall()
+            assert more == [("loaded", 2, 1, 1)]  # loaded once, though its first run was killed
+            unaccounted = con.execute(
+                "select count(*) from audit.source_files "
+                "where rows_read is not null and rows_read <> rows_loaded + rows_rejected"
+            ).fetchone()[0]
+            assert unaccounted == 0
+            twice = con.execute(
+                "select count(*) from (select file_id, row_number from staging.cleanup "
+                "group by all having count(*) > 1)"
+            ).fetchone()[0]
+            assert twice == 0
         finally:
-            reader.close()
+            con.close()
     finally:
         cluster.stop()
-
-    con = duckdb.connect(str(cluster.home.published), read_only=True)
-    try:
-        assert con.execute(_FILES).fetchall() == in_lake
-        files = con.execute(
-            "select status, rows_read, rows_loaded, rows_rejected from audit.source_files "
-            "where dataset = 'cleanup' and path like '%kz_extra.csv' order by landed_at"
-        ).fetchall()
-        # Two versions, each read once: the first loaded then superseded, the second current.
-        assert files == [("superseded", 2, 1, 1), ("loaded", 3, 2, 1)]
-        more = con.execute(
-            "select status, rows_read, rows_loaded, rows_rejected from audit.source_files "
-            "where dataset = 'cleanup' and path like '%kz_more.csv'"
-        ).fetchall()
-        assert more == [("loaded", 2, 1, 1)]  # loaded once, though its first run was killed
-        unaccounted = con.execute(
-            "select count(*) from audit.source_files "
-            "where rows_read is not null and rows_read <> rows_loaded + rows_rejected"
-        ).fetchone()[0]
-        assert unaccounted == 0
-        twice = con.execute(
-            "select count(*) from (select file_id, row_number from staging.cleanup "
-            "group by all having count(*) > 1)"
-        ).fetchone()[0]
-        assert twice == 0
-    finally:
-        con.close()
 
 
 def test_a_started_run_that_no_live_worker_holds_is_failed_after_two_checks(monkeypatch) -> None:

@@ -191,11 +191,11 @@ def test_a_sensor_started_after_cli_runs_asks_only_for_files_the_warehouse_has_n
     seeded_home: Path, tmp_path: Path
 ) -> None:
     """The Dagster UI started after `ecostat run`: its sensor has no cursor, and every file in
-    landing/ is already recorded in the published warehouse. It starts nothing; a new file, or
+    landing/ is already recorded in the lake's last publication. It starts nothing; a new file, or
     new bytes under a loaded file's name, start one load of that dataset."""
     home = tmp_path / "home"
     shutil.copytree(seeded_home / "landing", home / "landing")
-    shutil.copytree(seeded_home / "published", home / "published")
+    shutil.copytree(seeded_home / "lake", home / "lake")
     resource = HomeResource(root=str(home))
 
     ctx = dg.build_sensor_context(resources={"home": resource})

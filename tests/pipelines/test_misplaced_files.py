@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
-
 from assets.ingest.load import misplaced_files
 from contracts import datasets
+from tests.conftest import read_published
 from tests.faults.test_files_that_change import _csv, _run
 
 
@@ -58,7 +57,7 @@ def test_a_run_names_them_and_forgets_them_once_moved(tmp_path: Path, capsys) ->
     )
     report = (home / "reports" / "validation_report.html").read_text(encoding="utf-8")
     assert "landing/emission/e.csv" in report and "landing//" not in report
-    con = duckdb.connect(str(home / "published" / "warehouse.duckdb"), read_only=True)
+    con = read_published(home)
     try:
         skipped = con.execute(
             "select path from audit.source_files where dataset = '' and status = 'skipped' "
@@ -73,7 +72,7 @@ def test_a_run_names_them_and_forgets_them_once_moved(tmp_path: Path, capsys) ->
     assert code == 0, out
     assert "skipped landing/root.csv" not in out
     assert "skipped landing/emission/e.csv" in out
-    con = duckdb.connect(str(home / "published" / "warehouse.duckdb"), read_only=True)
+    con = read_published(home)
     try:
         statuses = {
             (ds, path): status

@@ -19,6 +19,7 @@ def test_a_whole_run_of_the_embedded_default_needs_no_network(seeded_home: Path)
         pytest.skip("this machine does not let a test cut its own network (unshare -rn)")
     # The shared run succeeded with no network: it published, reported and drew the dashboard.
     assert json.loads((seeded_home / "last_run.json").read_text(encoding="utf-8"))["run_id"]
-    assert (seeded_home / "published" / "warehouse.duckdb").exists()
+    assert (seeded_home / "lake" / "catalog.sqlite").exists()
+    assert not (seeded_home / "published").exists()  # no whole-file copy any more
     assert (seeded_home / "reports" / "dashboard.html").exists()
     assert (seeded_home / "reports" / "validation_report.html").exists()

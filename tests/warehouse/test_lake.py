@@ -204,3 +204,34 @@ def test_readers_see_whole_publications_while_a_writer_publishes(tmp_path: Path)
     out, err = reading.communicate(timeout=120)
     assert reading.returncode == 0, err
     assert int(out) >= 2  # it read while publications went on, not only before or after
+
+
+def test_a_warehouse_is_restored_from_a_publication_whole(tmp_path: Path) -> None:
+    """`ecostat restore`: the warehouse made again from the last publication (or an earlier
+    one), tables, views and macros; the damaged file kept beside it, never overwritten."""
+    con = _warehouse(tmp_path / "warehouse.duckdb")
+    target = lake.Lake(tmp_path / "lake")
+    lake.publish(con, target, "aaaaaaaa-first")
+    first = table_digests(con)
+    con.execute("update marts.totals set total = 30")
+    lake.publish(con, target, "bbbbbbbb-second")
+    last = table_digests(con)
+    con.close()
+    damaged = tmp_path / "warehouse.duckdb"
+    damaged.write_bytes(b"not a database any more")
+    chosen, kept = lake.restore(target, damaged)
+    assert chosen.run_id == "bbbbbbbb-second"
+    assert kept is not None and kept.read_bytes() == b"not a database any more"
+    restored = connect(damaged, read_only=True)
+    try:
+        assert table_digests(restored) == last
+        assert restored.execute("select y from audit.kg_doubled").fetchall() == [(4040,)]
+    finally:
+        restored.close()
+    chosen, _ = lake.restore(target, tmp_path / "earlier.duckdb", as_of="aaaaaaaa")
+    earlier = connect(tmp_path / "earlier.duckdb", read_only=True)
+    try:
+        assert table_digests(earlier) == first
+    finally:
+        earlier.close()
+    assert not list(tmp_path.glob(".*restoring*"))

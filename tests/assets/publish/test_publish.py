@@ -1,5 +1,5 @@
-"""The publishing assets (assets/publish): the dashboard's data and the analysts' copy of the
-warehouse, without a pipeline run (the dashboard in a browser: tests/analysts/)."""
+"""The publishing assets (assets/publish): the dashboard's data and the publication of the
+warehouse into the lake analysts read, without a pipeline run (the dashboard in a browser: tests/analysts/)."""
 
 from __future__ import annotations
 
@@ -110,28 +110,43 @@ def test_the_dashboard_page_is_self_contained(tmp_path: Path) -> None:
     assert page.count('<script type="application/json" id="dashboard-data">') == 1
 
 
-def test_a_reader_of_the_published_copy_keeps_it_while_a_run_replaces_it(tmp_path: Path) -> None:
+def test_a_reader_keeps_its_publication_while_a_run_publishes_the_next(tmp_path: Path) -> None:
+    """Each materialisation is one snapshot of the lake, with its run in audit.publications; a
+    reader keeps the one it opened; a whole-file copy left by an earlier version is removed."""
+    from warehouse.query import connect_lake
+
     database = tmp_path / "w.duckdb"
     _warehouse(database)
     home = tmp_path / "home"
+    stale = Home(home).published
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"the copy an earlier version published")
     resources = {
         "warehouse": Warehouse(database=str(database)),
         "home": HomeResource(root=str(home)),
     }
-    assert dg.materialize([published_warehouse], resources=resources).success
-    published = Home(home).published
-    reader = duckdb.connect(str(published), read_only=True)
+    first = dg.materialize([published_warehouse], resources=resources)
+    assert first.success
+    assert not stale.exists()  # it would go on showing that run's figures
+    reader, _ = connect_lake(Home(home))
     con = duckdb.connect(str(database))
     con.execute("delete from marts.region_scorecard where territory_id = 'KZ'")
     con.close()
-    assert dg.materialize([published_warehouse], resources=resources).success
-    # The open reader still sees the copy it opened; a new one sees the new copy whole.
+    second = dg.materialize([published_warehouse], resources=resources)
+    assert second.success
+    # The open reader still sees the publication it opened; a new one sees the new one whole.
     assert reader.execute("select count(*) from marts.region_scorecard").fetchall() == [(4,)]
     reader.close()
-    fresh = duckdb.connect(str(published), read_only=True)
+    fresh, which = connect_lake(Home(home))
     assert fresh.execute("select count(*) from marts.region_scorecard").fetchall() == [(2,)]
+    assert fresh.execute(
+        "select run_id from audit.publications order by published_at"
+    ).fetchall() == [
+        (first.run_id,),
+        (second.run_id,),
+    ]
+    assert f"run {second.run_id}" in which
     fresh.close()
-    assert not list(published.parent.glob(".*.tmp"))  # no half-written copy left behind
 
 
 def test_the_vega_bundle_is_built_once_and_kept_by_version(tmp_path: Path, monkeypatch) -> None:
