@@ -28,6 +28,9 @@ Earlier snapshots stay readable (``ecostat query --as-of``) for
 ``published_snapshots_kept_days`` (contracts/limits.yaml). Every table of an earlier snapshot
 reads as it was. The raw.* and staging.* views read the home's raw snapshots and staged
 partitions by path; a staged partition retired since then may be gone.
+
+A damaged warehouse file is made again from a publication (:func:`restore`, ``ecostat
+restore``): the lake is the last good run's warehouse, so no copy of the file is kept.
 """
 
 from __future__ import annotations

@@ -163,8 +163,8 @@ def connect_lake(home: Home, as_of: str | None = None) -> tuple[duckdb.DuckDBPyC
         con.close()
         raise WarehouseUnavailable(
             f"the lake {where} cannot be read ({where.scrub(str(e))}). The next run that passes "
-            "its checks "
-            "publishes into it again (`ecostat run`); --live reads the pipeline's own file"
+            "its checks publishes into it again (`ecostat run`); --live reads the pipeline's "
+            "own file"
         ) from e
     except BaseException:
         con.close()
