@@ -247,7 +247,7 @@ def _macros(con: duckdb.DuckDBPyConnection, database: str) -> dict[str, str]:
     return out
 
 
-def _last_published(con: duckdb.DuckDBPyConnection, alias: str) -> tuple[dict, dict]:
+def last_published(con: duckdb.DuckDBPyConnection, alias: str) -> tuple[dict, dict]:
     """The fingerprints of the tables and the hashes of the definitions (views, macros) that the
     last publication recorded. The lake's own copy of a definition cannot be compared: DuckLake
     keeps a view's SQL rewritten (names, CTE options)."""
@@ -297,7 +297,7 @@ def _publish(
 ) -> Publication:
     lake_db = _WRITER_ALIAS
     now = fingerprints(con, source)
-    before, defined = _last_published(con, lake_db)
+    before, defined = last_published(con, lake_db)
     in_lake = {
         f"{s}.{t}"
         for s, t in con.execute(
