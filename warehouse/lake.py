@@ -202,7 +202,8 @@ def _ident(*parts: str) -> str:
 def fingerprints(con: duckdb.DuckDBPyConnection, database: str) -> dict[str, str]:
     """{schema.table: fingerprint} of every table of ``database``: its columns with their types,
     its row count and the sum of its rows' hashes (order does not matter; a row held twice
-    counts twice). One scan of each table."""
+    counts twice). One scan of each table, all in one statement: one per table was 0.2 s of a
+    publication of the embedded default, each statement's own cost."""
     columns: dict[tuple[str, str], list[str]] = {}
     for schema, table, column, data_type in con.execute(
         "select table_schema, table_name, column_name, data_type from information_schema.columns "
@@ -213,11 +214,17 @@ def fingerprints(con: duckdb.DuckDBPyConnection, database: str) -> dict[str, str
     tables = con.execute(
         "select schema_name, table_name from duckdb_tables() where database_name = ?", [database]
     ).fetchall()
+    if not tables:
+        return {}
+    scans = " union all ".join(
+        f"select {i} as i, count(*) as n, coalesce(sum(hash(t)::hugeint), 0) as total "
+        f"from {_ident(database, schema, table)} t"
+        for i, (schema, table) in enumerate(tables)
+    )
+    sums = {i: (n, total) for i, n, total in con.execute(scans).fetchall()}
     out = {}
-    for schema, table in tables:
-        rows, total = con.execute(
-            f"select count(*), coalesce(sum(hash(t)::hugeint), 0) from {_ident(database, schema, table)} t"
-        ).fetchone()
+    for i, (schema, table) in enumerate(tables):
+        rows, total = sums[i]
         out[f"{schema}.{table}"] = f"{rows}:{total}:{'|'.join(columns.get((schema, table), []))}"
     return out
 
