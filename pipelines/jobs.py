@@ -70,12 +70,13 @@ def landing_versions(home: HomeResource, seen: dict[str, str]) -> dict[str, str]
 def loaded_versions(home: HomeResource) -> set[tuple[str, str]] | None:
     """(dataset/path, sha256) of every file version the last publication has recorded; None
     when nothing has been published yet. The lake, not the live warehouse: a sensor is a reader
-    and never waits for, or holds up, a run."""
+    and never waits for, or holds up, a run. Raises LakeError when the lake's catalog cannot be
+    reached (its PostgreSQL down): that is not "nothing published"."""
+    if not lake.exists(lake.lake_of(home.home)):
+        return None
     try:
-        if not lake.exists(lake.lake_of(home.home)):
-            return None
         con, _ = connect_lake(home.home)
-    except (WarehouseUnavailable, lake.LakeError):
+    except WarehouseUnavailable:
         return None
     try:
         return {
@@ -101,7 +102,10 @@ def landing_sensor(context: dg.SensorEvaluationContext, home: HomeResource):
     seen = json.loads(context.cursor) if context.cursor else {}
     current = landing_versions(home, seen)
     context.update_cursor(json.dumps(current))
-    recorded = loaded_versions(home)
+    try:
+        recorded = loaded_versions(home)
+    except lake.LakeError as e:
+        return dg.SkipReason(f"nothing asked for: {e}")
     loaded = recorded or set()
     waiting = sorted(k for k, v in current.items() if (k, v.rpartition(":")[2]) not in loaded)
     if not waiting:

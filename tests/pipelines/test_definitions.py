@@ -212,3 +212,21 @@ def test_a_sensor_started_after_cli_runs_asks_only_for_files_the_warehouse_has_n
         "load_water_fees",
         "water_fees/new.csv",
     )
+
+
+def test_a_sensor_whose_lake_cannot_be_reached_asks_for_nothing(tmp_path: Path) -> None:
+    """A lake whose PostgreSQL catalog is down is not "nothing published": the sensor skips the
+    tick, saying why, instead of asking for a run of everything."""
+    home = tmp_path / "home"
+    (home / "landing" / "cleanup").mkdir(parents=True)
+    (home / "landing" / "cleanup" / "a.csv").write_text("Территория;Год\nКР;2020\n")
+    (home / "cluster.yaml").write_text(
+        "postgres_url: postgresql://u@127.0.0.1:1/dagster\nredis_url: redis://127.0.0.1:1/0\n"
+        "lake_catalog_url: postgresql://u@127.0.0.1:1/ecostat_lake\n"
+    )
+    ctx = dg.build_sensor_context(resources={"home": HomeResource(root=str(home))})
+    skipped = landing_sensor(ctx)
+    assert isinstance(skipped, dg.SkipReason), skipped
+    assert (
+        "cannot be reached" in skipped.skip_message and "lake_catalog_url" in skipped.skip_message
+    )
