@@ -116,8 +116,8 @@ def connect_read_only(path: Path, wait_s: float = 10.0) -> duckdb.DuckDBPyConnec
             if not _is_lock(e):
                 raise WarehouseUnavailable(
                     f"{path} is not a readable DuckDB warehouse (the file is damaged or is not "
-                    "one). The next run that passes its checks replaces the published copy "
-                    f"(`ecostat run`); --live reads the pipeline's own file. DuckDB said: {e}"
+                    "one). The next run that passes its checks publishes into the lake, which "
+                    f"readers read instead (`ecostat run`). DuckDB said: {e}"
                 ) from e
             if time.monotonic() + delay > deadline:
                 raise WarehouseUnavailable(

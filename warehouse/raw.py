@@ -10,7 +10,7 @@ a run killed before its commit are never seen (the next run writes the same snap
 
 Why files and not a table: the rows are read once (the file) and written once (the snapshot), not
 inserted into DuckDB as well: at ten million rows the insert took 10 s of the 15 s the raw layer
-cost. Auditors query raw.<dataset> with SQL as before, in the warehouse and its published copy;
+cost. Auditors query raw.<dataset> with SQL as before, in the warehouse and its publications;
 the view names the snapshots by absolute path, and every run points it again (a home moved
 elsewhere is found again by its next run).
 

@@ -60,7 +60,7 @@ class Warehouse(DuckDBResource):
     # During a run, one connection holds the database open from the first step to the last, and
     # each step works on a cursor of it: opening and closing the file per step (and the
     # checkpoint each close makes) was about 2 s of a 20 s run. Readers of the live file wait
-    # for the run to end (`ecostat query --live --wait`); the published copy is always open.
+    # for the run to end (`ecostat query --live --wait`); the published lake is always open.
     _run_connection: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
     # DuckDB's own default is 80% of the machine's memory, which a 10-million-row rebuild takes.
     # Bounded, it spills sorts and joins to <warehouse>.duckdb.tmp/ instead (ECOSTAT_DUCKDB_MEMORY).

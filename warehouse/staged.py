@@ -13,11 +13,11 @@ undo held them in memory; core reads them as it read the table. A partition is w
 temporary name and renamed when whole, and it counts from the commit that records the file as
 loaded: a run killed half way leaves files nobody reads, removed by the next publish.
 
-Why a new name for each pass: a partition is never changed. The published copy of the
-warehouse (what analysts and auditors read) names the partitions of its own time; a later
-run that stages a file again, or retires it, writes or drops its own entry and leaves the
-published copy's files in place until the next publish replaces that copy
-(``remove_unused``).
+Why a new name for each pass: a partition is never changed. The last publication of the
+warehouse (what analysts and auditors read, warehouse/lake.py) names the partitions of its own
+time; a later run that stages a file again, or retires it, writes or drops its own entry and
+leaves the last publication's files in place until the next publication
+(``remove_unused``). Earlier publications kept for --as-of may name partitions removed since.
 """
 
 from __future__ import annotations
@@ -186,7 +186,7 @@ def record_partition(
 
 def drop_partitions(con: duckdb.DuckDBPyConnection, dataset: str, file_ids: Iterable[str]) -> None:
     """The file versions' staged rows no longer count (retired, failed, staged again). Their
-    files stay until the next publish (``remove_unused``): the published copy may read them."""
+    files stay until the next publish (``remove_unused``): the last publication may read them."""
     file_ids = list(file_ids)
     if not file_ids:
         return
@@ -195,9 +195,9 @@ def drop_partitions(con: duckdb.DuckDBPyConnection, dataset: str, file_ids: Iter
 
 
 def remove_unused(con: duckdb.DuckDBPyConnection, datasets: Iterable[str]) -> int:
-    """Delete the partition files that neither the warehouse nor (so) its new published copy
+    """Delete the partition files that neither the warehouse nor (so) its new publication
     names: earlier passes, retired versions, and the leftovers of killed runs. Called when the
-    published copy has just been replaced. Returns how many were removed."""
+    warehouse has just been published. Returns how many were removed."""
     if not con.execute(
         "select 1 from information_schema.tables "
         "where table_schema = 'staging' and table_name = 'partitions'"

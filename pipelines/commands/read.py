@@ -1,7 +1,8 @@
 """`ecostat query`, `export`, `trace` and `digest`: the commands that read the warehouse.
 
-They read the published copy (a run never holds it) unless --live asks for the warehouse
-itself, and never write inside the data home except under exports/.
+They read the last publication in the lake (a run never holds it), or the one --as-of names,
+unless --live asks for the warehouse itself, and never write inside the data home except
+under exports/.
 """
 
 from __future__ import annotations

@@ -54,7 +54,7 @@ def test_both_limits_read_every_row_into_typed_columns(tmp_path: Path) -> None:
 
 def test_the_whole_job_is_measured_and_accounts_for_every_row(tmp_path: Path) -> None:
     """The benchmark's whole-job step (defect #14.2): `ecostat run` on the embedded default plus
-        a generated file succeeds, publishes, and the published copy accounts for every row; so does
+        a generated file succeeds, publishes, and the publication accounts for every row; so does
     the next day's run with a small file more."""
     generated = write("cleanup", 2_000, "ru", tmp_path / "c.csv")
     result = step("full_run", path=generated["path"])

@@ -110,7 +110,7 @@ def test_a_second_run_with_nothing_new_starts_no_run(
     seeded_home: Path, tmp_path: Path, capsys, monkeypatch
 ) -> None:
     """On a copy of a home after a good run (times kept): `ecostat run` starts no Dagster run and
-    says why, with the published copy's summary; `--force` is named."""
+    says why, with the last publication's summary; `--force` is named."""
     import dagster as dg
 
     from pipelines.cli import main
@@ -125,7 +125,7 @@ def test_a_second_run_with_nothing_new_starts_no_run(
     out = capsys.readouterr().out
     assert out.startswith("Nothing new since run ")
     assert "No run was started" in out and "--force" in out
-    assert "cleanup              4" in out  # the summary of the published copy
+    assert "cleanup              4" in out  # the summary of the last publication
     assert len(dg.DagsterInstance.get().get_run_records()) == runs_before
 
 

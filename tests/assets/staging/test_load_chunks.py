@@ -126,7 +126,7 @@ def test_a_file_staged_again_keeps_the_partition_an_earlier_copy_reads(
     tmp_path: Path, monkeypatch
 ) -> None:
     """A partition is never changed: staging a file again writes a new one, so that the
-    published copy of an earlier run still reads its own until the next publish."""
+    last publication still reads its own until the next publish."""
     con, contract, units, territories = _landed(tmp_path, 500, monkeypatch)
     staging_load.stage_file(con, contract, "f", "c.csv", None, None, units, territories, "r1")
     ((first,),) = con.sql("select partition_name from staging.partitions").fetchall()
