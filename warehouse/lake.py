@@ -471,6 +471,24 @@ def _kept(published: list[Snapshot]) -> str:
     )
 
 
+def attach_publication(
+    con: duckdb.DuckDBPyConnection, lake: Lake, alias: str, as_of: str | None = None
+) -> tuple[Snapshot, list[Snapshot]]:
+    """Attach, read-only as ``alias``, the publication ``as_of`` names (the last without it),
+    pinned to its snapshot so that later publications do not show. Returns it and every
+    publication the lake keeps. Raises LakeError when there is none, or none by that name."""
+    attach(con, lake, "ecostat_listing", read_only=True)
+    try:
+        published = snapshots(con, "ecostat_listing")
+    finally:
+        con.execute("detach ecostat_listing")
+    if not published:
+        raise LakeError(f"the lake {lake} holds no publication yet: run `ecostat run`")
+    chosen = resolve_as_of(published, as_of) if as_of else published[-1]
+    attach(con, lake, alias, read_only=True, snapshot_id=chosen.snapshot_id)
+    return chosen, published
+
+
 def restore(lake: Lake, warehouse: Path, as_of: str | None = None) -> tuple[Snapshot, Path | None]:
     """Make ``warehouse`` again from a publication of ``lake`` (the last, or the one ``as_of``
     names): every table, view and macro as that run published them. A file already at
@@ -483,12 +501,7 @@ def restore(lake: Lake, warehouse: Path, as_of: str | None = None) -> tuple[Snap
         leftover.unlink(missing_ok=True)
     con = connect()
     try:
-        attach(con, lake, "published", read_only=True)
-        published = snapshots(con, "published")
-        if not published:
-            raise LakeError(f"the lake {lake} holds no publication to restore from")
-        chosen = resolve_as_of(published, as_of) if as_of else published[-1]
-        attach(con, lake, "chosen", read_only=True, snapshot_id=chosen.snapshot_id)
+        chosen, _ = attach_publication(con, lake, "chosen", as_of)
         con.execute(f"attach '{_quote(str(made))}' as restored")
         # Tables, views and macros, in the order they depend on each other (DuckDB's own).
         con.execute("copy from database chosen to restored")

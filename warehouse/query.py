@@ -143,18 +143,9 @@ def connect_lake(home: Home, as_of: str | None = None) -> tuple[duckdb.DuckDBPyC
     con = connect(config=_READER_CONFIG)
     where = lake.lake_of(home)
     try:
-        lake.attach(con, where, "published", read_only=True)
-        published = lake.snapshots(con, "published")
-        if not published:
-            raise WarehouseUnavailable(
-                f"the lake {where} holds no publication yet: run `ecostat run`"
-            )
-        chosen = lake.resolve_as_of(published, as_of) if as_of else published[-1]
-        # Attached again at the chosen snapshot, under the name every query reads
-        # (current_database() is 'warehouse', as in the file).
-        lake.attach(con, where, "warehouse", read_only=True, snapshot_id=chosen.snapshot_id)
+        # Under the name every query reads (current_database() is 'warehouse', as in the file).
+        chosen, published = lake.attach_publication(con, where, "warehouse", as_of)
         con.execute("use warehouse")
-        con.execute("detach published")
         _lock_down(con, home.lake)
     except lake.LakeError as e:
         con.close()

@@ -78,6 +78,15 @@ def test_a_publication_the_disk_cannot_hold_leaves_the_last_one(
 
     home = small_disk / "home"
     target = lake.Lake(Home(home).lake)
+
+    def last_publication() -> tuple[tuple, str]:
+        """The rows of marts.figures as readers see them, and the run that published them."""
+        reader, which = connect_lake(Home(home))
+        try:
+            return reader.execute("select count(*) from marts.figures").fetchone(), which
+        finally:
+            reader.close()
+
     con = connect(tmp_path / "warehouse.duckdb")  # the warehouse on a disk with room
     con.execute("create schema marts")
     con.execute("create table marts.figures as select range as i from range(10)")
@@ -91,20 +100,12 @@ def test_a_publication_the_disk_cannot_hold_leaves_the_last_one(
     filler = _fill(small_disk, leave_bytes=1024 * 1024)
     with pytest.raises(duckdb.Error):
         lake.publish(con, target, "22222222-second")
-    reader, which = connect_lake(Home(home))
-    try:
-        assert reader.execute("select count(*) from marts.figures").fetchone() == (10,)
-        assert "run 11111111-first" in which
-    finally:
-        reader.close()
+    rows, which = last_publication()
+    assert rows == (10,) and "run 11111111-first" in which
     filler.unlink()
     lake.publish(con, target, "33333333-third")
-    reader, which = connect_lake(Home(home))
-    try:
-        assert reader.execute("select count(*) from marts.figures").fetchone() == (2_000_000,)
-        assert "run 33333333-third" in which
-    finally:
-        reader.close()
+    rows, which = last_publication()
+    assert rows == (2_000_000,) and "run 33333333-third" in which
 
 
 @pytest.mark.parametrize("still_landed", [True, False], ids=["file in landing", "file gone"])
