@@ -9,6 +9,7 @@ that enforces the rules on typed rows). A publisher's file layout is declared by
 
 from __future__ import annotations
 
+import copy
 import fnmatch
 import re
 from dataclasses import dataclass
@@ -353,14 +354,28 @@ class DeclarationError(ValueError):
     """A YAML declaration refused before it is read: the message names the file and line."""
 
 
+# Declarations already read, by path and text: a run reads seeds/reference/tables.yaml over a
+# hundred times (each vocabulary, each macro) and every source spec once per step. The text is
+# read each time (microseconds), so a file changed since is parsed and checked again.
+_READ: dict[Path, tuple[str, Any]] = {}  # the last text read of each file, parsed
+
+
 def _read_yaml(path: Path) -> Any:
-    """A declaration's YAML, read safely and within the bounds above."""
+    """A declaration's YAML, read safely and within the bounds above. Each caller gets its own
+    copy, so that none can change what the next one reads."""
     size = path.stat().st_size
     if size > _YAML_MAX_BYTES:
         raise DeclarationError(
             f"{path}: {size:,} bytes, more than a declaration has ({_YAML_MAX_BYTES:,} at most)"
         )
     text = path.read_text(encoding="utf-8")
+    seen = _READ.get(path)
+    if seen is None or seen[0] != text:
+        seen = _READ[path] = (text, _parse_yaml(path, text))
+    return copy.deepcopy(seen[1])
+
+
+def _parse_yaml(path: Path, text: str) -> Any:
     # The size of each anchored node once expanded, and of each collection being read.
     anchored: dict[str, int] = {}
     open_: list[tuple[str | None, int]] = [(None, 0)]

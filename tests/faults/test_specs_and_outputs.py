@@ -62,6 +62,22 @@ def test_a_spec_of_megabytes_is_refused_without_parsing(tmp_path: Path) -> None:
         _read_yaml(spec)
 
 
+def test_a_declaration_read_again_is_its_new_text_and_no_reader_changes_it(tmp_path: Path) -> None:
+    """Declarations are parsed once per text (contracts._read_yaml): a file rewritten, even to
+    the same size in the same instant, is read anew, and what one caller changes in the value
+    it got is not what the next caller gets."""
+    spec = tmp_path / "s.yaml"
+    spec.write_text("name: a\ncolumns: [x]\n", encoding="utf-8")
+    first = _read_yaml(spec)
+    first["columns"].append("changed by a caller")
+    assert _read_yaml(spec) == {"name": "a", "columns": ["x"]}
+    spec.write_text("name: b\ncolumns: [y]\n", encoding="utf-8")  # the same size
+    assert _read_yaml(spec) == {"name": "b", "columns": ["y"]}
+    spec.write_text("name: b\n  columns: [y\n", encoding="utf-8")
+    with pytest.raises(DeclarationError, match="not valid YAML"):
+        _read_yaml(spec)
+
+
 TYPO = """\
 name: typo
 dataset: cleanup

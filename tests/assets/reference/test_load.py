@@ -89,3 +89,24 @@ def test_a_broken_overlay_row_is_refused_with_file_and_row(
         reference_frame(name, reference_tables(), overlay_dir=overlay)
     assert problem in str(e.value)
     assert "run again" in str(e.value)
+
+
+def test_what_staging_reads_is_built_once_and_again_when_a_table_changes(tmp_path: Path) -> None:
+    """assets.reference.load.reference: each staging step of a run asks for it; the same
+    tables give the same index, built once, and a changed row (an alias loaded from an
+    overlay meanwhile) gives a new one that knows it."""
+    from assets.reference.load import reference
+
+    con = duckdb.connect()
+    ensure_schemas(con)
+    load_all(con)
+    first = reference(con)
+    assert reference(con) is first
+    assert first.territories.resolve("Кантский район-центр") is None
+    con.execute(
+        "insert into core.territory_names (territory_id, name, origin) "
+        "values ('KG-C', 'Кантский район-центр', 'test')"
+    )
+    second = reference(con)
+    assert second is not first
+    assert second.territories.resolve("Кантский район-центр") == "KG-C"
