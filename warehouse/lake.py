@@ -40,7 +40,7 @@ import json
 import re
 import sqlite3
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -71,6 +71,8 @@ class Publication:
     dropped: list[str] = field(default_factory=list)
     unchanged: int = 0
     seconds: float = 0.0
+    expired: int = 0  # earlier snapshots expired after it, their files deleted
+    expiry_error: str | None = None  # why none could be expired this time (the next run will)
 
 
 @dataclass(frozen=True)
@@ -274,10 +276,17 @@ def _hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def publish(con: duckdb.DuckDBPyConnection, lake: Lake, run_id: str) -> Publication:
+def publish(
+    con: duckdb.DuckDBPyConnection,
+    lake: Lake,
+    run_id: str,
+    expire_before: datetime | None = None,
+) -> Publication:
     """Copy the warehouse ``con`` is on (its current database) into the lake at ``lake`` as one
-    snapshot, replacing only what changed; returns what it did. Raises LakeError, having
-    changed nothing, when the lake cannot be written."""
+    snapshot, replacing only what changed; then, with ``expire_before``, expire the snapshots
+    published before it (never the new one) on the same attachment. Returns what it did.
+    Raises LakeError, having changed nothing, when the lake cannot be written; an expiry that
+    fails leaves the publication standing and says why in ``expiry_error``."""
     started = time.monotonic()
     if not lake.catalog_url and not exists(lake):
         _create(lake)
@@ -293,7 +302,14 @@ def publish(con: duckdb.DuckDBPyConnection, lake: Lake, run_id: str) -> Publicat
             "(and, for a catalog in PostgreSQL, that it runs), then run again"
         ) from e
     try:
-        return _publish(con, source, lake, run_id, started)
+        done = _publish(con, source, lake, run_id, started)
+        if expire_before is None:
+            return done
+        try:
+            expired = _expire(con, expire_before)
+        except duckdb.Error as e:
+            return replace(done, expiry_error=lake.scrub(str(e)))
+        return replace(done, expired=expired, seconds=time.monotonic() - started)
     finally:
         con.execute(f"use {_ident(source)}")
         con.execute(f"detach {_ident(_WRITER_ALIAS)}")
@@ -387,15 +403,20 @@ def _publish(
 
 def expire(con: duckdb.DuckDBPyConnection, lake: Lake, older_than: datetime) -> int:
     """Forget the snapshots published before ``older_than`` (never the last one) and delete the
-    files only they read. Returns how many snapshots were expired."""
+    files only they read. Returns how many snapshots were expired. (A run expires them in
+    ``publish``, on the attachment it publishes with.)"""
     attach(con, lake, _WRITER_ALIAS, read_only=False)
     try:
-        expired = con.execute(
-            "call ducklake_expire_snapshots(?, older_than => ?)", [_WRITER_ALIAS, older_than]
-        ).fetchall()
-        con.execute("call ducklake_cleanup_old_files(?, cleanup_all => true)", [_WRITER_ALIAS])
+        return _expire(con, older_than)
     finally:
         con.execute(f"detach {_ident(_WRITER_ALIAS)}")
+
+
+def _expire(con: duckdb.DuckDBPyConnection, older_than: datetime) -> int:
+    expired = con.execute(
+        "call ducklake_expire_snapshots(?, older_than => ?)", [_WRITER_ALIAS, older_than]
+    ).fetchall()
+    con.execute("call ducklake_cleanup_old_files(?, cleanup_all => true)", [_WRITER_ALIAS])
     return len(expired)
 
 

@@ -11,7 +11,6 @@ publish/warehouse   one snapshot of <home>/lake/, the DuckLake analysts read, af
 from datetime import UTC, datetime, timedelta
 
 import dagster as dg
-import duckdb
 
 from assets.audit.assets import REPORT_KEY
 from assets.extract.documents import quotes_from
@@ -99,18 +98,15 @@ def published_warehouse(
         now = datetime.now(UTC)
         target = lake.lake_of(home.home)
         con.execute("insert into audit.publications values (?, ?)", [context.run_id, now])
+        kept = timedelta(days=limits().published_snapshots_kept_days)
         try:
-            done = lake.publish(con, target, context.run_id)
+            done = lake.publish(con, target, context.run_id, expire_before=now - kept)
         except BaseException:
             con.execute("delete from audit.publications where run_id = ?", [context.run_id])
             raise
-        kept = timedelta(days=limits().published_snapshots_kept_days)
-        try:
-            expired = lake.expire(con, target, now - kept)
-        except duckdb.Error as e:
+        if done.expiry_error:
             # The publication stands; old snapshots are expired by the next run instead.
-            context.log.warning(f"Old publications were not expired this time: {e}")
-            expired = 0
+            context.log.warning(f"Old publications were not expired this time: {done.expiry_error}")
         # The staged partitions that the new publication does not read either (earlier
         # passes, retired file versions): the last publication was what they were kept for.
         removed = remove_unused(con, datasets())
@@ -127,7 +123,7 @@ def published_warehouse(
             "replaced": len(done.replaced),
             "unchanged_tables": done.unchanged,
             "dropped": len(done.dropped),
-            "snapshots_expired": expired,
+            "snapshots_expired": done.expired,
             "publish_seconds": round(done.seconds, 2),
             "staged_partitions_removed": removed,
         }

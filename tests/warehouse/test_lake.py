@@ -156,6 +156,33 @@ def test_expired_publications_are_forgotten_and_their_files_deleted(tmp_path: Pa
     assert _reader(tmp_path).execute("select min(i) from core.big").fetchall() == [(1,)]
 
 
+def test_a_publication_expires_the_old_ones_and_stands_when_expiry_fails(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """A run expires old snapshots on the attachment it publishes with; an expiry that fails
+    is said (expiry_error) and the publication stands, for the next run to expire them."""
+    con = _warehouse(tmp_path / "warehouse.duckdb")
+    con.execute("create table core.big as select range as i from range(5000)")
+    where = lake.Lake(tmp_path / "lake")
+    lake.publish(con, where, "11111111-run")
+    con.execute("update core.big set i = i + 1")
+
+    def broken(con, older_than):
+        raise duckdb.IOException("disk gone")
+
+    with monkeypatch.context() as m:
+        m.setattr(lake, "_expire", broken)
+        done = lake.publish(con, where, "22222222-run", expire_before=datetime.now(UTC))
+    assert done.expired == 0 and "disk gone" in done.expiry_error
+    assert _reader(tmp_path).execute("select min(i) from core.big").fetchall() == [(1,)]
+    con.execute("update core.big set i = i + 1")
+    later = datetime.now(UTC) + timedelta(seconds=1)
+    done = lake.publish(con, where, "33333333-run", expire_before=later)
+    assert done.expiry_error is None and done.expired >= 2  # both earlier runs (and the empty lake)
+    assert len(list((tmp_path / "lake" / "data" / "core" / "big").glob("*.parquet"))) == 1
+    assert _reader(tmp_path).execute("select min(i) from core.big").fetchall() == [(2,)]
+
+
 def test_a_lake_copied_elsewhere_reads_its_own_files(tmp_path: Path) -> None:
     (tmp_path / "a").mkdir()
     con = _warehouse(tmp_path / "a" / "warehouse.duckdb")
