@@ -73,16 +73,17 @@ def prepare(out) -> Home:
     return home
 
 
+# What --as-of takes, for every command that reads a publication (the readers, restore).
+AS_OF_HELP = (
+    "an earlier publication: a run id (or its first 8 characters; see audit.publications), a "
+    "date (the last publication of that day) or a date and time, in UTC"
+)
+
+
 def add_reader_options(parser: argparse.ArgumentParser) -> None:
     """--as-of, --live and --wait: the readers read the last publication unless told
     otherwise."""
-    parser.add_argument(
-        "--as-of",
-        metavar="RUN_OR_DATE",
-        help="read an earlier publication: a run id (or its first 8 characters; see "
-        "audit.publications), a date (the last publication of that day) or a date and time, "
-        "in UTC",
-    )
+    parser.add_argument("--as-of", metavar="RUN_OR_DATE", help=f"read {AS_OF_HELP}")
     parser.add_argument(
         "--live",
         action="store_true",

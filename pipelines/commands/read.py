@@ -171,8 +171,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     query = sub.add_parser(
         "query",
         help="run one read-only SQL statement and print the result (or --out a file)",
-        description="Runs one SELECT (or DESCRIBE, SHOW, SUMMARIZE, EXPLAIN) on the published "
-        "copy of the warehouse, which a pipeline run never locks. Statements that would write "
+        description="Runs one SELECT (or DESCRIBE, SHOW, SUMMARIZE, EXPLAIN) on the last "
+        "publication of the warehouse (the lake), which a pipeline run never locks. Statements "
+        "that would write "
         'are refused. Example: ecostat query "from marts.cleanup_comparison where year = 2023"',
     )
     query.add_argument("sql", help="one SQL statement that reads")

@@ -11,7 +11,7 @@ import sys
 import time
 import uuid
 
-from pipelines.commands.common import Clock, Exit, fail, prepare
+from pipelines.commands.common import AS_OF_HELP, Clock, Exit, fail, prepare
 from warehouse.home import Home, file_states, home_path
 
 
@@ -521,10 +521,5 @@ def register(sub: argparse._SubParsersAction) -> None:
         "one) is kept beside it as warehouse.duckdb.damaged-<UTC time>. The next run loads "
         "what landed since.",
     )
-    restore.add_argument(
-        "--as-of",
-        metavar="RUN_OR_DATE",
-        help="an earlier publication: a run id (or its first 8 characters), a date or a date "
-        "and time, UTC",
-    )
+    restore.add_argument("--as-of", metavar="RUN_OR_DATE", help=AS_OF_HELP)
     restore.set_defaults(func=cmd_restore)
