@@ -163,6 +163,19 @@ def warehouse(seeded_home: Path):
 
 
 @pytest.fixture
+def seeded_copy(seeded_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of :func:`seeded_home` (sizes and modification times kept), for a test whose
+    first run would be the embedded default's: its next run is that home's next run, on the
+    same day (ECOSTAT_AS_OF as the seeded run's), without paying for a first run of its own."""
+    home = tmp_path / "home"
+    shutil.copytree(seeded_home, home, ignore=shutil.ignore_patterns("last_run.json"))
+    monkeypatch.setenv(
+        "ECOSTAT_AS_OF", (REPO_ROOT / "tests" / "digests" / "as_of").read_text().strip()
+    )
+    return home
+
+
+@pytest.fixture
 def fresh_home(tmp_path: Path) -> Path:
     """An empty data home whose landing folder holds a copy of the default submissions."""
     home = tmp_path / "home"
