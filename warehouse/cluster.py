@@ -65,7 +65,14 @@ class ClusterSettings:
             # The daemon looks at the queue every second, not every 5: with one run at a time,
             # the wait between two runs was 3.5 s of each 11 (make bench-cluster).
             "run_queue": {"dequeue_interval_seconds": 1},
-            "storage": {"postgres": {"postgres_url": self.postgres_url}},
+            # dagster-postgres's storage, its connections pooled (warehouse/pg_storage.py).
+            "storage": {
+                "custom": {
+                    "module": "warehouse.pg_storage",
+                    "class": "PooledPostgresStorage",
+                    "config": {"postgres_url": self.postgres_url},
+                }
+            },
             "run_launcher": {
                 "module": "warehouse.launcher",
                 "class": "WatchedCeleryRunLauncher",

@@ -32,9 +32,12 @@ def test_a_home_is_local_until_it_has_cluster_settings(tmp_path: Path) -> None:
     )
     ensure_home(home.root)
     config = yaml.safe_load((home.dagster / "dagster.yaml").read_text())
-    assert (
-        config["storage"]["postgres"]["postgres_url"] == "postgresql+psycopg2://u@db:5432/dagster"
+    storage = config["storage"]["custom"]  # dagster-postgres's, pooled (warehouse/pg_storage.py)
+    assert (storage["module"], storage["class"]) == (
+        "warehouse.pg_storage",
+        "PooledPostgresStorage",
     )
+    assert storage["config"]["postgres_url"] == "postgresql+psycopg2://u@db:5432/dagster"
     assert config["run_launcher"]["class"] == "WatchedCeleryRunLauncher"
     assert config["run_monitoring"]["enabled"] is True
     assert config["run_retries"]["retry_on_asset_or_op_failure"] is False
@@ -97,6 +100,24 @@ def test_commands_on_a_home_with_unusable_settings_fail_in_one_line(tmp_path: Pa
     assert "Traceback" not in done.stderr
 
 
+def test_the_cluster_instance_holds_its_postgresql_connections_in_a_pool() -> None:
+    """dagster-postgres opens a connection per statement outside the webserver; the cluster's
+    storage (warehouse/pg_storage.py) pools those of runs and events, and lets them go when
+    the instance is disposed. (No server is reached: tables are not created here.)"""
+    from dagster_postgres import DagsterPostgresStorage
+
+    from warehouse.pg_storage import PooledPostgresStorage
+
+    url = "postgresql+psycopg2://u@127.0.0.1:1/none"
+    plain = DagsterPostgresStorage(url, should_autocreate_tables=False)
+    assert type(plain.event_log_storage._engine.pool).__name__ == "NullPool"
+    pooled = PooledPostgresStorage(url, should_autocreate_tables=False)
+    for storage in (pooled.run_storage, pooled.event_log_storage):
+        assert type(storage._engine.pool).__name__ == "QueuePool"
+        assert storage._engine.pool.size() == 1
+        storage.dispose()  # closes what the pool holds; nothing was opened
+
+
 def test_a_worker_needs_the_cluster_profile(tmp_path: Path) -> None:
     done = Cluster(tmp_path).ecostat("worker")
     assert done.returncode == 2
@@ -142,7 +163,8 @@ def test_queued_runs_go_to_celery_workers_a_killed_one_is_retried_and_every_row_
         first = cluster.ecostat("run")
         assert first.returncode == 0, first.stdout + first.stderr
         instance = cluster.instance
-        assert type(instance.run_storage).__name__ == "PostgresRunStorage"
+        assert type(instance.run_storage).__name__ == "PooledPostgresRunStorage"
+        assert type(instance.event_log_storage).__name__ == "PooledPostgresEventLogStorage"
         assert type(instance.run_launcher).__name__ == "WatchedCeleryRunLauncher"
         assert len(instance.get_runs()) == 1
 
