@@ -168,8 +168,18 @@ def write_dagster_config(root: Path, dagster_dir: Path) -> ClusterSettings | Non
     profile). Returns the cluster settings, None in the local profile."""
     settings = read_settings(root)
     if settings is None:
+        local = {
+            **_LOCAL,
+            # Dagster's SQLite event log, in the folder its default uses, its connections
+            # kept open between events (warehouse/sqlite_storage.py).
+            "event_log_storage": {
+                "module": "warehouse.sqlite_storage",
+                "class": "KeptSqliteEventLogStorage",
+                "config": {"base_dir": str(dagster_dir.resolve() / "history" / "runs")},
+            },
+        }
         (dagster_dir / "dagster.yaml").write_text(
-            _HEADER + yaml.safe_dump(_LOCAL, sort_keys=False), encoding="utf-8"
+            _HEADER + yaml.safe_dump(local, sort_keys=False), encoding="utf-8"
         )
         (dagster_dir / CELERY_YAML).unlink(missing_ok=True)
         return None

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pipelines import last_run
-from warehouse.home import Home
+from warehouse.home import Home, ensure_home
 
 
 @pytest.fixture
@@ -119,6 +119,7 @@ def test_a_second_run_with_nothing_new_starts_no_run(
     shutil.copytree(seeded_home, home)  # copy2: sizes and modification times kept
     monkeypatch.setenv("ECOSTAT_HOME", str(home))
     monkeypatch.setenv("DAGSTER_HOME", str(home / "dagster"))
+    ensure_home(home)  # its dagster.yaml rewritten for where it is, as every command does first
     runs_before = len(dg.DagsterInstance.get().get_run_records())
     capsys.readouterr()
     assert main(["run"]) == 0

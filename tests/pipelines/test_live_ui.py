@@ -79,6 +79,10 @@ def ui(seeded_home: Path, tmp_path: Path):
     shutil.copytree(seeded_home, home, ignore=shutil.ignore_patterns("last_run.json"))
     port = _free_port()
     env = {**os.environ, "DAGSTER_HOME": str(home / "dagster"), "ECOSTAT_HOME": str(home)}
+    # As `make ui` does: the copy's dagster.yaml rewritten for where it is now.
+    subprocess.run(
+        [str(Path(sys.executable).with_name("ecostat")), "init"], env=env, check=True, timeout=120
+    )
     log = (tmp_path / "dagster-dev.log").open("w")
     process = subprocess.Popen(
         [str(Path(sys.executable).with_name("dagster")), "dev", "-p", str(port)],
