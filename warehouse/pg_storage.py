@@ -32,36 +32,31 @@ POOL_RECYCLE_S = 3600
 NO_STATEMENT_TIMEOUT = 0
 
 
-def _pool(storage: Any) -> None:
-    storage.optimize_for_webserver(
-        statement_timeout=NO_STATEMENT_TIMEOUT,
-        pool_recycle=POOL_RECYCLE_S,
-        max_overflow=MAX_OVERFLOW,
-    )
+class _Pooled:
+    """A dagster-postgres storage held to the webserver's pooling from its creation, its
+    pooled connections closed when it is disposed."""
+
+    _engine: Any
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.optimize_for_webserver(  # type: ignore[attr-defined]
+            statement_timeout=NO_STATEMENT_TIMEOUT,
+            pool_recycle=POOL_RECYCLE_S,
+            max_overflow=MAX_OVERFLOW,
+        )
+
+    def dispose(self) -> None:
+        super().dispose()  # type: ignore[misc]
+        self._engine.dispose()
 
 
-class PooledPostgresRunStorage(PostgresRunStorage):
+class PooledPostgresRunStorage(_Pooled, PostgresRunStorage):
     """dagster-postgres's run storage on a pool of connections."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        _pool(self)
 
-    def dispose(self) -> None:
-        super().dispose()
-        self._engine.dispose()
-
-
-class PooledPostgresEventLogStorage(PostgresEventLogStorage):
+class PooledPostgresEventLogStorage(_Pooled, PostgresEventLogStorage):
     """dagster-postgres's event log storage on a pool of connections."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        _pool(self)
-
-    def dispose(self) -> None:
-        super().dispose()
-        self._engine.dispose()
 
 
 class PooledPostgresStorage(DagsterPostgresStorage):
